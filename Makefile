@@ -1,0 +1,100 @@
+# memsnoop — out-of-tree build in $(OUTPUT).
+OUTPUT ?= build
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PYTHON ?= /usr/bin/python3
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+INCLUDES := -Iinclude -I$(OUTPUT)
+LDLIBS := -lbpf -ldw -lelf -lz -lm -lstdc++
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/tests/targets/%,$(TARGET_SRCS))
+DEPS_STAMP := $(OUTPUT)/.deps-installed
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test check unit e2e demo bench install clean
+
+all: $(OUTPUT)/memsnoop
+
+# Installs missing Debian packages once per build tree (scripts/install-deps.sh is idempotent).
+$(DEPS_STAMP): scripts/install-deps.sh
+	$(call msg,DEPS,install-deps.sh)
+	$(Q)mkdir -p $(OUTPUT) && bash scripts/install-deps.sh && touch $@
+
+deps: $(DEPS_STAMP)
+
+$(OUTPUT)/memsnoop.bpf.o: bpf/memsnoop.bpf.c | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/memsnoop.skel.h: $(OUTPUT)/memsnoop.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name memsnoop_bpf > $@
+
+# attach.c includes the skeleton; everything else depends on it only through -MMD.
+$(OUTPUT)/src/attach.o $(OUTPUT)/src/main.o $(OUTPUT)/src/collect.o: $(OUTPUT)/memsnoop.skel.h
+
+$(OUTPUT)/src/%.o: src/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/memsnoop: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+# Targets keep frame pointers (stacks are walked by frame pointer) and noinline chains.
+TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
+$(OUTPUT)/tests/targets/%: tests/targets/%.c tests/targets/target.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(TARGET_CFLAGS) $< -o $@
+
+$(OUTPUT)/tests/targets/noalloc: tests/targets/noalloc.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -O1 -static -nostdlib -fno-stack-protector $< -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+e2e: $(OUTPUT)/memsnoop $(TARGET_BINS)
+	$(Q)$(PYTHON) tests/e2e/run.py --build $(OUTPUT)
+
+test check: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory e2e
+
+demo: $(OUTPUT)/memsnoop $(OUTPUT)/tests/targets/demo
+	$(Q)bash scripts/demo.sh $(OUTPUT)
+
+bench: $(OUTPUT)/memsnoop $(OUTPUT)/tests/targets/bench_churn
+	$(Q)bash scripts/bench.sh $(OUTPUT)
+
+install: $(OUTPUT)/memsnoop
+	install -D -m 0755 $< $(DESTDIR)/usr/local/sbin/memsnoop
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(OUTPUT)/memsnoop.bpf.d

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Maps of the memsnoop BPF object and the per-thread state they hold. */
+#ifndef MEMSNOOP_MAPS_BPF_H
+#define MEMSNOOP_MAPS_BPF_H
+
+#include "memsnoop_abi.h"
+
+#define EVENTS_RINGBUF_SZ (16 << 20)
+#define LIVE_MAX_ENTRIES (1 << 20)
+
+/* Per thread, between an allocator's entry and its return. */
+struct thread_state {
+	__u64 countdown; /* bytes to the next sample point; 0 until first drawn */
+	__u64 outer_sp;	 /* stack pointer at the entry of the outermost allocator call */
+	__u32 depth;	 /* allocator calls in progress: nested ones are the allocator's own */
+	__u16 fn;	 /* enum alloc_fn of the outermost call */
+	__u8 sampled;
+	__u8 has_stash;
+	__u64 size;
+	__u64 memptr; /* posix_memalign's out-parameter */
+	struct live_key stash_key; /* a sampled block that realloc is replacing */
+	struct live_val stash;
+	struct alloc_event ev; /* staged at entry, sent at return once the pointer is known */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EVENTS_RINGBUF_SZ);
+} events SEC(".maps");
+
+/* Sampled blocks still live: (tgid, pointer) -> allocation time and size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LIVE_MAX_ENTRIES);
+	__type(key, struct live_key);
+	__type(value, struct live_val);
+} live SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FN_CNT);
+	__type(key, __u32);
+	__type(value, struct fn_counter);
+} fn_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} thread_states SEC(".maps");
+
+#endif /* MEMSNOOP_MAPS_BPF_H */

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probes on the allocator entry points. Each SEC() program only reads its arguments; the
+ * handlers below do the work: count exactly, sample by the byte countdown, stage the stack
+ * of a sampled call, and at the return record the pointer as live and send the event.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "memsnoop_abi.h"
+#include "sampler.h"
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u64 sample_rate = 512 * 1024;
+const volatile __u32 self_tgid = 0;
+
+/* Set by user space once every probe is attached: a half-done attach reports nothing. */
+bool ready = false;
+
+__u64 drop_cnt[DROP_CNT] = {};
+
+static __always_inline void count_drop(enum drop_reason reason)
+{
+	__sync_fetch_and_add(&drop_cnt[reason], 1);
+}
+
+static __always_inline void count_call(enum alloc_fn fn, __u64 bytes)
+{
+	__u32 key = fn;
+	struct fn_counter *c = bpf_map_lookup_elem(&fn_counters, &key);
+
+	if (c) {
+		c->calls++;
+		c->bytes += bytes;
+	}
+}
+
+/* a * b, or ~0 when it overflows (the allocator then fails the call) */
+static __always_inline __u64 mul_saturated(__u64 a, __u64 b)
+{
+	__u64 limit;
+
+	if (!a)
+		return 0;
+	limit = ~0ULL / a;
+	barrier_var(limit); /* else clang folds the test into a 128-bit multiply BPF lacks */
+	return b > limit ? ~0ULL : a * b;
+}
+
+static __always_inline struct thread_state *thread_state(bool create)
+{
+	struct thread_state *st;
+
+	st = bpf_task_storage_get(&thread_states, bpf_get_current_task_btf(), NULL,
+				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!st && create)
+		count_drop(DROP_THREAD_STATE);
+	return st;
+}
+
+static __always_inline bool traced_now(void)
+{
+	return ready && (bpf_get_current_pid_tgid() >> 32) != self_tgid;
+}
+
+/*
+ * An allocator call made while another one is in progress on this thread, from deeper in
+ * the stack (or the same frame: a tail call such as reallocarray -> realloc), belongs to
+ * the outer call and is not counted again.
+ */
+static __always_inline bool nested_call(const struct thread_state *st, __u64 sp)
+{
+	return st->depth && sp <= st->outer_sp;
+}
+
+/* Takes a block out of the live map; of two racing takers, only one succeeds. */
+static __always_inline bool take_live(const struct live_key *key, struct live_val *val)
+{
+	struct live_val *found = bpf_map_lookup_elem(&live, key);
+
+	if (!found)
+		return false;
+	*val = *found;
+	return bpf_map_delete_elem(&live, key) == 0;
+}
+
+static __always_inline void send_free(__u32 tgid, __u64 ptr, const struct live_val *val)
+{
+	struct free_event ev = {
+		.hdr = { .type = EV_FREE, .tgid = tgid, .ts_ns = bpf_ktime_get_ns() },
+		.ptr = ptr,
+		.size = val->size,
+	};
+
+	ev.lifetime_ns = ev.hdr.ts_ns - val->ts_ns;
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		count_drop(DROP_RINGBUF_FREE);
+}
+
+static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_state *st,
+					 __u32 tgid)
+{
+	struct alloc_event *ev = &st->ev;
+	__u64 ret_addr = 0;
+	long n;
+
+	ev->hdr.type = EV_ALLOC;
+	ev->hdr.tgid = tgid;
+	ev->hdr.ts_ns = bpf_ktime_get_ns();
+	ev->tid = (__u32)bpf_get_current_pid_tgid();
+	ev->fn = st->fn;
+	ev->size = st->size;
+	ev->flags = 0;
+	ev->stack_cnt = 0;
+
+	n = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), BPF_F_USER_STACK);
+	if (n <= 0 || bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx))) {
+		count_drop(DROP_STACK_FAILED);
+		return;
+	}
+	/*
+	 * At the entry the frame pointer is still the caller's, so the walk starts at the
+	 * caller's caller: stack[0] (the probed pc itself) is replaced by the return address
+	 * at [sp]. Kernels that recover it themselves repeat it in stack[1]; user space
+	 * drops the repeat.
+	 */
+	ev->stack[0] = ret_addr;
+	ev->stack_cnt = n / sizeof(__u64);
+	if (ev->stack_cnt >= MAX_STACK_DEPTH)
+		ev->flags |= AEF_STACK_TRUNCATED;
+}
+
+static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn, __u64 size,
+					  __u64 old_ptr, __u64 memptr)
+{
+	struct thread_state *st;
+	__u64 sp = PT_REGS_SP(ctx);
+	__u32 tgid;
+
+	if (!traced_now())
+		return 0;
+	st = thread_state(true);
+	if (!st)
+		return 0;
+	if (nested_call(st, sp)) {
+		st->depth++;
+		return 0;
+	}
+	/* a depth left over from a lost return probe, if any, ends here */
+	st->depth = 1;
+	st->outer_sp = sp;
+	st->fn = fn;
+	st->size = size;
+	st->memptr = memptr;
+	st->sampled = 0;
+	st->has_stash = 0;
+	count_call(fn, size);
+
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (old_ptr) {
+		/* the old block leaves the live map now, before another thread can get its
+		 * address back from the allocator; a failed realloc puts it back */
+		st->stash_key.tgid = tgid;
+		st->stash_key.__pad = 0;
+		st->stash_key.ptr = old_ptr;
+		st->has_stash = take_live(&st->stash_key, &st->stash);
+	}
+
+	if (sample_rate == 1) {
+		st->sampled = 1;
+	} else {
+		if (!st->countdown)
+			st->countdown = sampler_next_interval(bpf_get_prandom_u32(), sample_rate);
+		if (sampler_reaches_point(&st->countdown, size)) {
+			st->countdown = sampler_next_interval(bpf_get_prandom_u32(), sample_rate);
+			st->sampled = 1;
+		}
+	}
+	if (st->sampled)
+		stage_sample(ctx, st, tgid);
+	return 0;
+}
+
+static __always_inline void settle_realloc_stash(struct thread_state *st, __u64 ptr)
+{
+	/* glibc: realloc(p, 0) frees p and returns NULL; any other NULL leaves p alone */
+	if (ptr || st->size == 0)
+		send_free(st->stash_key.tgid, st->stash_key.ptr, &st->stash);
+	else
+		bpf_map_update_elem(&live, &st->stash_key, &st->stash, BPF_NOEXIST);
+}
+
+static __always_inline void send_alloc(struct thread_state *st, __u64 ptr)
+{
+	struct alloc_event *ev = &st->ev;
+	struct live_key key = { .tgid = ev->hdr.tgid, .ptr = ptr };
+	struct live_val val = { .ts_ns = ev->hdr.ts_ns, .size = ev->size };
+	__u32 cnt = ev->stack_cnt;
+	bool tracked;
+
+	if (!cnt)
+		return; /* the stack capture failed and was counted */
+	if (cnt > MAX_STACK_DEPTH)
+		cnt = MAX_STACK_DEPTH;
+	ev->ptr = ptr;
+	tracked = !bpf_map_update_elem(&live, &key, &val, BPF_ANY);
+	if (!tracked) {
+		count_drop(DROP_LIVE_FULL);
+		ev->flags |= AEF_UNTRACKED;
+	}
+	if (bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0)) {
+		count_drop(DROP_RINGBUF_ALLOC);
+		if (tracked)
+			bpf_map_delete_elem(&live, &key);
+	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_exit, void *ret)
+{
+	struct thread_state *st;
+	__u64 ptr = (__u64)ret;
+
+	if (!ready)
+		return 0;
+	st = thread_state(false);
+	if (!st || !st->depth)
+		return 0;
+	if (--st->depth)
+		return 0;
+
+	if (st->fn == FN_POSIX_MEMALIGN) {
+		ptr = 0;
+		if (ret == 0 && st->memptr)
+			bpf_probe_read_user(&ptr, sizeof(ptr), (void *)st->memptr);
+	}
+	if (st->has_stash)
+		settle_realloc_stash(st, ptr);
+	if (st->sampled && ptr)
+		send_alloc(st, ptr);
+	st->sampled = 0;
+	st->has_stash = 0;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, void *ptr)
+{
+	struct live_key key = { .ptr = (__u64)ptr };
+	struct thread_state *st;
+	struct live_val val;
+
+	if (!ptr || !traced_now())
+		return 0;
+	st = thread_state(false);
+	if (st && nested_call(st, PT_REGS_SP(ctx)))
+		return 0; /* realloc freeing its old block: settled at realloc's return */
+	count_call(FN_FREE, 0);
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (take_live(&key, &val))
+		send_free(key.tgid, key.ptr, &val);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_MALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_CALLOC, mul_saturated(nmemb, size), 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_REALLOC, size, (__u64)ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, void *ptr, __u64 nmemb, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_REALLOCARRAY, mul_saturated(nmemb, size), (__u64)ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, void **memptr, __u64 alignment, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_POSIX_MEMALIGN, size, 0, (__u64)memptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(aligned_alloc_enter, __u64 alignment, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_ALIGNED_ALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 alignment, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_MEMALIGN, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(valloc_enter, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_VALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(pvalloc_enter, __u64 size)
+{
+	return on_alloc_enter(ctx, FN_PVALLOC, size, 0, 0);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The BPF side as user space sees it: load the programs, attach them to one process's
+ * allocator entry points, arm them, read the exact counters and drops, detach.
+ */
+#ifndef MEMSNOOP_ATTACH_H
+#define MEMSNOOP_ATTACH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "allocators.h"
+#include "memsnoop_abi.h"
+
+struct probes_opts {
+	uint64_t rate;
+	pid_t self_pid;
+};
+
+struct probes;
+
+/* Opens and loads the BPF object. NULL with errno set, after saying why. */
+struct probes *probes__open(const struct probes_opts *opts);
+void probes__free(struct probes *p);
+
+/* Attaches to every entry point of objs, for pid only. 0 or a negative errno. */
+int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs);
+/* Handlers stay silent until armed, so that a half-done attach reports nothing. */
+void probes__arm(struct probes *p);
+/* Removes every probe from the targets; counters stay readable. */
+void probes__detach(struct probes *p);
+
+int probes__ringbuf_fd(const struct probes *p);
+/* Exact calls and bytes per entry point, summed over CPUs. */
+int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT]);
+void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);
+
+#endif /* MEMSNOOP_ATTACH_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The command line, parsed and checked; nothing here touches the system. */
+#ifndef MEMSNOOP_CLI_H
+#define MEMSNOOP_CLI_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "profile.h"
+
+#define CLI_MAX_PIDS 64
+#define CLI_DEFAULT_RATE (512 * 1024)
+#define CLI_MAX_RATE (1ULL << 40)
+
+struct cli_opts {
+	pid_t pids[CLI_MAX_PIDS];
+	size_t pid_cnt;
+	uint64_t rate;		   /* mean sampling interval in bytes; 1 = every allocation */
+	double duration_s;	   /* 0 = until Ctrl-C or every target exits */
+	const char *output_prefix; /* NULL = no files */
+	enum value_type value;
+	unsigned top_n;
+	int verbosity;
+};
+
+enum cli_result {
+	CLI_RUN = 0,
+	CLI_EXIT_OK = 1, /* --help printed */
+};
+
+/* Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying what is wrong on stderr. */
+int cli_parse(int argc, char **argv, struct cli_opts *opts);
+void cli_usage(FILE *f);
+
+#endif /* MEMSNOOP_CLI_H */

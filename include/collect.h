@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Turns ring buffer events into the profile: keeps the table of live samples, dedups raw
+ * stacks, resolves each new pc once (per module and offset) and weights each sample.
+ */
+#ifndef MEMSNOOP_COLLECT_H
+#define MEMSNOOP_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "profile.h"
+#include "symbolize.h"
+
+struct collector_opts {
+	bool split_pids; /* keep the stacks of different processes apart */
+};
+
+struct collector_stats {
+	uint64_t alloc_events;
+	uint64_t free_events;
+	uint64_t unknown_frees;	   /* free of a sample never seen: its alloc event was lost */
+	uint64_t untracked;	   /* sampled but not in the live map */
+	uint64_t truncated_stacks; /* samples whose stack filled every frame */
+	uint64_t bad_events;	   /* malformed records (never expected) */
+	uint64_t unique_stacks;	   /* raw stacks resolved */
+	uint64_t unique_pcs;	   /* pcs symbolized */
+	struct symbolizer_stats sym;
+};
+
+struct collector;
+
+struct collector *collector__new(const struct collector_opts *opts, struct profile *profile);
+void collector__free(struct collector *c);
+
+/* A ring buffer callback (ring_buffer_sample_fn): ctx is the collector. Never fails. */
+int collector__handle_event(void *ctx, void *data, size_t size);
+
+void collector__stats(const struct collector *c, struct collector_stats *out);
+
+#endif /* MEMSNOOP_COLLECT_H */

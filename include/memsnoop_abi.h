@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one layout shared by the BPF programs and user space: events sent through the ring
+ * buffer, exact counters, drop reasons and limits. Fixed-width fields, explicit padding.
+ */
+#ifndef MEMSNOOP_ABI_H
+#define MEMSNOOP_ABI_H
+
+#ifdef __BPF__
+/* vmlinux.h already defines the __u* types */
+#else
+#include <linux/types.h>
+#endif
+
+#define MAX_STACK_DEPTH 127
+
+/* Allocator entry points, in the order the report lists them. */
+enum alloc_fn {
+	FN_MALLOC,
+	FN_CALLOC,
+	FN_REALLOC,
+	FN_REALLOCARRAY,
+	FN_POSIX_MEMALIGN,
+	FN_ALIGNED_ALLOC,
+	FN_MEMALIGN,
+	FN_VALLOC,
+	FN_PVALLOC,
+	FN_FREE,
+	FN_CNT,
+};
+
+enum event_type {
+	EV_ALLOC = 1,
+	EV_FREE = 2,
+};
+
+/* Everything that can be lost between the target and the report. */
+enum drop_reason {
+	DROP_RINGBUF_ALLOC,	/* sampled allocation lost: ring buffer full */
+	DROP_RINGBUF_FREE,	/* free of a sampled pointer lost: ring buffer full */
+	DROP_LIVE_FULL,		/* sampled allocation not tracked: live map full */
+	DROP_STACK_FAILED,	/* stack could not be captured */
+	DROP_THREAD_STATE,	/* per-thread state could not be created */
+	DROP_CNT,
+};
+
+/* A flag on an alloc event. */
+enum alloc_event_flag {
+	AEF_UNTRACKED = 1 << 0,	  /* not in the live map: its free will never be seen */
+	AEF_STACK_TRUNCATED = 1 << 1, /* the stack filled MAX_STACK_DEPTH frames */
+};
+
+struct event_header {
+	__u32 type; /* enum event_type */
+	__u32 tgid;
+	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+};
+
+/*
+ * A sampled allocation. stack[] holds return addresses, innermost first: stack[0] is the
+ * return address into the allocator's caller. Only stack_cnt entries are sent.
+ */
+struct alloc_event {
+	struct event_header hdr;
+	__u64 ptr;
+	__u64 size;
+	__u32 tid;
+	__u16 fn;    /* enum alloc_fn */
+	__u16 flags; /* enum alloc_event_flag */
+	__u32 stack_cnt;
+	__u32 __pad;
+	__u64 stack[MAX_STACK_DEPTH];
+};
+
+/* The free (or realloc away) of a sampled pointer. */
+struct free_event {
+	struct event_header hdr;
+	__u64 ptr;
+	__u64 size;
+	__u64 lifetime_ns;
+};
+
+/* Exact per-CPU counters, one per enum alloc_fn. For FN_FREE, bytes stays 0. */
+struct fn_counter {
+	__u64 calls;
+	__u64 bytes;
+};
+
+struct live_key {
+	__u32 tgid;
+	__u32 __pad;
+	__u64 ptr;
+};
+
+struct live_val {
+	__u64 ts_ns;
+	__u64 size;
+};
+
+#define ALLOC_EVENT_HEADER_SZ (sizeof(struct alloc_event) - MAX_STACK_DEPTH * sizeof(__u64))
+
+_Static_assert(sizeof(struct event_header) == 16, "event_header layout");
+_Static_assert(sizeof(struct alloc_event) == 48 + MAX_STACK_DEPTH * 8, "alloc_event layout");
+_Static_assert(sizeof(struct free_event) == 40, "free_event layout");
+_Static_assert(sizeof(struct fn_counter) == 16, "fn_counter layout");
+_Static_assert(sizeof(struct live_key) == 16, "live_key layout");
+_Static_assert(sizeof(struct live_val) == 16, "live_val layout");
+
+#endif /* MEMSNOOP_ABI_H */

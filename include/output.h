@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Writers of the profile: pure functions of their inputs, writing to a FILE. */
+#ifndef MEMSNOOP_OUTPUT_H
+#define MEMSNOOP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "memsnoop_abi.h"
+#include "profile.h"
+
+/* Folded stacks: "root;...;leaf VALUE" a line, sorted, equal stacks merged, zeros omitted. */
+int output_folded__write(const struct profile *p, enum value_type type, FILE *f);
+
+struct report_target {
+	pid_t pid;
+	const char *comm;
+	bool exited;
+};
+
+/* What was lost on the way, by the kernel side (drops) or user space. */
+struct report_losses {
+	uint64_t drops[DROP_CNT];
+	uint64_t unknown_frees;
+	uint64_t bad_events;
+	uint64_t truncated_stacks;
+	uint64_t unresolved_pcs;
+};
+
+struct report_info {
+	const struct report_target *targets;
+	size_t target_cnt;
+	double duration_s;
+	struct fn_counter counters[FN_CNT]; /* exact, from the kernel */
+	struct report_losses losses;
+	enum value_type value;
+	unsigned top_n;
+};
+
+/* The text report: exact totals beside the estimates, the top sites, what was lost. */
+int output_text__write(const struct profile *p, const struct report_info *info, FILE *f);
+
+/* True when anything was lost: the report then says so loudly. */
+bool report_losses_any(const struct report_losses *l);
+
+#endif /* MEMSNOOP_OUTPUT_H */

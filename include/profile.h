@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The profile model: symbolized locations, unique stacks and their weighted values.
+ * Pure: no BPF, no /proc, no clocks; outputs read it, the collector fills it.
+ */
+#ifndef MEMSNOOP_PROFILE_H
+#define MEMSNOOP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum value_type {
+	VALUE_INUSE_SPACE,
+	VALUE_INUSE_OBJECTS,
+	VALUE_ALLOC_SPACE,
+	VALUE_ALLOC_OBJECTS,
+	VALUE_CNT,
+};
+
+const char *value_type_name(enum value_type type);
+/* Returns 0 or -EINVAL for a name that is none of value_type_name()'s. */
+int value_type_parse(const char *name, enum value_type *out);
+bool value_type_is_bytes(enum value_type type);
+
+/* One function at one pc; a location inside inlined code has several. */
+struct frame {
+	const char *func; /* demangled, "[unknown]" when unresolved */
+	const char *file; /* NULL when unknown */
+	uint32_t line;	  /* 0 when unknown */
+};
+
+struct location {
+	const char *module; /* the mapped file, or "[unknown]" */
+	uint64_t offset;    /* offset of the pc in that file */
+	uint32_t frame_cnt; /* at least 1, innermost first */
+	const struct frame *frames;
+};
+
+/* Horvitz-Thompson estimates (each sample weighted by 1/p) and raw sample counts. */
+struct stack_values {
+	double alloc_objects;
+	double alloc_space;
+	double inuse_objects;
+	double inuse_space;
+	uint64_t alloc_samples;
+	uint64_t inuse_samples;
+};
+
+struct stack {
+	uint32_t pid;	    /* 0 unless samples of several processes are kept apart */
+	uint32_t loc_cnt;
+	const uint32_t *locs; /* location ids, leaf first */
+	bool truncated;	    /* the capture ran out of depth: the root end is missing */
+	struct stack_values v;
+};
+
+/*
+ * The weight 1/p of a sample of size bytes at a mean sampling interval of rate bytes,
+ * p = 1 - exp(-size/rate); exactly 1 at rate 1 (every allocation is taken).
+ */
+double sample_weight(uint64_t size, uint64_t rate);
+
+double stack_value(const struct stack *stack, enum value_type type);
+
+struct profile;
+
+struct profile *profile__new(uint64_t rate);
+void profile__free(struct profile *p);
+uint64_t profile__rate(const struct profile *p);
+
+/* Copies module and frames into the profile. Returns the new location's id or -ENOMEM. */
+int profile__add_location(struct profile *p, const char *module, uint64_t offset,
+			  const struct frame *frames, uint32_t frame_cnt);
+/* The id of the stack (pid, truncated, locs), created empty when new; or -ENOMEM. */
+int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
+			  uint32_t loc_cnt, bool truncated);
+
+/* A sampled allocation; live when its free will be seen (it counts as in use until then). */
+void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live);
+void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size);
+
+size_t profile__stack_cnt(const struct profile *p);
+const struct stack *profile__stack(const struct profile *p, uint32_t id);
+const struct location *profile__location(const struct profile *p, uint32_t id);
+void profile__totals(const struct profile *p, struct stack_values *out);
+
+#endif /* MEMSNOOP_PROFILE_H */

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Byte sizes as people write and read them. */
+#ifndef MEMSNOOP_UNITS_H
+#define MEMSNOOP_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "4096", "512K", "1M", "2G" (binary multiples). Returns 0 or -EINVAL. */
+int parse_size(const char *s, uint64_t *out);
+
+/* "812 B", "1.5 KiB", "12.3 MiB" into buf; returns buf. */
+const char *format_bytes(double bytes, char *buf, size_t buf_sz);
+
+#endif /* MEMSNOOP_UNITS_H */

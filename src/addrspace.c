@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addrspace.h"
+#include "hashmap.h"
+#include "log.h"
+#include "procmaps.h"
+
+struct process {
+	struct procmaps maps;
+	struct hashmap *misses; /* pcs that missed since the last refresh: refresh once, not per pc */
+	uint32_t *module_ids;	/* per mapping */
+};
+
+struct addrspaces {
+	struct hashmap *procs;	 /* pid -> struct process */
+	struct hashmap *modules; /* (dev, inode) -> module id */
+	struct module **list;
+	size_t module_cnt;
+};
+
+struct addrspaces *addrspaces__new(void)
+{
+	struct addrspaces *as = calloc(1, sizeof(*as));
+
+	if (!as)
+		return NULL;
+	as->procs = hashmap__new(sizeof(struct process));
+	as->modules = hashmap__new(sizeof(uint32_t));
+	if (!as->procs || !as->modules) {
+		addrspaces__free(as);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return as;
+}
+
+static void process_clear(struct process *p)
+{
+	procmaps__clear(&p->maps);
+	free(p->module_ids);
+	p->module_ids = NULL;
+}
+
+static void process_free(void *value, void *ctx)
+{
+	struct process *p = value;
+
+	(void)ctx;
+	process_clear(p);
+	hashmap__free(p->misses);
+}
+
+void addrspaces__free(struct addrspaces *as)
+{
+	if (!as)
+		return;
+	if (as->procs)
+		hashmap__for_each(as->procs, process_free, NULL);
+	for (size_t i = 0; i < as->module_cnt; i++) {
+		free(as->list[i]->path);
+		free(as->list[i]->open_path);
+		free(as->list[i]);
+	}
+	free(as->list);
+	hashmap__free(as->modules);
+	hashmap__free(as->procs);
+	free(as);
+}
+
+static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m, uint32_t *id)
+{
+	uint64_t key[2] = { m->dev, m->inode };
+	struct module *mod, **tmp;
+	char open_path[4096];
+	uint32_t *idp;
+	bool created;
+
+	idp = hashmap__upsert(as->modules, key, sizeof(key), &created);
+	if (!idp)
+		return -ENOMEM;
+	if (!created) {
+		*id = *idp;
+		return 0;
+	}
+	mod = calloc(1, sizeof(*mod));
+	tmp = realloc(as->list, (as->module_cnt + 1) * sizeof(*tmp));
+	snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", (int)pid, m->path);
+	if (tmp)
+		as->list = tmp;
+	if (!mod || !tmp || !(mod->path = strdup(m->path)) ||
+	    !(mod->open_path = strdup(open_path))) {
+		if (mod)
+			free(mod->path);
+		free(mod);
+		hashmap__delete(as->modules, key, sizeof(key), NULL);
+		return -ENOMEM;
+	}
+	mod->id = as->module_cnt;
+	mod->dev = m->dev;
+	mod->inode = m->inode;
+	as->list[as->module_cnt++] = mod;
+	*idp = *id = mod->id;
+	return 0;
+}
+
+static int refresh(struct addrspaces *as, pid_t pid, struct process *p)
+{
+	struct procmaps fresh;
+	uint32_t *ids;
+	int err;
+
+	err = procmaps__read(pid, &fresh);
+	if (err)
+		return err; /* gone: the last model stays */
+	ids = calloc(fresh.cnt ? fresh.cnt : 1, sizeof(*ids));
+	if (!ids) {
+		procmaps__clear(&fresh);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < fresh.cnt; i++) {
+		ids[i] = UINT32_MAX;
+		if (mapping_is_file(&fresh.maps[i]) && (err = module_for(as, pid, &fresh.maps[i], &ids[i]))) {
+			free(ids);
+			procmaps__clear(&fresh);
+			return err;
+		}
+	}
+	process_clear(p);
+	p->maps = fresh;
+	p->module_ids = ids;
+	hashmap__free(p->misses);
+	p->misses = hashmap__new(0);
+	pr_debug("address space of PID %d: %zu mappings\n", (int)pid, fresh.cnt);
+	return 0;
+}
+
+int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const struct module **mod,
+			uint64_t *file_offset)
+{
+	const struct mapping *m;
+	struct process *p;
+	bool created;
+	uint32_t id;
+
+	p = hashmap__upsert(as->procs, &pid, sizeof(pid), &created);
+	if (!p)
+		return -ENOMEM;
+	m = procmaps__find(&p->maps, pc);
+	if (!m && (!p->misses || !hashmap__find(p->misses, &pc, sizeof(pc)))) {
+		refresh(as, pid, p);
+		m = procmaps__find(&p->maps, pc);
+		if (!m && p->misses)
+			hashmap__upsert(p->misses, &pc, sizeof(pc), NULL);
+	}
+	if (!m)
+		return -ENOENT;
+	id = p->module_ids[m - p->maps.maps];
+	if (id == UINT32_MAX)
+		return -ENOENT; /* anonymous or special mapping: JIT code, [vdso] */
+	*mod = as->list[id];
+	*file_offset = pc - m->start + m->offset;
+	return 0;
+}

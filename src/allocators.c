@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "allocators.h"
+#include "log.h"
+#include "procmaps.h"
+
+static const char *const fn_names[FN_CNT] = {
+	[FN_MALLOC] = "malloc",
+	[FN_CALLOC] = "calloc",
+	[FN_REALLOC] = "realloc",
+	[FN_REALLOCARRAY] = "reallocarray",
+	[FN_POSIX_MEMALIGN] = "posix_memalign",
+	[FN_ALIGNED_ALLOC] = "aligned_alloc",
+	[FN_MEMALIGN] = "memalign",
+	[FN_VALLOC] = "valloc",
+	[FN_PVALLOC] = "pvalloc",
+	[FN_FREE] = "free",
+};
+
+/* Allocator-internal names that can appear in a stack above the probed entry point. */
+static const char *const internal_names[] = {
+	"__libc_malloc", "__libc_calloc", "__libc_realloc", "__libc_free", "__libc_memalign",
+	"__libc_valloc", "__libc_pvalloc", "__libc_reallocarray", "__posix_memalign",
+	"operator new", "operator new[]", "operator delete", "operator delete[]",
+};
+
+const char *alloc_fn_name(enum alloc_fn fn)
+{
+	return fn < FN_CNT ? fn_names[fn] : "?";
+}
+
+bool is_allocator_function(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < FN_CNT; i++)
+		if (!strcmp(name, fn_names[i]))
+			return true;
+	for (i = 0; i < sizeof(internal_names) / sizeof(internal_names[0]); i++) {
+		size_t len = strlen(internal_names[i]);
+
+		/* "operator new(unsigned long)" and its overloads */
+		if (!strncmp(name, internal_names[i], len) && (name[len] == '\0' || name[len] == '('))
+			return true;
+	}
+	return false;
+}
+
+/* The file offset of a virtual address, through the PT_LOAD segment that holds it. */
+static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
+{
+	size_t phnum;
+
+	if (elf_getphdrnum(elf, &phnum))
+		return -EINVAL;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
+			*offset = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+			struct alloc_entry entries[FN_CNT])
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t cnt = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+
+	for (size_t i = 0; data && i < cnt; i++) {
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
+		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name)
+			continue;
+		for (int fn = 0; fn < FN_CNT; fn++) {
+			if (entries[fn].found || strcmp(name, fn_names[fn]))
+				continue;
+			if (!vaddr_to_offset(elf, sym.st_value, &entries[fn].offset))
+				entries[fn].found = true;
+		}
+	}
+}
+
+/* Two names at one address (glibc's memalign and aligned_alloc) are probed once. */
+static void mark_aliases(struct alloc_entry entries[FN_CNT])
+{
+	for (int fn = 0; fn < FN_CNT; fn++) {
+		entries[fn].alias_of = FN_CNT;
+		for (int prev = 0; entries[fn].found && prev < fn; prev++) {
+			if (entries[prev].found && entries[prev].alias_of == FN_CNT &&
+			    entries[prev].offset == entries[fn].offset) {
+				entries[fn].alias_of = prev;
+				break;
+			}
+		}
+	}
+}
+
+int alloc_entries__read_elf(const char *path, struct alloc_entry entries[FN_CNT])
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf = NULL;
+	int fd, err = 0;
+
+	memset(entries, 0, sizeof(entries[0]) * FN_CNT);
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	/* .dynsym first: what the dynamic linker binds to; .symtab for static executables */
+	for (int pass = 0; pass < 2; pass++) {
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+
+			if (gelf_getshdr(scn, &sh) &&
+			    sh.sh_type == (pass == 0 ? SHT_DYNSYM : SHT_SYMTAB))
+				scan_symtab(elf, scn, &sh, entries);
+		}
+	}
+	mark_aliases(entries);
+out:
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
+static bool any_found(const struct alloc_entry entries[FN_CNT])
+{
+	for (int fn = 0; fn < FN_CNT; fn++)
+		if (entries[fn].found)
+			return true;
+	return false;
+}
+
+static bool seen_file(const struct procmaps *pm, size_t upto, const struct mapping *m)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (pm->maps[i].dev == m->dev && pm->maps[i].inode == m->inode)
+			return true;
+	return false;
+}
+
+int alloc_objects__find(pid_t pid, struct alloc_objects *out)
+{
+	struct alloc_entry entries[FN_CNT];
+	struct procmaps pm;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = procmaps__read(pid, &pm);
+	if (err)
+		return err;
+	for (size_t i = 0; i < pm.cnt; i++) {
+		const struct mapping *m = &pm.maps[i];
+		struct alloc_object *obj, *tmp;
+		char open_path[PATH_MAX];
+
+		if (!mapping_is_file(m) || seen_file(&pm, i, m))
+			continue;
+		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", (int)pid, m->path);
+		if (alloc_entries__read_elf(open_path, entries) || !any_found(entries))
+			continue;
+		tmp = realloc(out->objs, (out->cnt + 1) * sizeof(*tmp));
+		if (!tmp) {
+			err = -ENOMEM;
+			break;
+		}
+		out->objs = tmp;
+		obj = &out->objs[out->cnt];
+		obj->path = strdup(m->path);
+		obj->open_path = strdup(open_path);
+		memcpy(obj->entries, entries, sizeof(entries));
+		out->cnt++;
+		if (!obj->path || !obj->open_path) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	procmaps__clear(&pm);
+	if (err)
+		alloc_objects__clear(out);
+	return err;
+}
+
+void alloc_objects__clear(struct alloc_objects *objs)
+{
+	for (size_t i = 0; i < objs->cnt; i++) {
+		free(objs->objs[i].path);
+		free(objs->objs[i].open_path);
+	}
+	free(objs->objs);
+	objs->objs = NULL;
+	objs->cnt = 0;
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+#include "units.h"
+
+enum { OPT_VALUE = 256 };
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "rate", required_argument, NULL, 'r' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "value", required_argument, NULL, OPT_VALUE },
+	{ "top", required_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: memsnoop -p PID[,PID...] [options]\n"
+		"Heap profiler: samples the allocations of running processes with eBPF uprobes.\n"
+		"\n"
+		"  -p, --pid PID[,PID...]  processes to profile (up to %d)\n"
+		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
+		"                          1 = every allocation, exact counts)\n"
+		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
+		"  -o, --output PREFIX     also write PREFIX.folded (flame graph input)\n"
+		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
+		"  -n, --top N             sites in the report (default 10)\n"
+		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"Exit status: 0 when the profile was written (also after Ctrl-C or the targets' exit),\n"
+		"1 when memsnoop could not run (no such process, not root, ...), 2 for a bad command line.\n",
+		CLI_MAX_PIDS);
+}
+
+static int parse_pids(const char *arg, struct cli_opts *opts)
+{
+	const char *s = arg;
+
+	while (*s) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end == s || v <= 0 || v > 0x3fffffff || (*end && *end != ',')) {
+			pr_warn("invalid PID list '%s': expected positive process IDs separated by commas\n", arg);
+			return -EINVAL;
+		}
+		if (opts->pid_cnt == CLI_MAX_PIDS) {
+			pr_warn("too many PIDs: at most %d\n", CLI_MAX_PIDS);
+			return -EINVAL;
+		}
+		opts->pids[opts->pid_cnt++] = v;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int parse_option(int opt, const char *arg, struct cli_opts *opts)
+{
+	char *end;
+
+	switch (opt) {
+	case 'p':
+		return parse_pids(arg, opts);
+	case 'r':
+		if (parse_size(arg, &opts->rate) || opts->rate < 1 || opts->rate > CLI_MAX_RATE) {
+			pr_warn("invalid rate '%s': expected bytes from 1 to 1T, such as 512K\n", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'd':
+		errno = 0;
+		opts->duration_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(opts->duration_s) || opts->duration_s <= 0) {
+			pr_warn("invalid duration '%s': expected a positive number of seconds\n", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'o':
+		if (!*arg) {
+			pr_warn("invalid output prefix: empty\n");
+			return -EINVAL;
+		}
+		opts->output_prefix = arg;
+		return 0;
+	case OPT_VALUE:
+		if (value_type_parse(arg, &opts->value)) {
+			pr_warn("invalid value type '%s': expected inuse_space, inuse_objects, alloc_space or alloc_objects\n", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'n': {
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 1 || v > 100000) {
+			pr_warn("invalid top count '%s': expected a positive integer\n", arg);
+			return -EINVAL;
+		}
+		opts->top_n = v;
+		return 0;
+	}
+	case 'v':
+		opts->verbosity++;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *opts)
+{
+	int opt, err;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->rate = CLI_DEFAULT_RATE;
+	opts->value = VALUE_INUSE_SPACE;
+	opts->top_n = 10;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:r:d:o:n:vh", long_opts, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		if (opt == '?' || opt == ':') {
+			const char *what = opt == '?' ? "unknown option" : "missing argument for";
+
+			if (optopt)
+				pr_warn("%s '-%c' (see --help)\n", what, optopt);
+			else
+				pr_warn("%s '%s' (see --help)\n", what, argv[optind - 1]);
+			return -EINVAL;
+		}
+		err = parse_option(opt, optarg, opts);
+		if (err)
+			return err;
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!opts->pid_cnt) {
+		pr_warn("no target: give -p PID (see --help)\n");
+		return -EINVAL;
+	}
+	return CLI_RUN;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addrspace.h"
+#include "allocators.h"
+#include "collect.h"
+#include "hashmap.h"
+#include "log.h"
+#include "memsnoop_abi.h"
+
+struct live_sample {
+	uint32_t stack_id;
+	uint64_t size;
+};
+
+struct collector {
+	struct collector_opts opts;
+	struct profile *profile;
+	struct addrspaces *addrspaces;
+	struct symbolizer *symbolizer;
+	struct hashmap *live;	    /* struct live_key -> struct live_sample */
+	struct hashmap *raw_stacks; /* (tgid, flags, pcs...) -> profile stack id */
+	struct hashmap *locations;  /* (module id, file offset) -> profile location id */
+	int unknown_loc;	    /* the location of every pc outside a file mapping, or -1 */
+	struct collector_stats stats;
+};
+
+struct collector *collector__new(const struct collector_opts *opts, struct profile *profile)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	c->profile = profile;
+	c->unknown_loc = -1;
+	c->addrspaces = addrspaces__new();
+	c->symbolizer = symbolizer__new();
+	c->live = hashmap__new(sizeof(struct live_sample));
+	c->raw_stacks = hashmap__new(sizeof(uint32_t));
+	c->locations = hashmap__new(sizeof(uint32_t));
+	if (!c->addrspaces || !c->symbolizer || !c->live || !c->raw_stacks || !c->locations) {
+		collector__free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void collector__free(struct collector *c)
+{
+	if (!c)
+		return;
+	addrspaces__free(c->addrspaces);
+	symbolizer__free(c->symbolizer);
+	hashmap__free(c->live);
+	hashmap__free(c->raw_stacks);
+	hashmap__free(c->locations);
+	free(c);
+}
+
+static int unknown_location(struct collector *c)
+{
+	struct frame unknown = { .func = "[unknown]" };
+
+	if (c->unknown_loc < 0)
+		c->unknown_loc = profile__add_location(c->profile, NULL, 0, &unknown, 1);
+	return c->unknown_loc;
+}
+
+/* The location of a return address: the call instruction's own line is at pc - 1. */
+static int location_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
+{
+	struct frame frames[SYM_MAX_FRAMES];
+	const struct module *mod;
+	uint64_t key[2], off;
+	uint32_t *idp, n;
+	bool created;
+	int id;
+
+	if (addrspaces__resolve(c->addrspaces, tgid, ret_addr - 1, &mod, &off))
+		return unknown_location(c);
+	key[0] = mod->id;
+	key[1] = off;
+	idp = hashmap__upsert(c->locations, key, sizeof(key), &created);
+	if (!idp)
+		return -ENOMEM;
+	if (!created)
+		return *idp;
+	n = symbolizer__resolve(c->symbolizer, mod, off, frames);
+	id = profile__add_location(c->profile, mod->path, off, frames, n);
+	if (id < 0) {
+		hashmap__delete(c->locations, key, sizeof(key), NULL);
+		return id;
+	}
+	c->stats.unique_pcs++;
+	*idp = id;
+	return id;
+}
+
+static bool is_allocator_location(const struct profile *p, uint32_t loc_id)
+{
+	const struct location *loc = profile__location(p, loc_id);
+
+	/* the outermost frame is the function the pc is in; inner ones were inlined into it */
+	return is_allocator_function(loc->frames[loc->frame_cnt - 1].func);
+}
+
+static int resolve_stack(struct collector *c, const struct alloc_event *ev)
+{
+	uint32_t locs[MAX_STACK_DEPTH], loc_cnt = 0, skip = 0;
+	const __u64 *pcs = ev->stack;
+	uint32_t n = ev->stack_cnt;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int id;
+
+		/* kernels that recover the caller at a function's entry list it twice */
+		if (i == 1 && pcs[1] == pcs[0])
+			continue;
+		id = location_of(c, ev->hdr.tgid, pcs[i]);
+		if (id < 0)
+			return id;
+		locs[loc_cnt++] = id;
+	}
+	/* allocator frames (wrappers, operator new) are trimmed from the leaf end */
+	while (skip + 1 < loc_cnt && is_allocator_location(c->profile, locs[skip]))
+		skip++;
+	c->stats.unique_stacks++;
+	return profile__intern_stack(c->profile, c->opts.split_pids ? ev->hdr.tgid : 0, locs + skip,
+				     loc_cnt - skip, ev->flags & AEF_STACK_TRUNCATED);
+}
+
+static int stack_id_of(struct collector *c, const struct alloc_event *ev)
+{
+	size_t key_sz = (ev->stack_cnt + 1) * sizeof(__u64);
+	__u64 key[MAX_STACK_DEPTH + 1];
+	uint32_t *idp;
+	bool created;
+	int id;
+
+	key[0] = (__u64)ev->hdr.tgid << 32 | (ev->flags & AEF_STACK_TRUNCATED);
+	memcpy(key + 1, ev->stack, ev->stack_cnt * sizeof(__u64));
+	idp = hashmap__upsert(c->raw_stacks, key, key_sz, &created);
+	if (!idp)
+		return -ENOMEM;
+	if (!created)
+		return *idp;
+	id = resolve_stack(c, ev);
+	if (id < 0) {
+		hashmap__delete(c->raw_stacks, key, key_sz, NULL);
+		return id;
+	}
+	*idp = id;
+	return id;
+}
+
+static void forget_live(struct collector *c, const struct live_key *key)
+{
+	struct live_sample s;
+
+	if (hashmap__delete(c->live, key, sizeof(*key), &s))
+		profile__record_free(c->profile, s.stack_id, s.size);
+}
+
+static void handle_alloc(struct collector *c, const struct alloc_event *ev)
+{
+	struct live_key key = { .tgid = ev->hdr.tgid, .ptr = ev->ptr };
+	bool live = !(ev->flags & AEF_UNTRACKED);
+	struct live_sample *s;
+	int id;
+
+	c->stats.alloc_events++;
+	c->stats.untracked += !live;
+	c->stats.truncated_stacks += !!(ev->flags & AEF_STACK_TRUNCATED);
+	id = stack_id_of(c, ev);
+	if (id < 0) {
+		pr_warn("out of memory: sample dropped\n");
+		return;
+	}
+	profile__record_alloc(c->profile, id, ev->size, live);
+	if (!live)
+		return;
+	/* still live here means its free was lost: it was freed before this reuse */
+	forget_live(c, &key);
+	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
+	if (!s) {
+		profile__record_free(c->profile, id, ev->size);
+		return;
+	}
+	s->stack_id = id;
+	s->size = ev->size;
+}
+
+static void handle_free(struct collector *c, const struct free_event *ev)
+{
+	struct live_key key = { .tgid = ev->hdr.tgid, .ptr = ev->ptr };
+
+	c->stats.free_events++;
+	if (!hashmap__find(c->live, &key, sizeof(key))) {
+		c->stats.unknown_frees++;
+		return;
+	}
+	forget_live(c, &key);
+}
+
+int collector__handle_event(void *ctx, void *data, size_t size)
+{
+	const struct event_header *hdr = data;
+	struct collector *c = ctx;
+
+	if (size < sizeof(*hdr))
+		goto bad;
+	switch (hdr->type) {
+	case EV_ALLOC: {
+		const struct alloc_event *ev = data;
+
+		if (size < ALLOC_EVENT_HEADER_SZ || ev->stack_cnt > MAX_STACK_DEPTH ||
+		    size < ALLOC_EVENT_HEADER_SZ + ev->stack_cnt * sizeof(__u64))
+			goto bad;
+		handle_alloc(c, ev);
+		return 0;
+	}
+	case EV_FREE:
+		if (size < sizeof(struct free_event))
+			goto bad;
+		handle_free(c, data);
+		return 0;
+	}
+bad:
+	c->stats.bad_events++;
+	return 0;
+}
+
+void collector__stats(const struct collector *c, struct collector_stats *out)
+{
+	*out = c->stats;
+	symbolizer__stats(c->symbolizer, &out->sym);
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "loop.h"
+
+/* epoll data: small numbers for the fixed sources, target index + TARGET_BASE for pidfds */
+enum { SRC_RINGBUF, SRC_SIGNAL, SRC_TARGET_BASE };
+
+int loop_take_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int watch(int epfd, int fd, uint64_t src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = src };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double duration_s,
+	     enum loop_end *end)
+{
+	double deadline = duration_s > 0 ? now_s() + duration_s : 0;
+	int epfd, err = 0;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -errno;
+	err = watch(epfd, ring_buffer__epoll_fd(rb), SRC_RINGBUF);
+	if (!err)
+		err = watch(epfd, sigfd, SRC_SIGNAL);
+	for (size_t i = 0; !err && i < targets->cnt; i++)
+		err = watch(epfd, targets->list[i].pidfd, SRC_TARGET_BASE + i);
+	if (err) {
+		pr_warn("cannot wait for events: %s\n", strerror(-err));
+		goto out;
+	}
+
+	for (;;) {
+		struct epoll_event evs[16];
+		int timeout = -1, n;
+
+		if (deadline) {
+			double left = deadline - now_s();
+
+			if (left <= 0) {
+				*end = LOOP_END_DURATION;
+				break;
+			}
+			timeout = (int)(left * 1000) + 1;
+		}
+		n = epoll_wait(epfd, evs, 16, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			pr_warn("epoll_wait: %s\n", strerror(-err));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t src = evs[i].data.u64;
+
+			if (src == SRC_RINGBUF) {
+				ring_buffer__consume(rb);
+			} else if (src == SRC_SIGNAL) {
+				*end = LOOP_END_SIGNAL;
+				goto out;
+			} else {
+				struct target *t = &targets->list[src - SRC_TARGET_BASE];
+
+				t->exited = true;
+				epoll_ctl(epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
+				pr_info("PID %d exited\n", (int)t->pid);
+			}
+		}
+		if (!targets__alive_cnt(targets)) {
+			*end = LOOP_END_TARGETS_EXITED;
+			break;
+		}
+	}
+out:
+	close(epfd);
+	return err;
+}

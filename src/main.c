@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* memsnoop: wires the modules together. Every refusal happens before anything is attached. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "allocators.h"
+#include "attach.h"
+#include "cli.h"
+#include "collect.h"
+#include "log.h"
+#include "loop.h"
+#include "output.h"
+#include "preflight.h"
+#include "profile.h"
+#include "target.h"
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1, /* could not run: no such process, not root, ... */
+	EXIT_USAGE = 2,
+};
+
+struct outputs {
+	char *folded_path;
+	FILE *folded;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int find_allocators(const struct targets *targets, struct alloc_objects *objs)
+{
+	for (size_t i = 0; i < targets->cnt; i++) {
+		const struct target *t = &targets->list[i];
+		int err = alloc_objects__find(t->pid, &objs[i]);
+
+		if (err) {
+			pr_warn("cannot read the mappings of PID %d: %s\n", (int)t->pid, strerror(-err));
+			return err;
+		}
+		if (!objs[i].cnt) {
+			pr_warn("PID %d (%s): no allocator found (none of malloc, free, ... is defined in what it maps)\n",
+				(int)t->pid, t->comm);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+/* Opened up front so that an unwritable path is refused before attaching. */
+static int open_outputs(const char *prefix, struct outputs *out)
+{
+	if (!prefix)
+		return 0;
+	if (asprintf(&out->folded_path, "%s.folded", prefix) < 0)
+		return -ENOMEM;
+	out->folded = fopen(out->folded_path, "we");
+	if (!out->folded) {
+		int err = -errno;
+
+		pr_warn("cannot write %s: %s\n", out->folded_path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void close_outputs(struct outputs *out)
+{
+	if (out->folded)
+		fclose(out->folded);
+	free(out->folded_path);
+}
+
+static void fill_report(const struct probes *probes, const struct collector *collector,
+			const struct cli_opts *opts, struct report_info *info)
+{
+	struct collector_stats st;
+
+	collector__stats(collector, &st);
+	probes__read_counters(probes, info->counters);
+	probes__read_drops(probes, info->losses.drops);
+	info->losses.unknown_frees = st.unknown_frees;
+	info->losses.bad_events = st.bad_events;
+	info->losses.truncated_stacks = st.truncated_stacks;
+	info->losses.unresolved_pcs = st.sym.unresolved;
+	info->value = opts->value;
+	info->top_n = opts->top_n;
+	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
+		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
+		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
+}
+
+static int write_outputs(const struct profile *profile, const struct report_info *info,
+			 struct outputs *out)
+{
+	int err = output_text__write(profile, info, stdout);
+
+	fflush(stdout);
+	if (report_losses_any(&info->losses))
+		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
+	if (out->folded) {
+		int ferr = output_folded__write(profile, info->value, out->folded);
+
+		if (!ferr && fflush(out->folded))
+			ferr = -errno;
+		if (ferr)
+			pr_warn("cannot write %s: %s\n", out->folded_path, strerror(-ferr));
+		else
+			pr_info("wrote %s\n", out->folded_path);
+		err = err ? err : ferr;
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct alloc_objects objs[CLI_MAX_PIDS] = {};
+	struct report_target rtargets[CLI_MAX_PIDS];
+	struct targets targets = {};
+	struct outputs outputs = {};
+	struct report_info info = {};
+	struct probes *probes = NULL;
+	struct profile *profile = NULL;
+	struct collector *collector = NULL;
+	struct ring_buffer *rb = NULL;
+	enum loop_end end = LOOP_END_SIGNAL;
+	int status = EXIT_REFUSED, sigfd = -1, err;
+	struct cli_opts opts;
+	double start;
+
+	err = cli_parse(argc, argv, &opts);
+	if (err)
+		return err == CLI_EXIT_OK ? EXIT_OK : EXIT_USAGE;
+	log_set_level(opts.verbosity >= 2 ? LOG_DEBUG : opts.verbosity ? LOG_INFO : LOG_WARN);
+
+	if (preflight_check() || targets__open(opts.pids, opts.pid_cnt, &targets) ||
+	    find_allocators(&targets, objs) || open_outputs(opts.output_prefix, &outputs))
+		goto out;
+
+	sigfd = loop_take_signals();
+	probes = probes__open(&(struct probes_opts){ .rate = opts.rate, .self_pid = getpid() });
+	profile = profile__new(opts.rate);
+	collector = collector__new(&(struct collector_opts){ .split_pids = targets.cnt > 1 }, profile);
+	if (sigfd < 0 || !probes || !profile || !collector)
+		goto out;
+	rb = ring_buffer__new(probes__ringbuf_fd(probes), collector__handle_event, collector, NULL);
+	if (!rb) {
+		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < targets.cnt; i++)
+		if (probes__attach_pid(probes, targets.list[i].pid, &objs[i]))
+			goto out;
+	probes__arm(probes);
+	start = now_s();
+	fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", targets.cnt,
+		targets.cnt == 1 ? "" : "es");
+
+	err = loop_run(rb, sigfd, &targets, opts.duration_s, &end);
+	/* detach first, then drain: nothing is in flight once the probes are gone */
+	probes__detach(probes);
+	ring_buffer__consume(rb);
+	pr_info("stopped: %s\n", end == LOOP_END_SIGNAL ? "signal" :
+				 end == LOOP_END_DURATION ? "duration reached" : "every target exited");
+
+	for (size_t i = 0; i < targets.cnt; i++)
+		rtargets[i] = (struct report_target){ targets.list[i].pid, targets.list[i].comm,
+						      targets.list[i].exited };
+	info.targets = rtargets;
+	info.target_cnt = targets.cnt;
+	info.duration_s = now_s() - start;
+	fill_report(probes, collector, &opts, &info);
+	status = write_outputs(profile, &info, &outputs) || err ? EXIT_REFUSED : EXIT_OK;
+out:
+	ring_buffer__free(rb);
+	probes__free(probes);
+	collector__free(collector);
+	profile__free(profile);
+	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
+		alloc_objects__clear(&objs[i]);
+	close_outputs(&outputs);
+	targets__close(&targets);
+	if (sigfd >= 0)
+		close(sigfd);
+	return status;
+}

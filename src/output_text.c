@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "allocators.h"
+#include "output.h"
+#include "units.h"
+
+struct ranked {
+	uint32_t id;
+	double value;
+};
+
+static const char *const drop_names[DROP_CNT] = {
+	[DROP_RINGBUF_ALLOC] = "sampled allocations lost: ring buffer full",
+	[DROP_RINGBUF_FREE] = "frees of sampled blocks lost: ring buffer full (those blocks show as in use)",
+	[DROP_LIVE_FULL] = "sampled allocations not tracked: live map full (counted as allocated, never as in use)",
+	[DROP_STACK_FAILED] = "samples lost: stack could not be read",
+	[DROP_THREAD_STATE] = "calls not seen: per-thread state could not be created",
+};
+
+bool report_losses_any(const struct report_losses *l)
+{
+	for (int i = 0; i < DROP_CNT; i++)
+		if (l->drops[i])
+			return true;
+	return l->unknown_frees || l->bad_events || l->truncated_stacks;
+}
+
+static const char *fmt_value(enum value_type type, double v, char *buf, size_t sz)
+{
+	if (value_type_is_bytes(type))
+		return format_bytes(v, buf, sz);
+	snprintf(buf, sz, "%.0f", v);
+	return buf;
+}
+
+static void write_header(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	uint64_t rate = profile__rate(p);
+	char buf[32];
+
+	fprintf(f, "memsnoop: %zu process%s (", info->target_cnt, info->target_cnt == 1 ? "" : "es");
+	for (size_t i = 0; i < info->target_cnt; i++)
+		fprintf(f, "%s%s %d%s", i ? ", " : "", info->targets[i].comm, (int)info->targets[i].pid,
+			info->targets[i].exited ? " exited" : "");
+	fprintf(f, "), %.1f s, ", info->duration_s);
+	if (rate == 1)
+		fprintf(f, "every allocation sampled (exact)\n");
+	else
+		fprintf(f, "one sample per %s allocated on average (Poisson)\n",
+			format_bytes(rate, buf, sizeof(buf)));
+}
+
+static void write_totals(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	uint64_t calls = 0, bytes = 0;
+	struct stack_values t;
+	char b1[32], b2[32];
+
+	fprintf(f, "\n%-16s %14s %14s\n", "exact", "calls", "bytes");
+	for (int fn = 0; fn < FN_CNT; fn++) {
+		const struct fn_counter *c = &info->counters[fn];
+
+		if (fn == FN_FREE) {
+			fprintf(f, "  %-14s %14llu\n", "free", (unsigned long long)c->calls);
+			continue;
+		}
+		calls += c->calls;
+		bytes += c->bytes;
+		if (c->calls)
+			fprintf(f, "  %-14s %14llu %14s\n", alloc_fn_name(fn),
+				(unsigned long long)c->calls, format_bytes(c->bytes, b1, sizeof(b1)));
+	}
+	profile__totals(p, &t);
+	fprintf(f, "  %-14s %14llu %14s\n", "all allocs", (unsigned long long)calls,
+		format_bytes(bytes, b1, sizeof(b1)));
+	fprintf(f, "estimated from %llu samples:\n", (unsigned long long)t.alloc_samples);
+	fprintf(f, "  %-14s %14.0f %14s\n", "allocated", t.alloc_objects,
+		format_bytes(t.alloc_space, b1, sizeof(b1)));
+	fprintf(f, "  %-14s %14.0f %14s  (%llu samples live)\n", "in use", t.inuse_objects,
+		format_bytes(t.inuse_space, b2, sizeof(b2)), (unsigned long long)t.inuse_samples);
+}
+
+static void write_frames(const struct profile *p, const struct stack *s, FILE *f)
+{
+	for (uint32_t i = 0; i < s->loc_cnt; i++) {
+		const struct location *loc = profile__location(p, s->locs[i]);
+
+		for (uint32_t j = 0; j < loc->frame_cnt; j++) {
+			const struct frame *fr = &loc->frames[j];
+			const char *inl = j + 1 < loc->frame_cnt ? " (inlined)" : "";
+
+			if (fr->file)
+				fprintf(f, "      %s%s  %s:%u\n", fr->func, inl, fr->file, fr->line);
+			else
+				fprintf(f, "      %s%s  [%s+0x%llx]\n", fr->func, inl, loc->module,
+					(unsigned long long)loc->offset);
+		}
+	}
+	if (s->truncated)
+		fprintf(f, "      [truncated]\n");
+}
+
+static int by_value_desc(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int write_top(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	size_t cnt = profile__stack_cnt(p), n = 0;
+	struct ranked *r = calloc(cnt ? cnt : 1, sizeof(*r));
+	double total = 0;
+	char b1[32], b2[32], b3[32];
+
+	if (!r)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < cnt; id++) {
+		double v = stack_value(profile__stack(p, id), info->value);
+
+		if (llround(v) <= 0)
+			continue;
+		r[n].id = id;
+		r[n++].value = v;
+		total += v;
+	}
+	qsort(r, n, sizeof(*r), by_value_desc);
+	fprintf(f, "\ntop %zu of %zu sites by %s:\n", n < info->top_n ? n : info->top_n, n,
+		value_type_name(info->value));
+	for (size_t i = 0; i < n && i < info->top_n; i++) {
+		const struct stack *s = profile__stack(p, r[i].id);
+
+		fprintf(f, "#%zu %s %s (%.1f%%)", i + 1, fmt_value(info->value, r[i].value, b1, sizeof(b1)),
+			value_type_name(info->value), 100.0 * r[i].value / total);
+		if (s->pid)
+			fprintf(f, " PID %u", s->pid);
+		fprintf(f, ": in use %s in %.0f objects, allocated %s in %.0f objects, %llu samples\n",
+			format_bytes(s->v.inuse_space, b2, sizeof(b2)), s->v.inuse_objects,
+			format_bytes(s->v.alloc_space, b3, sizeof(b3)), s->v.alloc_objects,
+			(unsigned long long)s->v.alloc_samples);
+		write_frames(p, s, f);
+	}
+	free(r);
+	return 0;
+}
+
+static void write_losses(const struct report_losses *l, FILE *f)
+{
+	if (!report_losses_any(l)) {
+		fprintf(f, "\nlost data: none\n");
+		return;
+	}
+	fprintf(f, "\nWARNING: data was lost; estimates above are incomplete:\n");
+	for (int i = 0; i < DROP_CNT; i++)
+		if (l->drops[i])
+			fprintf(f, "  %llu %s\n", (unsigned long long)l->drops[i], drop_names[i]);
+	if (l->unknown_frees)
+		fprintf(f, "  %llu frees of samples whose allocation was never received\n",
+			(unsigned long long)l->unknown_frees);
+	if (l->bad_events)
+		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
+	if (l->truncated_stacks)
+		fprintf(f, "  %llu samples with stacks cut at %d frames (marked [truncated])\n",
+			(unsigned long long)l->truncated_stacks, MAX_STACK_DEPTH);
+}
+
+int output_text__write(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	int err;
+
+	write_header(p, info, f);
+	write_totals(p, info, f);
+	err = write_top(p, info, f);
+	if (err)
+		return err;
+	write_losses(&info->losses, f);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hashmap.h"
+#include "profile.h"
+
+struct profile {
+	uint64_t rate;
+	struct hashmap *strings; /* interned strings live in the keys */
+	struct hashmap *stack_ids; /* (pid, truncated, locs...) -> id */
+	struct location *locs;
+	size_t loc_cnt, loc_cap;
+	struct stack *stacks;
+	size_t stack_cnt, stack_cap;
+};
+
+static const char *const value_names[VALUE_CNT] = {
+	[VALUE_INUSE_SPACE] = "inuse_space",
+	[VALUE_INUSE_OBJECTS] = "inuse_objects",
+	[VALUE_ALLOC_SPACE] = "alloc_space",
+	[VALUE_ALLOC_OBJECTS] = "alloc_objects",
+};
+
+const char *value_type_name(enum value_type type)
+{
+	return type < VALUE_CNT ? value_names[type] : "?";
+}
+
+int value_type_parse(const char *name, enum value_type *out)
+{
+	for (int i = 0; i < VALUE_CNT; i++) {
+		if (!strcmp(name, value_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool value_type_is_bytes(enum value_type type)
+{
+	return type == VALUE_INUSE_SPACE || type == VALUE_ALLOC_SPACE;
+}
+
+double sample_weight(uint64_t size, uint64_t rate)
+{
+	double p;
+
+	if (rate <= 1)
+		return 1.0;
+	p = -expm1(-(double)size / (double)rate);
+	return p > 0 ? 1.0 / p : 1.0;
+}
+
+double stack_value(const struct stack *stack, enum value_type type)
+{
+	switch (type) {
+	case VALUE_INUSE_SPACE: return stack->v.inuse_space;
+	case VALUE_INUSE_OBJECTS: return stack->v.inuse_objects;
+	case VALUE_ALLOC_SPACE: return stack->v.alloc_space;
+	case VALUE_ALLOC_OBJECTS: return stack->v.alloc_objects;
+	default: return 0;
+	}
+}
+
+struct profile *profile__new(uint64_t rate)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->rate = rate;
+	p->strings = hashmap__new(0);
+	p->stack_ids = hashmap__new(sizeof(uint32_t));
+	if (!p->strings || !p->stack_ids) {
+		profile__free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->loc_cnt; i++)
+		free((void *)p->locs[i].frames);
+	for (size_t i = 0; i < p->stack_cnt; i++)
+		free((void *)p->stacks[i].locs);
+	free(p->locs);
+	free(p->stacks);
+	hashmap__free(p->strings);
+	hashmap__free(p->stack_ids);
+	free(p);
+}
+
+uint64_t profile__rate(const struct profile *p)
+{
+	return p->rate;
+}
+
+/* The interned copy of s (NULL stays NULL). The key bytes follow the empty value. */
+static const char *intern(struct profile *p, const char *s)
+{
+	size_t len;
+	char *v;
+
+	if (!s)
+		return NULL;
+	len = strlen(s) + 1;
+	v = hashmap__upsert(p->strings, s, len, NULL);
+	return v; /* a zero-size value: the key is stored right there */
+}
+
+static int grow_array(void **arr, size_t *cap, size_t need, size_t elem_sz)
+{
+	size_t n = *cap ? *cap : 64;
+	void *tmp;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	tmp = realloc(*arr, n * elem_sz);
+	if (!tmp)
+		return -ENOMEM;
+	*arr = tmp;
+	*cap = n;
+	return 0;
+}
+
+int profile__add_location(struct profile *p, const char *module, uint64_t offset,
+			  const struct frame *frames, uint32_t frame_cnt)
+{
+	struct frame *copy;
+	struct location *loc;
+
+	if (grow_array((void **)&p->locs, &p->loc_cap, p->loc_cnt + 1, sizeof(*p->locs)))
+		return -ENOMEM;
+	copy = calloc(frame_cnt, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < frame_cnt; i++) {
+		copy[i].func = intern(p, frames[i].func ? frames[i].func : "[unknown]");
+		copy[i].file = intern(p, frames[i].file);
+		copy[i].line = frames[i].line;
+		if (!copy[i].func || (frames[i].file && !copy[i].file)) {
+			free(copy);
+			return -ENOMEM;
+		}
+	}
+	loc = &p->locs[p->loc_cnt];
+	loc->module = intern(p, module ? module : "[unknown]");
+	if (!loc->module) {
+		free(copy);
+		return -ENOMEM;
+	}
+	loc->offset = offset;
+	loc->frame_cnt = frame_cnt;
+	loc->frames = copy;
+	return p->loc_cnt++;
+}
+
+int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
+			  uint32_t loc_cnt, bool truncated)
+{
+	size_t key_sz = (loc_cnt + 2) * sizeof(uint32_t);
+	uint32_t key_buf[64], *key = key_buf, *idp;
+	struct stack *stack;
+	bool created;
+	int err = 0;
+
+	if (loc_cnt + 2 > sizeof(key_buf) / sizeof(key_buf[0])) {
+		key = malloc(key_sz);
+		if (!key)
+			return -ENOMEM;
+	}
+	key[0] = pid;
+	key[1] = truncated;
+	memcpy(key + 2, locs, loc_cnt * sizeof(*locs));
+	idp = hashmap__upsert(p->stack_ids, key, key_sz, &created);
+	if (!idp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (!created) {
+		err = *idp;
+		goto out;
+	}
+	if (grow_array((void **)&p->stacks, &p->stack_cap, p->stack_cnt + 1,
+		       sizeof(*p->stacks))) {
+		hashmap__delete(p->stack_ids, key, key_sz, NULL);
+		err = -ENOMEM;
+		goto out;
+	}
+	stack = &p->stacks[p->stack_cnt];
+	memset(stack, 0, sizeof(*stack));
+	stack->locs = malloc(loc_cnt * sizeof(*locs) + 1);
+	if (!stack->locs) {
+		hashmap__delete(p->stack_ids, key, key_sz, NULL);
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy((void *)stack->locs, locs, loc_cnt * sizeof(*locs));
+	stack->pid = pid;
+	stack->loc_cnt = loc_cnt;
+	stack->truncated = truncated;
+	*idp = p->stack_cnt;
+	err = p->stack_cnt++;
+out:
+	if (key != key_buf)
+		free(key);
+	return err;
+}
+
+void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live)
+{
+	struct stack_values *v = &p->stacks[stack_id].v;
+	double w = sample_weight(size, p->rate);
+
+	v->alloc_samples++;
+	v->alloc_objects += w;
+	v->alloc_space += w * size;
+	if (live) {
+		v->inuse_samples++;
+		v->inuse_objects += w;
+		v->inuse_space += w * size;
+	}
+}
+
+void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size)
+{
+	struct stack_values *v = &p->stacks[stack_id].v;
+	double w = sample_weight(size, p->rate);
+
+	if (!v->inuse_samples)
+		return;
+	if (--v->inuse_samples == 0) {
+		/* exactly nothing in use, not a floating-point residue */
+		v->inuse_objects = 0;
+		v->inuse_space = 0;
+		return;
+	}
+	v->inuse_objects -= w;
+	v->inuse_space -= w * size;
+}
+
+size_t profile__stack_cnt(const struct profile *p)
+{
+	return p->stack_cnt;
+}
+
+const struct stack *profile__stack(const struct profile *p, uint32_t id)
+{
+	return id < p->stack_cnt ? &p->stacks[id] : NULL;
+}
+
+const struct location *profile__location(const struct profile *p, uint32_t id)
+{
+	return id < p->loc_cnt ? &p->locs[id] : NULL;
+}
+
+void profile__totals(const struct profile *p, struct stack_values *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->stack_cnt; i++) {
+		const struct stack_values *v = &p->stacks[i].v;
+
+		out->alloc_objects += v->alloc_objects;
+		out->alloc_space += v->alloc_space;
+		out->inuse_objects += v->inuse_objects;
+		out->inuse_space += v->inuse_space;
+		out->alloc_samples += v->alloc_samples;
+		out->inuse_samples += v->inuse_samples;
+	}
+}

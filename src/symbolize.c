@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "symbolize.h"
+
+/* libstdc++'s demangler (C++ and legacy Rust names); linked with -lstdc++ */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+struct sym_module {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Elf *elf;
+	GElf_Addr bias;
+	bool failed;
+};
+
+struct symbolizer {
+	struct sym_module *mods; /* indexed by module id */
+	size_t mod_cap;
+	char *scratch[SYM_MAX_FRAMES]; /* demangled names returned by the last call */
+	struct symbolizer_stats stats;
+};
+
+static char *debuginfo_path;
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+struct symbolizer *symbolizer__new(void)
+{
+	return calloc(1, sizeof(struct symbolizer));
+}
+
+static void free_scratch(struct symbolizer *s)
+{
+	for (int i = 0; i < SYM_MAX_FRAMES; i++) {
+		free(s->scratch[i]);
+		s->scratch[i] = NULL;
+	}
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->mod_cap; i++)
+		if (s->mods[i].dwfl)
+			dwfl_end(s->mods[i].dwfl);
+	free_scratch(s);
+	free(s->mods);
+	free(s);
+}
+
+static int open_module(struct sym_module *sm, const struct module *mod)
+{
+	sm->dwfl = dwfl_begin(&offline_callbacks);
+	if (!sm->dwfl)
+		goto fail;
+	sm->mod = dwfl_report_offline(sm->dwfl, mod->path, mod->open_path, -1);
+	if (!sm->mod || dwfl_report_end(sm->dwfl, NULL, NULL))
+		goto fail;
+	sm->elf = dwfl_module_getelf(sm->mod, &sm->bias);
+	if (!sm->elf)
+		goto fail;
+	return 0;
+fail:
+	pr_info("cannot read %s: %s\n", mod->path, dwfl_errmsg(-1));
+	if (sm->dwfl)
+		dwfl_end(sm->dwfl);
+	sm->dwfl = NULL;
+	sm->failed = true;
+	return -ENOENT;
+}
+
+static struct sym_module *module_state(struct symbolizer *s, const struct module *mod)
+{
+	struct sym_module *sm;
+
+	if (mod->id >= s->mod_cap) {
+		size_t cap = (mod->id + 1) * 2;
+		struct sym_module *tmp = realloc(s->mods, cap * sizeof(*tmp));
+
+		if (!tmp)
+			return NULL;
+		memset(tmp + s->mod_cap, 0, (cap - s->mod_cap) * sizeof(*tmp));
+		s->mods = tmp;
+		s->mod_cap = cap;
+	}
+	sm = &s->mods[mod->id];
+	if (!sm->dwfl && !sm->failed && open_module(sm, mod))
+		s->stats.modules_failed++;
+	return sm->failed ? NULL : sm;
+}
+
+/* The address libdw knows for a file offset: through the PT_LOAD segment that holds it. */
+static int offset_to_addr(const struct sym_module *sm, uint64_t off, Dwarf_Addr *addr)
+{
+	size_t phnum;
+
+	if (elf_getphdrnum(sm->elf, &phnum))
+		return -EINVAL;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(sm->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
+			*addr = off - ph.p_offset + ph.p_vaddr + sm->bias;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const char *demangled(struct symbolizer *s, int slot, const char *name)
+{
+	int status = -1;
+	char *d;
+
+	if (!name || strncmp(name, "_Z", 2))
+		return name;
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (status || !d) {
+		free(d);
+		return name;
+	}
+	s->scratch[slot] = d;
+	return d;
+}
+
+/* A subprogram's or inlined instance's name, preferring the linkage name to demangle. */
+static const char *die_function_name(struct symbolizer *s, int slot, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (name)
+		return demangled(s, slot, name);
+	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+}
+
+static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, const char **file, uint32_t *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word idx = 0, l = 0;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &idx) == 0 &&
+	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && idx < nfiles)
+		*file = dwarf_filesrc(files, idx, NULL, NULL);
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &l) == 0)
+		*line = l;
+}
+
+/* Frames from the DWARF scopes at addr: each inlined instance, then its subprogram. */
+static uint32_t dwarf_frames(struct symbolizer *s, struct sym_module *sm, Dwarf_Addr addr,
+			     const char *file, uint32_t line, struct frame *frames)
+{
+	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Addr cubias;
+	uint32_t n = 0;
+	int nscopes;
+
+	cudie = dwfl_module_addrdie(sm->mod, addr, &cubias);
+	if (!cudie)
+		return 0;
+	nscopes = dwarf_getscopes(cudie, addr - cubias, &scopes);
+	for (int i = 0; i < nscopes && n < SYM_MAX_FRAMES; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+			continue;
+		frames[n].func = die_function_name(s, n, &scopes[i]);
+		frames[n].file = file;
+		frames[n].line = line;
+		if (!frames[n].func)
+			frames[n].func = "[unknown]";
+		n++;
+		if (tag == DW_TAG_subprogram)
+			break;
+		/* the caller's frame is at this inlined instance's call site */
+		call_site(cudie, &scopes[i], &file, &line);
+	}
+	free(scopes);
+	return n;
+}
+
+uint32_t symbolizer__resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
+			     struct frame frames[SYM_MAX_FRAMES])
+{
+	struct sym_module *sm;
+	const char *file = NULL, *name;
+	Dwarf_Addr addr;
+	Dwfl_Line *dl;
+	uint32_t n = 0;
+	int line = 0;
+
+	free_scratch(s);
+	sm = mod ? module_state(s, mod) : NULL;
+	if (!sm || offset_to_addr(sm, file_offset, &addr))
+		goto unknown;
+
+	dl = dwfl_module_getsrc(sm->mod, addr);
+	if (dl)
+		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+	n = dwarf_frames(s, sm, addr, file, line > 0 ? line : 0, frames);
+	if (n) {
+		s->stats.resolved++;
+		return n;
+	}
+	/* no DWARF: the ELF symbol table still names the function */
+	name = dwfl_module_addrinfo(sm->mod, addr, &(GElf_Off){ 0 }, &(GElf_Sym){ 0 }, NULL, NULL,
+				    NULL);
+	if (name) {
+		frames[0].func = demangled(s, 0, name);
+		frames[0].file = file;
+		frames[0].line = line > 0 ? line : 0;
+		s->stats.resolved++;
+		return 1;
+	}
+unknown:
+	frames[0].func = "[unknown]";
+	frames[0].file = NULL;
+	frames[0].line = 0;
+	s->stats.unresolved++;
+	return 1;
+}
+
+void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out)
+{
+	*out = s->stats;
+}

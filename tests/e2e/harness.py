@@ -1,0 +1,122 @@
+"""Runs the real memsnoop against the real targets in tests/targets/.
+
+A target prints "pid N", holds on its stdin until memsnoop has said "attached" on stderr,
+then runs its allocation pattern and prints the truth as "key value" lines.
+"""
+import os
+import re
+import select
+import subprocess
+import time
+
+BUILD = os.environ.get("MEMSNOOP_BUILD", "build")
+TIMEOUT = 60
+
+
+def memsnoop_path():
+    return os.path.join(BUILD, "memsnoop")
+
+
+def target_path(name):
+    return os.path.join(BUILD, "tests", "targets", name)
+
+
+class Target:
+    """A target program, held before its allocation pattern until release()."""
+
+    def __init__(self, name, *args):
+        self.proc = subprocess.Popen([target_path(name), *map(str, args)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"pid (\d+)", line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError(f"target {name} did not start: {line!r}")
+        self.pid = int(m.group(1))
+
+    def release(self):
+        self.proc.stdin.write("g")
+        self.proc.stdin.flush()
+
+    def finish(self):
+        """Waits for the exit; returns the truth it printed as a dict of ints."""
+        out, _ = self.proc.communicate(timeout=TIMEOUT)
+        truth = {}
+        for line in out.splitlines():
+            key, _, value = line.partition(" ")
+            truth[key] = int(value)
+        return self.proc.returncode, truth
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Memsnoop:
+    """A running memsnoop; wait_attached() returns once it says its probes are live."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([memsnoop_path(), *map(str, args)],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.stderr_head = ""
+
+    def wait_attached(self):
+        deadline = time.monotonic() + TIMEOUT
+        fd = self.proc.stderr.fileno()
+        while "attached" not in self.stderr_head:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], max(left, 0))
+            if not ready:
+                raise AssertionError("memsnoop did not attach in time")
+            chunk = os.read(fd, 4096).decode()
+            if not chunk:
+                self.proc.wait()
+                raise AssertionError(f"memsnoop exited before attaching "
+                                     f"({self.proc.returncode}): {self.stderr_head}")
+            self.stderr_head += chunk
+
+    def finish(self):
+        """Waits for memsnoop to stop by itself; returns (status, stdout, stderr)."""
+        out, err = self.proc.communicate(timeout=TIMEOUT)
+        return self.proc.returncode, out, self.stderr_head + err
+
+    def stop(self, sig=2):
+        self.proc.send_signal(sig)
+        return self.finish()
+
+
+def run_refused(*args, **kwargs):
+    """Runs memsnoop expecting a refusal; returns (status, stdout, stderr)."""
+    p = subprocess.run([memsnoop_path(), *map(str, args)], capture_output=True, text=True,
+                       timeout=TIMEOUT, **kwargs)
+    return p.returncode, p.stdout, p.stderr
+
+
+def profile(target_name, *mem_args, target_args=()):
+    """Profiles one target run from release to exit. Returns (truth, status, report, stderr)."""
+    target = Target(target_name, *target_args)
+    try:
+        ms = Memsnoop("-p", target.pid, *mem_args)
+        ms.wait_attached()
+        target.release()
+        rc, truth = target.finish()
+        assert rc == 0, f"target {target_name} failed with status {rc}"
+        status, out, err = ms.finish()
+        return truth, status, out, err
+    finally:
+        target.kill()
+
+
+def read_folded(path):
+    """Folded stacks as {stack: value}; every line must be 'frames VALUE'."""
+    stacks = {}
+    with open(path) as f:
+        for line in f:
+            stack, _, value = line.rstrip("\n").rpartition(" ")
+            assert stack and value.isdigit(), f"malformed folded line {line!r}"
+            assert stack not in stacks, f"stack listed twice: {stack}"
+            stacks[stack] = int(value)
+    return stacks
