@@ -4,6 +4,7 @@
 #define MEMSNOOP_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "profile.h"
 

@@ -77,7 +77,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		return parse_pids(arg, opts);
 	case 'r':
 		if (parse_size(arg, &opts->rate) || opts->rate < 1 || opts->rate > CLI_MAX_RATE) {
-			pr_warn("invalid rate '%s': expected bytes from 1 to 1T, such as 512K\n", arg);
+			pr_warn("invalid rate '%s': expected bytes from 1 to 1024G, such as 512K\n", arg);
 			return -EINVAL;
 		}
 		return 0;

@@ -53,34 +53,40 @@ static void write_header(const struct profile *p, const struct report_info *info
 			format_bytes(rate, buf, sizeof(buf)));
 }
 
+/* A row of the totals: a count, exact bytes, and the bytes as people read them. */
+static void totals_row(FILE *f, const char *what, double cnt, double bytes, const char *extra)
+{
+	char human[32];
+
+	fprintf(f, "  %-16s %14.0f %16.0f  %s%s\n", what, cnt, bytes,
+		format_bytes(bytes, human, sizeof(human)), extra);
+}
+
 static void write_totals(const struct profile *p, const struct report_info *info, FILE *f)
 {
 	uint64_t calls = 0, bytes = 0;
 	struct stack_values t;
-	char b1[32], b2[32];
+	char live[64];
 
-	fprintf(f, "\n%-16s %14s %14s\n", "exact", "calls", "bytes");
+	fprintf(f, "\n%-18s %14s %16s\n", "exact (kernel)", "calls", "bytes");
 	for (int fn = 0; fn < FN_CNT; fn++) {
 		const struct fn_counter *c = &info->counters[fn];
 
-		if (fn == FN_FREE) {
-			fprintf(f, "  %-14s %14llu\n", "free", (unsigned long long)c->calls);
+		if (fn == FN_FREE || !c->calls)
 			continue;
-		}
 		calls += c->calls;
 		bytes += c->bytes;
-		if (c->calls)
-			fprintf(f, "  %-14s %14llu %14s\n", alloc_fn_name(fn),
-				(unsigned long long)c->calls, format_bytes(c->bytes, b1, sizeof(b1)));
+		totals_row(f, alloc_fn_name(fn), c->calls, c->bytes, "");
 	}
+	totals_row(f, "all allocations", calls, bytes, "");
+	fprintf(f, "  %-16s %14llu\n", "free", (unsigned long long)info->counters[FN_FREE].calls);
+
 	profile__totals(p, &t);
-	fprintf(f, "  %-14s %14llu %14s\n", "all allocs", (unsigned long long)calls,
-		format_bytes(bytes, b1, sizeof(b1)));
-	fprintf(f, "estimated from %llu samples:\n", (unsigned long long)t.alloc_samples);
-	fprintf(f, "  %-14s %14.0f %14s\n", "allocated", t.alloc_objects,
-		format_bytes(t.alloc_space, b1, sizeof(b1)));
-	fprintf(f, "  %-14s %14.0f %14s  (%llu samples live)\n", "in use", t.inuse_objects,
-		format_bytes(t.inuse_space, b2, sizeof(b2)), (unsigned long long)t.inuse_samples);
+	fprintf(f, "%-18s %14s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",
+		(unsigned long long)t.alloc_samples);
+	totals_row(f, "allocated", t.alloc_objects, t.alloc_space, "");
+	snprintf(live, sizeof(live), "  (%llu samples live)", (unsigned long long)t.inuse_samples);
+	totals_row(f, "in use", t.inuse_objects, t.inuse_space, live);
 }
 
 static void write_frames(const struct profile *p, const struct stack *s, FILE *f)

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A small exact (rate 1) profile the writer tests share: an inlined frame, a name with a
+ * ';', a truncated stack, a fully freed stack and one stack seen in two processes.
+ */
+#ifndef FIXTURE_PROFILE_H
+#define FIXTURE_PROFILE_H
+
+#include "profile.h"
+
+#define GOLDEN_DIR "tests/unit/golden/"
+
+static struct profile *fixture_profile(void)
+{
+	const struct frame leaf[] = { { "inner_helper", "app.c", 10 }, { "leaf_fn", "app.c", 20 } };
+	const struct frame main_fn = { "main", "app.c", 30 };
+	const struct frame start = { "__libc_start_call_main", NULL, 0 };
+	const struct frame weird = { "other;weird name", "app.c", 40 };
+	struct profile *p = profile__new(1);
+	uint32_t l0, l1, l2, l3;
+	int s0, s1, s2, s3;
+
+	l0 = profile__add_location(p, "/bin/app", 0x1100, leaf, 2);
+	l1 = profile__add_location(p, "/bin/app", 0x1200, &main_fn, 1);
+	l2 = profile__add_location(p, "/lib/libc.so.6", 0x2a000, &start, 1);
+	l3 = profile__add_location(p, "/bin/app", 0x1300, &weird, 1);
+
+	s0 = profile__intern_stack(p, 0, (uint32_t[]){ l0, l1, l2 }, 3, false);
+	s1 = profile__intern_stack(p, 0, (uint32_t[]){ l3, l1, l2 }, 3, false);
+	s2 = profile__intern_stack(p, 0, (uint32_t[]){ l3, l1 }, 2, true);
+	s3 = profile__intern_stack(p, 5, (uint32_t[]){ l0, l1, l2 }, 3, false);
+
+	for (int i = 0; i < 3; i++)
+		profile__record_alloc(p, s0, 100, true);
+	profile__record_alloc(p, s0, 50, true);
+	profile__record_free(p, s0, 50);
+	profile__record_alloc(p, s1, 1000, true);
+	profile__record_alloc(p, s2, 10, true);
+	profile__record_alloc(p, s2, 10, true);
+	profile__record_free(p, s2, 10);
+	profile__record_free(p, s2, 10);
+	profile__record_alloc(p, s3, 100, true);
+	return p;
+}
+
+#endif /* FIXTURE_PROFILE_H */

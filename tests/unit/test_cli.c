@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "cli.h"
+
+#define PARSE(opts, ...)                                                                  \
+	({                                                                                \
+		char *argv_[] = { "memsnoop", __VA_ARGS__, NULL };                        \
+		cli_parse(sizeof(argv_) / sizeof(argv_[0]) - 1, argv_, (opts));          \
+	})
+
+static void test_cli_defaults(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "42"), CLI_RUN);
+	assert_int_equal(o.pid_cnt, 1);
+	assert_int_equal(o.pids[0], 42);
+	assert_int_equal(o.rate, 512 * 1024);
+	assert_int_equal(o.value, VALUE_INUSE_SPACE);
+	assert_int_equal(o.top_n, 10);
+	assert_null(o.output_prefix);
+	assert_true(o.duration_s == 0);
+}
+
+static void test_cli_every_option(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--pid", "1,2,3", "-r", "64K", "-d", "1.5", "-o", "out",
+			       "--value", "alloc_objects", "-n", "3", "-vv"),
+			 CLI_RUN);
+	assert_int_equal(o.pid_cnt, 3);
+	assert_int_equal(o.pids[2], 3);
+	assert_int_equal(o.rate, 65536);
+	assert_true(o.duration_s == 1.5);
+	assert_string_equal(o.output_prefix, "out");
+	assert_int_equal(o.value, VALUE_ALLOC_OBJECTS);
+	assert_int_equal(o.top_n, 3);
+	assert_int_equal(o.verbosity, 2);
+	assert_int_equal(PARSE(&o, "-p", "7", "-r", "1"), CLI_RUN);
+	assert_int_equal(o.rate, 1);
+}
+
+static void test_cli_refuses_bad_input(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "0"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "abc"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "12,"), 0 /* a trailing comma adds nothing */);
+	assert_int_equal(PARSE(&o, "-p", "1,,2"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "-5"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "-r", "0"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "-r", "12Q"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "-r", "-1"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "-d", "0"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "-d", "x"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--value", "bytes"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "-n", "0"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--bogus"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "extra"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-r", "1"), -EINVAL); /* no target */
+	assert_int_equal(PARSE(&o, "-p"), -EINVAL);
+}
+
+static void test_cli_help(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--help"), CLI_EXIT_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cli_defaults),
+		cmocka_unit_test(test_cli_every_option),
+		cmocka_unit_test(test_cli_refuses_bad_input),
+		cmocka_unit_test(test_cli_help),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

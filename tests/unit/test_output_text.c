@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "fixture_profile.h"
+#include "golden.h"
+#include "output.h"
+
+static const struct report_target targets[] = { { 42, "app", true }, { 5, "app", false } };
+
+static char *report(const struct report_info *info)
+{
+	struct profile *p = fixture_profile();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_int_equal(output_text__write(p, info, f), 0);
+	fclose(f);
+	profile__free(p);
+	return text;
+}
+
+static void fill_counters(struct report_info *info)
+{
+	info->targets = targets;
+	info->target_cnt = 2;
+	info->duration_s = 2.5;
+	info->counters[FN_MALLOC] = (struct fn_counter){ 8, 1570 };
+	info->counters[FN_CALLOC] = (struct fn_counter){ 1, 10 };
+	info->counters[FN_FREE] = (struct fn_counter){ 3, 0 };
+	info->value = VALUE_INUSE_SPACE;
+	info->top_n = 10;
+}
+
+static void test_report_golden(void **state)
+{
+	struct report_info info = {};
+	char *got;
+
+	(void)state;
+	fill_counters(&info);
+	got = report(&info);
+	assert_golden(GOLDEN_DIR "report_inuse_space.txt", got);
+	free(got);
+}
+
+static void test_report_losses_loud(void **state)
+{
+	struct report_info info = {};
+	char *got;
+
+	(void)state;
+	fill_counters(&info);
+	info.value = VALUE_ALLOC_OBJECTS;
+	info.top_n = 1;
+	info.losses.drops[DROP_RINGBUF_ALLOC] = 7;
+	info.losses.unknown_frees = 2;
+	info.losses.truncated_stacks = 2;
+	assert_true(report_losses_any(&info.losses));
+	got = report(&info);
+	assert_golden(GOLDEN_DIR "report_alloc_objects_losses.txt", got);
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_golden),
+		cmocka_unit_test(test_report_losses_loud),
+	};
+
+	return cmocka_run_group_tests_name("output_text", tests, NULL, NULL);
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "profile.h"
+
+static void test_weight_exact_at_rate_one(void **state)
+{
+	(void)state;
+	assert_true(sample_weight(1, 1) == 1.0);
+	assert_true(sample_weight(0, 1) == 1.0);
+	assert_true(sample_weight(1 << 30, 1) == 1.0);
+}
+
+static void test_weight_is_inverse_inclusion_probability(void **state)
+{
+	const uint64_t rate = 512 * 1024;
+
+	(void)state;
+	/* p = 1 - exp(-s/R) */
+	assert_true(fabs(sample_weight(rate, rate) - 1 / (1 - exp(-1.0))) < 1e-12);
+	assert_true(fabs(sample_weight(100, rate) - 1 / -expm1(-100.0 / rate)) < 1e-6);
+	/* a huge block is always taken */
+	assert_true(fabs(sample_weight(100 * rate, rate) - 1.0) < 1e-12);
+}
+
+static struct profile *p;
+
+static int setup(void **state)
+{
+	(void)state;
+	p = profile__new(1);
+	return p ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	profile__free(p);
+	return 0;
+}
+
+static void test_stack_interned_once(void **state)
+{
+	struct frame f = { .func = "leaf" };
+	uint32_t locs[2];
+	int a, b, c;
+
+	(void)state;
+	locs[0] = profile__add_location(p, "/bin/x", 0x10, &f, 1);
+	f.func = "main";
+	locs[1] = profile__add_location(p, "/bin/x", 0x20, &f, 1);
+	a = profile__intern_stack(p, 0, locs, 2, false);
+	b = profile__intern_stack(p, 0, locs, 2, false);
+	c = profile__intern_stack(p, 7, locs, 2, false);
+	assert_true(a >= 0);
+	assert_int_equal(a, b);
+	assert_int_not_equal(a, c);
+	assert_int_not_equal(a, profile__intern_stack(p, 0, locs, 2, true));
+	assert_int_not_equal(a, profile__intern_stack(p, 0, locs, 1, false));
+	assert_string_equal(profile__location(p, locs[1])->frames[0].func, "main");
+}
+
+static void test_alloc_and_free_aggregate(void **state)
+{
+	struct frame f = { .func = "leaf" };
+	struct stack_values t;
+	uint32_t loc;
+	int id;
+
+	(void)state;
+	loc = profile__add_location(p, "/bin/x", 0x10, &f, 1);
+	id = profile__intern_stack(p, 0, &loc, 1, false);
+	profile__record_alloc(p, id, 100, true);
+	profile__record_alloc(p, id, 50, true);
+	profile__record_alloc(p, id, 8, false); /* untracked: never in use */
+	profile__record_free(p, id, 100);
+
+	const struct stack *s = profile__stack(p, id);
+	assert_true(s->v.alloc_objects == 3);
+	assert_true(s->v.alloc_space == 158);
+	assert_true(s->v.inuse_objects == 1);
+	assert_true(s->v.inuse_space == 50);
+	assert_int_equal(s->v.alloc_samples, 3);
+	assert_int_equal(s->v.inuse_samples, 1);
+
+	profile__record_free(p, id, 50);
+	profile__record_free(p, id, 50); /* more frees than live samples: ignored */
+	assert_true(s->v.inuse_space == 0);
+	assert_true(s->v.inuse_objects == 0);
+	profile__totals(p, &t);
+	assert_true(t.alloc_space == 158);
+	assert_true(t.inuse_space == 0);
+}
+
+/* Weighted values return to exactly zero, not a floating-point residue. */
+static void test_inuse_exactly_zero_after_sampled_frees(void **state)
+{
+	struct profile *q = profile__new(512 * 1024);
+	struct frame f = { .func = "leaf" };
+	uint32_t loc;
+	int id;
+
+	(void)state;
+	assert_non_null(q);
+	loc = profile__add_location(q, NULL, 0, &f, 1);
+	id = profile__intern_stack(q, 0, &loc, 1, false);
+	for (int i = 1; i <= 1000; i++)
+		profile__record_alloc(q, id, i * 37, true);
+	for (int i = 1; i <= 1000; i++)
+		profile__record_free(q, id, i * 37);
+	assert_true(profile__stack(q, id)->v.inuse_space == 0);
+	assert_true(profile__stack(q, id)->v.alloc_space > 0);
+	assert_string_equal(profile__location(q, loc)->module, "[unknown]");
+	profile__free(q);
+}
+
+static void test_value_type_names_round_trip(void **state)
+{
+	enum value_type t;
+
+	(void)state;
+	for (int i = 0; i < VALUE_CNT; i++) {
+		assert_int_equal(value_type_parse(value_type_name(i), &t), 0);
+		assert_int_equal(t, i);
+	}
+	assert_int_equal(value_type_parse("inuse", &t), -22);
+	assert_true(value_type_is_bytes(VALUE_ALLOC_SPACE));
+	assert_false(value_type_is_bytes(VALUE_INUSE_OBJECTS));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_weight_exact_at_rate_one),
+		cmocka_unit_test(test_weight_is_inverse_inclusion_probability),
+		cmocka_unit_test_setup_teardown(test_stack_interned_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_and_free_aggregate, setup, teardown),
+		cmocka_unit_test(test_inuse_exactly_zero_after_sampled_frees),
+		cmocka_unit_test(test_value_type_names_round_trip),
+	};
+
+	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
+}
