@@ -33,6 +33,7 @@ struct report_info {
 	size_t target_cnt;
 	double duration_s;
 	struct fn_counter counters[FN_CNT]; /* exact, from the kernel */
+	const char *fn_labels[FN_CNT];	    /* row names; NULL: the entry point's own name */
 	struct report_losses losses;
 	enum value_type value;
 	unsigned top_n;

@@ -99,6 +99,25 @@ static void fill_report(const struct probes *probes, const struct collector *col
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
 }
 
+/* "aligned_alloc+memalign" where one probe serves two names (they share an address). */
+static void label_aliases(const struct alloc_objects *objs, size_t cnt, char labels[FN_CNT][64],
+			  struct report_info *info)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		for (size_t o = 0; o < objs[i].cnt; o++) {
+			for (int fn = 0; fn < FN_CNT; fn++) {
+				enum alloc_fn to = objs[i].objs[o].entries[fn].alias_of;
+
+				if (!objs[i].objs[o].entries[fn].found || to == FN_CNT || info->fn_labels[to])
+					continue;
+				snprintf(labels[to], sizeof(labels[to]), "%s+%s", alloc_fn_name(to),
+					 alloc_fn_name(fn));
+				info->fn_labels[to] = labels[to];
+			}
+		}
+	}
+}
+
 static int write_outputs(const struct profile *profile, const struct report_info *info,
 			 struct outputs *out)
 {
@@ -128,6 +147,7 @@ int main(int argc, char **argv)
 	struct targets targets = {};
 	struct outputs outputs = {};
 	struct report_info info = {};
+	char fn_labels[FN_CNT][64];
 	struct probes *probes = NULL;
 	struct profile *profile = NULL;
 	struct collector *collector = NULL;
@@ -166,6 +186,7 @@ int main(int argc, char **argv)
 		targets.cnt == 1 ? "" : "es");
 
 	err = loop_run(rb, sigfd, &targets, opts.duration_s, &end);
+	info.duration_s = now_s() - start; /* the profiled window, not the detach after it */
 	/* detach first, then drain: nothing is in flight once the probes are gone */
 	probes__detach(probes);
 	ring_buffer__consume(rb);
@@ -177,8 +198,8 @@ int main(int argc, char **argv)
 						      targets.list[i].exited };
 	info.targets = rtargets;
 	info.target_cnt = targets.cnt;
-	info.duration_s = now_s() - start;
 	fill_report(probes, collector, &opts, &info);
+	label_aliases(objs, targets.cnt, fn_labels, &info);
 	status = write_outputs(profile, &info, &outputs) || err ? EXIT_REFUSED : EXIT_OK;
 out:
 	ring_buffer__free(rb);

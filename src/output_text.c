@@ -58,7 +58,7 @@ static void totals_row(FILE *f, const char *what, double cnt, double bytes, cons
 {
 	char human[32];
 
-	fprintf(f, "  %-16s %14.0f %16.0f  %s%s\n", what, cnt, bytes,
+	fprintf(f, "  %-22s %8.0f %16.0f  %s%s\n", what, cnt, bytes,
 		format_bytes(bytes, human, sizeof(human)), extra);
 }
 
@@ -68,7 +68,7 @@ static void write_totals(const struct profile *p, const struct report_info *info
 	struct stack_values t;
 	char live[64];
 
-	fprintf(f, "\n%-18s %14s %16s\n", "exact (kernel)", "calls", "bytes");
+	fprintf(f, "\n%-24s %8s %16s\n", "exact (kernel)", "calls", "bytes");
 	for (int fn = 0; fn < FN_CNT; fn++) {
 		const struct fn_counter *c = &info->counters[fn];
 
@@ -76,13 +76,14 @@ static void write_totals(const struct profile *p, const struct report_info *info
 			continue;
 		calls += c->calls;
 		bytes += c->bytes;
-		totals_row(f, alloc_fn_name(fn), c->calls, c->bytes, "");
+		totals_row(f, info->fn_labels[fn] ? info->fn_labels[fn] : alloc_fn_name(fn),
+			   c->calls, c->bytes, "");
 	}
 	totals_row(f, "all allocations", calls, bytes, "");
-	fprintf(f, "  %-16s %14llu\n", "free", (unsigned long long)info->counters[FN_FREE].calls);
+	fprintf(f, "  %-22s %8llu\n", "free", (unsigned long long)info->counters[FN_FREE].calls);
 
 	profile__totals(p, &t);
-	fprintf(f, "%-18s %14s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",
+	fprintf(f, "%-24s %8s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",
 		(unsigned long long)t.alloc_samples);
 	totals_row(f, "allocated", t.alloc_objects, t.alloc_space, "");
 	snprintf(live, sizeof(live), "  (%llu samples live)", (unsigned long long)t.inuse_samples);

@@ -40,7 +40,11 @@ class Target:
         self.proc.stdin.flush()
 
     def finish(self):
-        """Waits for the exit; returns the truth it printed as a dict of ints."""
+        """Closes its stdin, waits for the exit; returns (status, the truth it printed as a
+        dict of ints)."""
+        if self.proc.stdin:
+            self.proc.stdin.close()
+            self.proc.stdin = None
         out, _ = self.proc.communicate(timeout=TIMEOUT)
         truth = {}
         for line in out.splitlines():
@@ -88,10 +92,12 @@ class Memsnoop:
         return self.finish()
 
 
-def run_refused(*args, **kwargs):
-    """Runs memsnoop expecting a refusal; returns (status, stdout, stderr)."""
-    p = subprocess.run([memsnoop_path(), *map(str, args)], capture_output=True, text=True,
-                       timeout=TIMEOUT, **kwargs)
+def run_refused(*args, memsnoop=None):
+    """Runs memsnoop (or the memsnoop command line given, for a wrapper such as setpriv)
+    expecting a refusal; returns (status, stdout, stderr)."""
+    p = subprocess.run([*(memsnoop or [memsnoop_path()]), *map(str, args)],
+                       capture_output=True, text=True, timeout=TIMEOUT,
+                       stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -120,3 +126,18 @@ def read_folded(path):
             assert stack not in stacks, f"stack listed twice: {stack}"
             stacks[stack] = int(value)
     return stacks
+
+
+def parse_report(text):
+    """The text report's totals: {'exact': {fn: (calls, bytes)}, 'free': calls,
+    'allocated': (objects, bytes), 'in use': (objects, bytes)}."""
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"  (\S+(?: \S+)?)\s+(\d+)(?:\s+(\d+)\s)?", line)
+        if m:
+            rows[m.group(1)] = (int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+    report = {"exact": {}, "free": rows.pop("free")[0]}
+    report["allocated"] = rows.pop("allocated")
+    report["in use"] = rows.pop("in use")
+    report["exact"] = rows
+    return report

@@ -25,9 +25,24 @@ static char *read_file(const char *path)
 	return text;
 }
 
-/* Runs write(f) into memory and compares with golden file; prints both on a mismatch. */
+/* With GOLDEN_UPDATE=1 in the environment, rewrites the expected file instead (review the diff). */
+static void update_golden(const char *path, const char *text)
+{
+	FILE *f;
+
+	if (!getenv("GOLDEN_UPDATE"))
+		return;
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		fprintf(stderr, "cannot write %s\n", path);
+		exit(1);
+	}
+}
+
+/* Compares a writer's output with the golden file; prints both on a mismatch. */
 #define assert_golden(path, got_text)                                                      \
 	do {                                                                               \
+		update_golden(path, got_text);                                             \
 		char *want_ = read_file(path);                                             \
 		if (strcmp(want_, (got_text)))                                             \
 			fprintf(stderr, "--- want %s\n%s--- got\n%s", path, want_, got_text); \

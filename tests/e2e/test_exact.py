@@ -1,0 +1,74 @@
+"""At --rate 1 every allocation is a sample of weight 1: every figure is exact."""
+import os
+import tempfile
+import unittest
+
+import harness
+
+
+class ExactTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.prefix = os.path.join(self.tmp.name, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_leaking_chain_folded_line_exact(self):
+        truth, status, report, err = harness.profile("leak_chain", "-r", "1", "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        stacks = harness.read_folded(self.prefix + ".folded")
+        # one stack, the chain in order from main to the immediate caller of malloc
+        self.assertEqual(len(stacks), 1, stacks)
+        stack, value = next(iter(stacks.items()))
+        self.assertTrue(stack.endswith("main;leak_outer;leak_middle;leak_inner"), stack)
+        self.assertEqual(value, truth["leaked_bytes"])
+        parsed = harness.parse_report(report)
+        self.assertEqual(parsed["in use"], (truth["leaked_objects"], truth["leaked_bytes"]))
+        self.assertEqual(parsed["exact"]["malloc"], (truth["leaked_objects"], truth["leaked_bytes"]))
+        self.assertIn("leak_inner  tests/targets/leak_chain.c:", report)
+        self.assertIn("lost data: none", report)
+
+    def test_leaking_chain_every_value_type(self):
+        for value, key in (("inuse_objects", "leaked_objects"), ("alloc_space", "leaked_bytes"),
+                           ("alloc_objects", "leaked_objects")):
+            truth, status, _, err = harness.profile("leak_chain", "-r", "1", "--value", value,
+                                                    "-o", self.prefix)
+            self.assertEqual(status, 0, err)
+            stacks = harness.read_folded(self.prefix + ".folded")
+            self.assertEqual(list(stacks.values()), [truth[key]], value)
+
+    def test_churn_counts_every_entry_point_exactly(self):
+        truth, status, report, err = harness.profile("churn", "-r", "1", "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        parsed = harness.parse_report(report)
+        exact = parsed["exact"]
+        for fn in ("malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "valloc",
+                   "pvalloc"):
+            self.assertEqual(exact[fn], (truth["calls_" + fn], truth["bytes_" + fn]), fn)
+        # glibc 2.36 defines memalign and aligned_alloc at one address: one probe, one row
+        aligned = [v for k, v in exact.items() if "aligned_alloc" in k]
+        self.assertEqual(aligned, [(truth["calls_aligned_alloc"] + truth["calls_memalign"],
+                                    truth["bytes_aligned_alloc"] + truth["bytes_memalign"])])
+        self.assertEqual(exact["all allocations"], (truth["calls_all"], truth["bytes_all"]))
+        self.assertEqual(parsed["free"], truth["frees"])
+        # alloc_space is exact: every block's requested size, realloc(p, 0) allocates nothing
+        self.assertEqual(parsed["allocated"][1], truth["bytes_all"])
+        self.assertEqual(parsed["in use"], (truth["live_objects"], truth["live_bytes"]))
+        stacks = harness.read_folded(self.prefix + ".folded")
+        self.assertEqual(sum(stacks.values()), truth["live_bytes"])
+        self.assertTrue(all(s.endswith(";main;keep_live") for s in stacks), stacks)
+
+    def test_four_threads_each_site_exact(self):
+        truth, status, _, err = harness.profile("threads", "-r", "1", "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        stacks = harness.read_folded(self.prefix + ".folded")
+        for i in range(4):
+            worker = f"worker_{i}"
+            lines = {s: v for s, v in stacks.items() if s.endswith(";" + worker)}
+            self.assertEqual(list(lines.values()), [truth[worker]], (worker, stacks))
+            self.assertIn("thread_main;" + worker, next(iter(lines)))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,43 @@
+"""Attach and detach again and again under a target allocating hard from two threads.
+
+The target checks every block's contents before freeing it; memsnoop's probes coming and
+going underneath must never crash it, stall it or corrupt its data.
+"""
+import signal
+import unittest
+
+import harness
+
+CYCLES = 12
+
+
+class StressTest(unittest.TestCase):
+    def test_attach_detach_under_heavy_allocation(self):
+        target = harness.Target("stress")
+        try:
+            for cycle in range(CYCLES):
+                # alternate every-allocation and sampled, stopped by signal or by duration
+                rate = "1" if cycle % 2 else "512K"
+                if cycle % 3 == 0:
+                    ms = harness.Memsnoop("-p", target.pid, "-r", rate)
+                    ms.wait_attached()
+                    status, report, err = ms.stop(signal.SIGINT if cycle % 2 else signal.SIGTERM)
+                else:
+                    ms = harness.Memsnoop("-p", target.pid, "-r", rate, "-d", "0.3")
+                    ms.wait_attached()
+                    status, report, err = ms.finish()
+                self.assertEqual(status, 0, err)
+                self.assertIn("1 process (stress", report)
+                self.assertIsNone(target.proc.poll(), "the target died under memsnoop")
+                totals = harness.parse_report(report)
+                self.assertGreater(totals["exact"]["all allocations"][0], 0, report)
+            status, truth = target.finish()  # stops, checks and frees every block
+            self.assertEqual(status, 0)
+            self.assertEqual(truth["corruptions"], 0)
+            self.assertGreater(truth["ops"], 0)
+        finally:
+            target.kill()
+
+
+if __name__ == "__main__":
+    unittest.main()
