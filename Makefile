@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
 INCLUDES := -Iinclude -I$(OUTPUT)
-LDLIBS := -lbpf -ldw -lelf -lz -lm -lstdc++
+LDLIBS := -lbpf -ldw -lelf -lm -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -85,11 +85,12 @@ test check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory e2e
 
-demo: $(OUTPUT)/memsnoop $(OUTPUT)/tests/targets/demo
-	$(Q)bash scripts/demo.sh $(OUTPUT)
+demo: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/targets/demo
+	$(Q)$(PYTHON) scripts/demo.py $(OUTPUT)
 
 bench: $(OUTPUT)/memsnoop $(OUTPUT)/tests/targets/bench_churn
-	$(Q)bash scripts/bench.sh $(OUTPUT)
+	$(Q)$(PYTHON) scripts/bench.py $(OUTPUT)
 
 install: $(OUTPUT)/memsnoop
 	install -D -m 0755 $< $(DESTDIR)/usr/local/sbin/memsnoop

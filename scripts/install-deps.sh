@@ -4,9 +4,9 @@
 set -euo pipefail
 
 packages=(
-	make gcc clang llvm pkg-config
-	libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-	libcmocka-dev python3 util-linux
+	make gcc g++ clang
+	libbpf-dev bpftool libelf-dev libdw-dev
+	libcmocka-dev python3 util-linux mount
 )
 
 missing=()
