@@ -81,12 +81,12 @@ e2e: $(OUTPUT)/memsnoop $(TARGET_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --build $(OUTPUT)
 
 test check: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)$(MAKE) -s --no-print-directory all $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory e2e
 
 demo: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/targets/demo
+	$(Q)$(MAKE) -s --no-print-directory all $(OUTPUT)/tests/targets/demo
 	$(Q)$(PYTHON) scripts/demo.py $(OUTPUT)
 
 bench: $(OUTPUT)/memsnoop $(OUTPUT)/tests/targets/bench_churn
