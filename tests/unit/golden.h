@@ -25,6 +25,17 @@ static char *read_file(const char *path)
 	return text;
 }
 
+/* Evaluates a writer call with FILE *f bound to memory; the text it wrote (free it). */
+#define CAPTURE(call)                                                     \
+	({                                                                \
+		char *text_ = NULL;                                       \
+		size_t len_ = 0;                                          \
+		FILE *f = open_memstream(&text_, &len_);                  \
+		assert_int_equal((call), 0);                              \
+		fclose(f);                                                \
+		text_;                                                    \
+	})
+
 /* With GOLDEN_UPDATE=1 in the environment, rewrites the expected file instead (review the diff). */
 static void update_golden(const char *path, const char *text)
 {

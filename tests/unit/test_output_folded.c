@@ -11,12 +11,8 @@
 static char *folded(enum value_type type)
 {
 	struct profile *p = fixture_profile();
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	char *text = CAPTURE(output_folded__write(p, type, f));
 
-	assert_int_equal(output_folded__write(p, type, f), 0);
-	fclose(f);
 	profile__free(p);
 	return text;
 }
@@ -42,14 +38,10 @@ static void test_folded_alloc_objects_golden(void **state)
 static void test_folded_empty_profile_writes_nothing(void **state)
 {
 	struct profile *p = profile__new(512 * 1024);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	char *text = CAPTURE(output_folded__write(p, VALUE_INUSE_SPACE, f));
 
 	(void)state;
-	assert_int_equal(output_folded__write(p, VALUE_INUSE_SPACE, f), 0);
-	fclose(f);
-	assert_int_equal(len, 0);
+	assert_string_equal(text, "");
 	free(text);
 	profile__free(p);
 }

@@ -19,19 +19,21 @@ static const char maps_text[] =
 	"7f3a1d600000-7f3a1d601000 r-xp 00000000 fe:01 77 /tmp/old.so (deleted)\n"
 	"7ffd8b5e2000-7ffd8b5e4000 r-xp 00000000 00:00 0                          [vdso]\n";
 
-static FILE *open_text(const char *text)
+static int parse_text(const char *text, struct procmaps *pm)
 {
-	return fmemopen((void *)text, strlen(text), "r");
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err = procmaps__parse(f, pm);
+
+	fclose(f);
+	return err;
 }
 
 static void test_parse_fields(void **state)
 {
 	struct procmaps pm;
-	FILE *f = open_text(maps_text);
 
 	(void)state;
-	assert_int_equal(procmaps__parse(f, &pm), 0);
-	fclose(f);
+	assert_int_equal(parse_text(maps_text, &pm), 0);
 	assert_int_equal(pm.cnt, 7);
 	assert_true(pm.maps[1].start == 0x55d4c2a01000ULL);
 	assert_true(pm.maps[1].end == 0x55d4c2a02000ULL);
@@ -54,11 +56,9 @@ static void test_parse_fields(void **state)
 static void test_find_by_address(void **state)
 {
 	struct procmaps pm;
-	FILE *f = open_text(maps_text);
 
 	(void)state;
-	assert_int_equal(procmaps__parse(f, &pm), 0);
-	fclose(f);
+	assert_int_equal(parse_text(maps_text, &pm), 0);
 	assert_ptr_equal(procmaps__find(&pm, 0x7f3a1d228000ULL), &pm.maps[4]);
 	assert_ptr_equal(procmaps__find(&pm, 0x7f3a1d3bcfffULL), &pm.maps[4]);
 	assert_null(procmaps__find(&pm, 0x7f3a1d3bd000ULL));
@@ -71,12 +71,11 @@ static void test_find_by_address(void **state)
 static void test_malformed_line_refused(void **state)
 {
 	struct procmaps pm;
-	FILE *f = open_text("55d4c2a00000-55d4c2a01000 r--p zz fe:01 1311 /bin/x\n");
 
 	(void)state;
-	assert_int_equal(procmaps__parse(f, &pm), -EINVAL);
+	assert_int_equal(parse_text("55d4c2a00000-55d4c2a01000 r--p zz fe:01 1311 /bin/x\n", &pm),
+			 -EINVAL);
 	assert_int_equal(pm.cnt, 0);
-	fclose(f);
 }
 
 static void test_read_self(void **state)
