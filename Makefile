@@ -25,8 +25,8 @@ OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
-TARGET_SRCS := $(wildcard tests/targets/*.c)
-TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/tests/targets/%,$(TARGET_SRCS))
+TARGET_SRCS := $(wildcard tests/targets/*.c tests/targets/*.cc)
+TARGET_BINS := $(basename $(patsubst tests/targets/%,$(OUTPUT)/tests/targets/%,$(TARGET_SRCS)))
 DEPS_STAMP := $(OUTPUT)/.deps-installed
 
 .DELETE_ON_ERROR:
@@ -69,6 +69,10 @@ TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
 $(OUTPUT)/tests/targets/%: tests/targets/%.c tests/targets/target.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(TARGET_CFLAGS) $< -o $@
+
+$(OUTPUT)/tests/targets/%: tests/targets/%.cc | $(DEPS_STAMP)
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) $(TARGET_CFLAGS) $< -o $@
 
 $(OUTPUT)/tests/targets/noalloc: tests/targets/noalloc.c
 	$(call msg,CC,$@)

@@ -15,12 +15,19 @@ struct module {
 	uint64_t dev, inode;
 	char *path;	 /* as the process maps it */
 	char *open_path; /* the same file seen from here, through /proc/PID/root */
+	int fd;		 /* open from the first sight of it on, or -1: outlives the process */
 };
 
 struct addrspaces;
 
 struct addrspaces *addrspaces__new(void);
 void addrspaces__free(struct addrspaces *as);
+
+/*
+ * Reads pid's mappings now, opening every mapped file, so that its samples symbolize even
+ * if it exits before they are resolved. Returns 0 or a negative errno.
+ */
+int addrspaces__snapshot(struct addrspaces *as, pid_t pid);
 
 /*
  * The module that holds pc in process pid and pc's offset in its file. Returns 0, -ENOENT

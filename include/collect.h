@@ -33,6 +33,9 @@ struct collector;
 struct collector *collector__new(const struct collector_opts *opts, struct profile *profile);
 void collector__free(struct collector *c);
 
+/* Takes a first model of pid's address space, while it surely lives. 0 or a negative errno. */
+int collector__watch_process(struct collector *c, pid_t pid);
+
 /* A ring buffer callback (ring_buffer_sample_fn): ctx is the collector. Never fails. */
 int collector__handle_event(void *ctx, void *data, size_t size);
 

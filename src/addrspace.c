@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "addrspace.h"
 #include "hashmap.h"
 #include "log.h"
@@ -60,6 +62,8 @@ void addrspaces__free(struct addrspaces *as)
 	if (as->procs)
 		hashmap__for_each(as->procs, process_free, NULL);
 	for (size_t i = 0; i < as->module_cnt; i++) {
+		if (as->list[i]->fd >= 0)
+			close(as->list[i]->fd);
 		free(as->list[i]->path);
 		free(as->list[i]->open_path);
 		free(as->list[i]);
@@ -99,6 +103,7 @@ static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m,
 		return -ENOMEM;
 	}
 	mod->id = as->module_cnt;
+	mod->fd = open(open_path, O_RDONLY | O_CLOEXEC);
 	mod->dev = m->dev;
 	mod->inode = m->inode;
 	as->list[as->module_cnt++] = mod;
@@ -137,15 +142,26 @@ static int refresh(struct addrspaces *as, pid_t pid, struct process *p)
 	return 0;
 }
 
+static struct process *process_of(struct addrspaces *as, pid_t pid)
+{
+	return hashmap__upsert(as->procs, &pid, sizeof(pid), NULL);
+}
+
+int addrspaces__snapshot(struct addrspaces *as, pid_t pid)
+{
+	struct process *p = process_of(as, pid);
+
+	return p ? refresh(as, pid, p) : -ENOMEM;
+}
+
 int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const struct module **mod,
 			uint64_t *file_offset)
 {
 	const struct mapping *m;
 	struct process *p;
-	bool created;
 	uint32_t id;
 
-	p = hashmap__upsert(as->procs, &pid, sizeof(pid), &created);
+	p = process_of(as, pid);
 	if (!p)
 		return -ENOMEM;
 	m = procmaps__find(&p->maps, pc);

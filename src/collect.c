@@ -60,6 +60,11 @@ void collector__free(struct collector *c)
 	free(c);
 }
 
+int collector__watch_process(struct collector *c, pid_t pid)
+{
+	return addrspaces__snapshot(c->addrspaces, pid);
+}
+
 static int unknown_location(struct collector *c)
 {
 	struct frame unknown = { .func = "[unknown]" };

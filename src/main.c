@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -35,6 +36,17 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Every mapped file of every target stays open (so it outlives its process): allow many. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int find_allocators(const struct targets *targets, struct alloc_objects *objs)
@@ -166,6 +178,7 @@ int main(int argc, char **argv)
 	    find_allocators(&targets, objs) || open_outputs(opts.output_prefix, &outputs))
 		goto out;
 
+	raise_fd_limit();
 	sigfd = loop_take_signals();
 	probes = probes__open(&(struct probes_opts){ .rate = opts.rate, .self_pid = getpid() });
 	profile = profile__new(opts.rate);
@@ -177,9 +190,14 @@ int main(int argc, char **argv)
 		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < targets.cnt; i++)
+	for (size_t i = 0; i < targets.cnt; i++) {
 		if (probes__attach_pid(probes, targets.list[i].pid, &objs[i]))
 			goto out;
+		err = collector__watch_process(collector, targets.list[i].pid);
+		if (err)
+			pr_warn("cannot read the mappings of PID %d: %s\n", (int)targets.list[i].pid,
+				strerror(-err));
+	}
 	probes__arm(probes);
 	start = now_s();
 	fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", targets.cnt,

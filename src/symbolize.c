@@ -6,6 +6,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "log.h"
 #include "symbolize.h"
 
@@ -66,7 +67,9 @@ static int open_module(struct sym_module *sm, const struct module *mod)
 	sm->dwfl = dwfl_begin(&offline_callbacks);
 	if (!sm->dwfl)
 		goto fail;
-	sm->mod = dwfl_report_offline(sm->dwfl, mod->path, mod->open_path, -1);
+	/* the file opened while the process lived: its /proc/PID/root may be gone by now */
+	sm->mod = dwfl_report_offline(sm->dwfl, mod->path, mod->open_path,
+				      mod->fd >= 0 ? dup(mod->fd) : -1);
 	if (!sm->mod || dwfl_report_end(sm->dwfl, NULL, NULL))
 		goto fail;
 	sm->elf = dwfl_module_getelf(sm->mod, &sm->bias);
@@ -172,7 +175,7 @@ static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, const char **file, u
 static uint32_t dwarf_frames(struct symbolizer *s, struct sym_module *sm, Dwarf_Addr addr,
 			     const char *file, uint32_t line, struct frame *frames)
 {
-	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Die *cudie, *scopes = NULL, innermost;
 	Dwarf_Addr cubias;
 	uint32_t n = 0;
 	int nscopes;
@@ -181,6 +184,17 @@ static uint32_t dwarf_frames(struct symbolizer *s, struct sym_module *sm, Dwarf_
 	if (!cudie)
 		return 0;
 	nscopes = dwarf_getscopes(cudie, addr - cubias, &scopes);
+	if (nscopes <= 0)
+		return 0;
+	/*
+	 * Past an inlined instance, dwarf_getscopes() goes on with the scopes of the inlined
+	 * function's abstract definition; the concrete callers come from the innermost DIE's
+	 * own nesting (as eu-addr2line -i does).
+	 */
+	innermost = scopes[0];
+	free(scopes);
+	scopes = NULL;
+	nscopes = dwarf_getscopes_die(&innermost, &scopes);
 	for (int i = 0; i < nscopes && n < SYM_MAX_FRAMES; i++) {
 		int tag = dwarf_tag(&scopes[i]);
 

@@ -72,3 +72,35 @@ class ExactTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SymbolsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.prefix = os.path.join(self.tmp.name, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_inlined_function_is_its_own_frame(self):
+        truth, status, report, err = harness.profile("inlined", "-r", "1", "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        stacks = harness.read_folded(self.prefix + ".folded")
+        self.assertEqual(len(stacks), 1, stacks)
+        stack, value = next(iter(stacks.items()))
+        self.assertTrue(stack.endswith("main;outer_function;inlined_helper"), stack)
+        self.assertEqual(value, truth["leaked_bytes"])
+        self.assertIn("inlined_helper (inlined)  tests/targets/inlined.c:", report)
+
+    def test_cxx_names_demangled_and_operator_new_trimmed(self):
+        truth, status, report, err = harness.profile("cxx_names", "-r", "1", "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        stacks = harness.read_folded(self.prefix + ".folded")
+        create = {s: v for s, v in stacks.items() if s.endswith("main;shop::Basket::create(int)")}
+        self.assertEqual(list(create.values()), [truth["create_bytes"]], stacks)
+        # libstdc++ keeps no frame pointers: the frame-pointer walk from inside operator new
+        # loses its caller (make_baskets) until DWARF unwinding; the allocator frame itself
+        # must not be the leaf
+        self.assertEqual(sum(stacks.values()), truth["create_bytes"] + truth["new_bytes"])
+        self.assertFalse([s for s in stacks if "operator new" in s], stacks)
+        self.assertTrue(all(s.endswith(";main") or "shop::" in s for s in stacks), stacks)
