@@ -3,6 +3,10 @@
  * Probes on the allocator entry points. Each SEC() program only reads its arguments; the
  * handlers below do the work: count exactly, sample by the byte countdown, stage the stack
  * of a sampled call, and at the return record the pointer as live and send the event.
+ *
+ * Two ways to attach, chosen by user space: a session uprobe (kernel 6.13+) runs one
+ * program at the entry and, only when the entry asks for it, at the return, so unsampled
+ * calls never take the return trap; classic uprobes + uretprobes trap on every return.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +20,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u64 sample_rate = 512 * 1024;
 const volatile __u32 self_tgid = 0;
+const volatile bool session_mode = false;
+const volatile bool track_inuse = true; /* false: allocation profile only, free not probed */
+
+/* What a session entry program returns. */
+#define WANT_RETURN 0
+#define SKIP_RETURN 1
+
+extern bool bpf_session_is_return(void) __ksym __weak;
 
 /* Set by user space once every probe is attached: a half-done attach reports nothing. */
 bool ready = false;
@@ -133,6 +145,25 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 		ev->flags |= AEF_STACK_TRUNCATED;
 }
 
+/* realloc's own calls of malloc and free are settled at realloc's return */
+static __always_inline bool owns_nested_calls(enum alloc_fn fn)
+{
+	return fn == FN_REALLOC || fn == FN_REALLOCARRAY;
+}
+
+static __always_inline bool take_sample(struct thread_state *st, __u64 size)
+{
+	if (sample_rate == 1)
+		return true;
+	if (!st->countdown)
+		st->countdown = sampler_next_interval(bpf_get_prandom_u32(), sample_rate);
+	if (!sampler_reaches_point(&st->countdown, size))
+		return false;
+	st->countdown = sampler_next_interval(bpf_get_prandom_u32(), sample_rate);
+	return true;
+}
+
+/* Returns WANT_RETURN when the call's return must be seen, SKIP_RETURN otherwise. */
 static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn, __u64 size,
 					  __u64 old_ptr, __u64 memptr)
 {
@@ -141,26 +172,26 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn,
 	__u32 tgid;
 
 	if (!traced_now())
-		return 0;
+		return SKIP_RETURN;
 	st = thread_state(true);
 	if (!st)
-		return 0;
+		return SKIP_RETURN;
 	if (nested_call(st, sp)) {
-		st->depth++;
-		return 0;
+		/* a classic return probe fires for this call too: count it to match */
+		if (!session_mode)
+			st->depth++;
+		return SKIP_RETURN;
 	}
 	/* a depth left over from a lost return probe, if any, ends here */
-	st->depth = 1;
-	st->outer_sp = sp;
+	st->depth = 0;
 	st->fn = fn;
 	st->size = size;
 	st->memptr = memptr;
-	st->sampled = 0;
 	st->has_stash = 0;
 	count_call(fn, size);
 
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (old_ptr) {
+	if (old_ptr && track_inuse) {
 		/* the old block leaves the live map now, before another thread can get its
 		 * address back from the allocator; a failed realloc puts it back */
 		st->stash_key.tgid = tgid;
@@ -168,20 +199,14 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn,
 		st->stash_key.ptr = old_ptr;
 		st->has_stash = take_live(&st->stash_key, &st->stash);
 	}
-
-	if (sample_rate == 1) {
-		st->sampled = 1;
-	} else {
-		if (!st->countdown)
-			st->countdown = sampler_next_interval(bpf_get_prandom_u32(), sample_rate);
-		if (sampler_reaches_point(&st->countdown, size)) {
-			st->countdown = sampler_next_interval(bpf_get_prandom_u32(), sample_rate);
-			st->sampled = 1;
-		}
-	}
+	st->sampled = take_sample(st, size);
 	if (st->sampled)
 		stage_sample(ctx, st, tgid);
-	return 0;
+	if (session_mode && !st->sampled && !st->has_stash && !owns_nested_calls(fn))
+		return SKIP_RETURN;
+	st->depth = 1;
+	st->outer_sp = sp;
+	return WANT_RETURN;
 }
 
 static __always_inline void settle_realloc_stash(struct thread_state *st, __u64 ptr)
@@ -199,18 +224,20 @@ static __always_inline void send_alloc(struct thread_state *st, __u64 ptr)
 	struct live_key key = { .tgid = ev->hdr.tgid, .ptr = ptr };
 	struct live_val val = { .ts_ns = ev->hdr.ts_ns, .size = ev->size };
 	__u32 cnt = ev->stack_cnt;
-	bool tracked;
+	bool tracked = false;
 
 	if (!cnt)
 		return; /* the stack capture failed and was counted */
 	if (cnt > MAX_STACK_DEPTH)
 		cnt = MAX_STACK_DEPTH;
 	ev->ptr = ptr;
-	tracked = !bpf_map_update_elem(&live, &key, &val, BPF_ANY);
-	if (!tracked) {
-		count_drop(DROP_LIVE_FULL);
-		ev->flags |= AEF_UNTRACKED;
+	if (track_inuse) {
+		tracked = !bpf_map_update_elem(&live, &key, &val, BPF_ANY);
+		if (!tracked)
+			count_drop(DROP_LIVE_FULL);
 	}
+	if (!tracked)
+		ev->flags |= AEF_UNTRACKED;
 	if (bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0)) {
 		count_drop(DROP_RINGBUF_ALLOC);
 		if (tracked)
@@ -218,23 +245,22 @@ static __always_inline void send_alloc(struct thread_state *st, __u64 ptr)
 	}
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_exit, void *ret)
+static __always_inline void on_alloc_return(struct pt_regs *ctx)
 {
 	struct thread_state *st;
-	__u64 ptr = (__u64)ret;
+	__u64 ptr = PT_REGS_RC(ctx);
 
 	if (!ready)
-		return 0;
+		return;
 	st = thread_state(false);
 	if (!st || !st->depth)
-		return 0;
+		return;
 	if (--st->depth)
-		return 0;
+		return;
 
 	if (st->fn == FN_POSIX_MEMALIGN) {
 		ptr = 0;
-		if (ret == 0 && st->memptr)
+		if (PT_REGS_RC(ctx) == 0 && st->memptr)
 			bpf_probe_read_user(&ptr, sizeof(ptr), (void *)st->memptr);
 	}
 	if (st->has_stash)
@@ -243,78 +269,139 @@ int BPF_KRETPROBE(alloc_exit, void *ret)
 		send_alloc(st, ptr);
 	st->sampled = 0;
 	st->has_stash = 0;
+}
+
+static __always_inline void on_free(struct pt_regs *ctx, __u64 ptr)
+{
+	struct live_key key = { .ptr = ptr };
+	struct thread_state *st;
+	struct live_val val;
+
+	if (!ptr || !traced_now())
+		return;
+	st = thread_state(false);
+	if (st && nested_call(st, PT_REGS_SP(ctx)))
+		return; /* realloc freeing its old block: settled at realloc's return */
+	count_call(FN_FREE, 0);
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (take_live(&key, &val))
+		send_free(key.tgid, key.ptr, &val);
+}
+
+/*
+ * Session mode: one program for every entry point of an object, the attach cookie says
+ * which; the kernel runs it again at the return when the entry returned WANT_RETURN.
+ */
+SEC("uprobe/session")
+int alloc_session(struct pt_regs *ctx)
+{
+	enum alloc_fn fn = bpf_get_attach_cookie(ctx);
+
+	if (bpf_session_is_return()) {
+		on_alloc_return(ctx);
+		return 0;
+	}
+	switch (fn) {
+	case FN_MALLOC:
+	case FN_VALLOC:
+	case FN_PVALLOC:
+		return on_alloc_enter(ctx, fn, PT_REGS_PARM1(ctx), 0, 0);
+	case FN_CALLOC:
+		return on_alloc_enter(ctx, fn, mul_saturated(PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx)),
+				      0, 0);
+	case FN_REALLOC:
+		return on_alloc_enter(ctx, fn, PT_REGS_PARM2(ctx), PT_REGS_PARM1(ctx), 0);
+	case FN_REALLOCARRAY:
+		return on_alloc_enter(ctx, fn, mul_saturated(PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx)),
+				      PT_REGS_PARM1(ctx), 0);
+	case FN_POSIX_MEMALIGN:
+		return on_alloc_enter(ctx, fn, PT_REGS_PARM3(ctx), 0, PT_REGS_PARM1(ctx));
+	case FN_ALIGNED_ALLOC:
+	case FN_MEMALIGN:
+		return on_alloc_enter(ctx, fn, PT_REGS_PARM2(ctx), 0, 0);
+	case FN_FREE:
+		on_free(ctx, PT_REGS_PARM1(ctx));
+		return SKIP_RETURN;
+	default:
+		return SKIP_RETURN;
+	}
+}
+
+/* Classic mode: one entry program per entry point, one return program for all. */
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_exit)
+{
+	on_alloc_return(ctx);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(free_enter, void *ptr)
 {
-	struct live_key key = { .ptr = (__u64)ptr };
-	struct thread_state *st;
-	struct live_val val;
-
-	if (!ptr || !traced_now())
-		return 0;
-	st = thread_state(false);
-	if (st && nested_call(st, PT_REGS_SP(ctx)))
-		return 0; /* realloc freeing its old block: settled at realloc's return */
-	count_call(FN_FREE, 0);
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	if (take_live(&key, &val))
-		send_free(key.tgid, key.ptr, &val);
+	on_free(ctx, (__u64)ptr);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(malloc_enter, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_MALLOC, size, 0, 0);
+	on_alloc_enter(ctx, FN_MALLOC, size, 0, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_CALLOC, mul_saturated(nmemb, size), 0, 0);
+	on_alloc_enter(ctx, FN_CALLOC, mul_saturated(nmemb, size), 0, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_REALLOC, size, (__u64)ptr, 0);
+	on_alloc_enter(ctx, FN_REALLOC, size, (__u64)ptr, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(reallocarray_enter, void *ptr, __u64 nmemb, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_REALLOCARRAY, mul_saturated(nmemb, size), (__u64)ptr, 0);
+	on_alloc_enter(ctx, FN_REALLOCARRAY, mul_saturated(nmemb, size), (__u64)ptr, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(posix_memalign_enter, void **memptr, __u64 alignment, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_POSIX_MEMALIGN, size, 0, (__u64)memptr);
+	on_alloc_enter(ctx, FN_POSIX_MEMALIGN, size, 0, (__u64)memptr);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(aligned_alloc_enter, __u64 alignment, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_ALIGNED_ALLOC, size, 0, 0);
+	on_alloc_enter(ctx, FN_ALIGNED_ALLOC, size, 0, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(memalign_enter, __u64 alignment, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_MEMALIGN, size, 0, 0);
+	on_alloc_enter(ctx, FN_MEMALIGN, size, 0, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(valloc_enter, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_VALLOC, size, 0, 0);
+	on_alloc_enter(ctx, FN_VALLOC, size, 0, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(pvalloc_enter, __u64 size)
 {
-	return on_alloc_enter(ctx, FN_PVALLOC, size, 0, 0);
+	on_alloc_enter(ctx, FN_PVALLOC, size, 0, 0);
+	return 0;
 }

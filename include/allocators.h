@@ -11,13 +11,18 @@
 /* The name of an entry point ("malloc", "free", ...). */
 const char *alloc_fn_name(enum alloc_fn fn);
 
+/* How many integer argument registers the probe of fn reads. */
+unsigned alloc_fn_arg_cnt(enum alloc_fn fn);
+
 /* True for a function that belongs to the allocator, trimmed from the leaf of stacks. */
 bool is_allocator_function(const char *name);
 
 struct alloc_entry {
 	bool found;
 	uint64_t offset;	 /* file offset of the function's first instruction */
+	uint32_t probe_offset;	 /* where its probe goes, from the first instruction */
 	enum alloc_fn alias_of;	 /* FN_CNT, or the entry point found at the same offset */
+	char placement_why[160]; /* why there, for -v */
 };
 
 /* One ELF object of the process that defines at least one entry point. */

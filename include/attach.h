@@ -6,21 +6,31 @@
 #ifndef MEMSNOOP_ATTACH_H
 #define MEMSNOOP_ATTACH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "allocators.h"
 #include "memsnoop_abi.h"
 
+enum uprobe_mode {
+	UPROBE_MODE_AUTO,    /* session where the kernel has it, else classic */
+	UPROBE_MODE_SESSION, /* one program at entry and, when it asks, at return (6.13+) */
+	UPROBE_MODE_CLASSIC, /* uprobe + uretprobe: every call takes the return trap */
+};
+
 struct probes_opts {
 	uint64_t rate;
 	pid_t self_pid;
+	bool track_inuse;     /* false: free is not probed, only allocations are profiled */
+	enum uprobe_mode mode;
 };
 
 struct probes;
 
-/* Opens and loads the BPF object. NULL with errno set, after saying why. */
+/* Opens and loads the BPF object; AUTO is resolved to what the kernel has. NULL with errno set, after saying why. */
 struct probes *probes__open(const struct probes_opts *opts);
 void probes__free(struct probes *p);
+enum uprobe_mode probes__mode(const struct probes *p);
 
 /* Attaches to every entry point of objs, for pid only. 0 or a negative errno. */
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs);

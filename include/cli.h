@@ -3,9 +3,11 @@
 #ifndef MEMSNOOP_CLI_H
 #define MEMSNOOP_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "attach.h"
 #include "profile.h"
 
 #define CLI_MAX_PIDS 64
@@ -21,6 +23,8 @@ struct cli_opts {
 	enum value_type value;
 	unsigned top_n;
 	int verbosity;
+	bool alloc_only;	   /* free not probed: half the traps, no in-use figures */
+	enum uprobe_mode uprobe_mode;
 };
 
 enum cli_result {

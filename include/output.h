@@ -37,6 +37,7 @@ struct report_info {
 	struct report_losses losses;
 	enum value_type value;
 	unsigned top_n;
+	bool inuse_untracked; /* --alloc-only: frees were not probed */
 };
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */

@@ -22,6 +22,7 @@ const char *value_type_name(enum value_type type);
 /* Returns 0 or -EINVAL for a name that is none of value_type_name()'s. */
 int value_type_parse(const char *name, enum value_type *out);
 bool value_type_is_bytes(enum value_type type);
+bool value_type_is_alloc(enum value_type type);
 
 /* One function at one pc; a location inside inlined code has several. */
 struct frame {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	make gcc g++ clang
-	libbpf-dev bpftool libelf-dev libdw-dev
+	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	libcmocka-dev python3 util-linux mount
 )
 

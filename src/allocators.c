@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "allocators.h"
 #include "log.h"
+#include "placement.h"
 #include "procmaps.h"
 
 static const char *const fn_names[FN_CNT] = {
@@ -30,6 +31,17 @@ static const char *const internal_names[] = {
 	"__libc_valloc", "__libc_pvalloc", "__libc_reallocarray", "__posix_memalign",
 	"operator new", "operator new[]", "operator delete", "operator delete[]",
 };
+
+static const unsigned char fn_arg_cnt[FN_CNT] = {
+	[FN_MALLOC] = 1, [FN_CALLOC] = 2, [FN_REALLOC] = 2, [FN_REALLOCARRAY] = 3,
+	[FN_POSIX_MEMALIGN] = 3, [FN_ALIGNED_ALLOC] = 2, [FN_MEMALIGN] = 2, [FN_VALLOC] = 1,
+	[FN_PVALLOC] = 1, [FN_FREE] = 1,
+};
+
+unsigned alloc_fn_arg_cnt(enum alloc_fn fn)
+{
+	return fn < FN_CNT ? fn_arg_cnt[fn] : 6;
+}
 
 const char *alloc_fn_name(enum alloc_fn fn)
 {
@@ -73,6 +85,36 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
+#define PLACEMENT_MAX_FUNC_SZ (64 * 1024)
+
+/* Decodes the function's code (all of it, when its size is known) to choose its probe offset. */
+static void place_probe(Elf *elf, const GElf_Sym *sym, enum alloc_fn fn, struct alloc_entry *e)
+{
+	Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
+	struct placement p = { 0 };
+	Elf_Data *data;
+	GElf_Shdr sh;
+	size_t off, len;
+
+	snprintf(e->placement_why, sizeof(e->placement_why), "entry: code not readable");
+	e->probe_offset = 0;
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+	    sym->st_value < sh.sh_addr || sym->st_value >= sh.sh_addr + sh.sh_size)
+		return;
+	data = elf_getdata(scn, NULL);
+	off = sym->st_value - sh.sh_addr;
+	if (!data || !data->d_buf || off >= data->d_size)
+		return;
+	len = sym->st_size ? sym->st_size : 64;
+	if (len > data->d_size - off)
+		len = data->d_size - off;
+	if (len > PLACEMENT_MAX_FUNC_SZ)
+		len = PLACEMENT_MAX_FUNC_SZ;
+	placement_choose((const uint8_t *)data->d_buf + off, len, fn_arg_cnt[fn], &p);
+	e->probe_offset = p.offset;
+	memcpy(e->placement_why, p.why, sizeof(e->placement_why));
+}
+
 static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 			struct alloc_entry entries[FN_CNT])
 {
@@ -92,8 +134,10 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 		for (int fn = 0; fn < FN_CNT; fn++) {
 			if (entries[fn].found || strcmp(name, fn_names[fn]))
 				continue;
-			if (!vaddr_to_offset(elf, sym.st_value, &entries[fn].offset))
+			if (!vaddr_to_offset(elf, sym.st_value, &entries[fn].offset)) {
 				entries[fn].found = true;
+				place_probe(elf, &sym, fn, &entries[fn]);
+			}
 		}
 	}
 }

@@ -3,17 +3,40 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "log.h"
 #include "memsnoop.skel.h"
 
+/* Not in Debian 12's uapi headers nor libbpf 1.1.2: the kernel's values. */
+#define ATTACH_TRACE_UPROBE_SESSION 57
+
+/* BPF_LINK_CREATE's attributes for a uprobe_multi link, as the kernel lays them out. */
+struct uprobe_multi_link_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+};
+
 struct probes {
 	struct memsnoop_bpf *skel;
-	struct bpf_link **links;
+	struct probes_opts opts;     /* mode resolved */
+	struct bpf_link **links;     /* classic */
 	size_t link_cnt, link_cap;
+	int *link_fds;		     /* session: one link per process and object */
+	size_t link_fd_cnt;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -45,15 +68,60 @@ static struct bpf_program *entry_program(struct memsnoop_bpf *skel, enum alloc_f
 	}
 }
 
+/* Session uprobes: the kernel's BTF lists the attach type and the kfunc the program calls. */
+static bool kernel_has_uprobe_session(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found = false;
+	__u32 n;
+
+	if (!btf)
+		return false;
+	n = btf__type_cnt(btf);
+	for (__u32 id = 1; id < n && !found; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t) || strcmp(btf__name_by_offset(btf, t->name_off), "bpf_attach_type"))
+			continue;
+		e = btf_enum(t);
+		for (__u16 i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_TRACE_UPROBE_SESSION"))
+				found = true;
+	}
+	found = found && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
+/* Loads only the programs of the chosen mode. */
+static void select_programs(struct memsnoop_bpf *skel, bool session)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, (prog == skel->progs.alloc_session) == session);
+	if (session)
+		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+						      ATTACH_TRACE_UPROBE_SESSION);
+}
+
 struct probes *probes__open(const struct probes_opts *opts)
 {
 	struct probes *p;
+	bool session;
 	int err;
 
 	libbpf_set_print(libbpf_log);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	p->opts = *opts;
+	session = opts->mode == UPROBE_MODE_SESSION ||
+		  (opts->mode == UPROBE_MODE_AUTO && kernel_has_uprobe_session());
+	p->opts.mode = session ? UPROBE_MODE_SESSION : UPROBE_MODE_CLASSIC;
+	pr_info("%s\n", session ? "session uprobes: unsampled calls skip the return probe"
+				: "classic uprobes: every call also takes the return probe");
 	p->skel = memsnoop_bpf__open();
 	if (!p->skel) {
 		err = -errno;
@@ -62,6 +130,9 @@ struct probes *probes__open(const struct probes_opts *opts)
 	}
 	p->skel->rodata->sample_rate = opts->rate;
 	p->skel->rodata->self_tgid = opts->self_pid;
+	p->skel->rodata->session_mode = session;
+	p->skel->rodata->track_inuse = opts->track_inuse;
+	select_programs(p->skel, session);
 	err = memsnoop_bpf__load(p->skel);
 	if (err) {
 		pr_warn("cannot load the BPF programs: %s (run with -vv for the verifier's log)\n",
@@ -81,6 +152,7 @@ void probes__free(struct probes *p)
 		return;
 	probes__detach(p);
 	free(p->links);
+	free(p->link_fds);
 	memsnoop_bpf__destroy(p->skel);
 	free(p);
 }
@@ -107,34 +179,84 @@ static int add_link(struct probes *p, struct bpf_program *prog, bool retprobe, p
 	return 0;
 }
 
+enum uprobe_mode probes__mode(const struct probes *p)
+{
+	return p->opts.mode;
+}
+
+/* One session link for every probed entry point of obj: the cookie says which. */
+static int attach_session(struct probes *p, pid_t pid, const struct alloc_object *obj,
+			  const uint64_t *offsets, const uint64_t *cookies, size_t cnt)
+{
+	struct uprobe_multi_link_attr attr = {
+		.prog_fd = bpf_program__fd(p->skel->progs.alloc_session),
+		.attach_type = ATTACH_TRACE_UPROBE_SESSION,
+		.path = (uintptr_t)obj->open_path,
+		.offsets = (uintptr_t)offsets,
+		.cookies = (uintptr_t)cookies,
+		.cnt = cnt,
+		.pid = pid,
+	};
+	int *fds, fd;
+
+	fds = realloc(p->link_fds, (p->link_fd_cnt + 1) * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	p->link_fds = fds;
+	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	p->link_fds[p->link_fd_cnt++] = fd;
+	return 0;
+}
+
+static int attach_classic(struct probes *p, pid_t pid, const struct alloc_object *obj,
+			  enum alloc_fn fn, uint64_t offset)
+{
+	int err = add_link(p, entry_program(p->skel, fn), false, pid, obj->open_path, offset);
+
+	if (!err && fn != FN_FREE)
+		err = add_link(p, p->skel->progs.alloc_exit, true, pid, obj->open_path, offset);
+	return err;
+}
+
+static bool probed(const struct probes *p, const struct alloc_entry *e, enum alloc_fn fn)
+{
+	return e->found && e->alias_of == FN_CNT && (fn != FN_FREE || p->opts.track_inuse);
+}
+
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs)
 {
 	for (size_t i = 0; i < objs->cnt; i++) {
 		const struct alloc_object *obj = &objs->objs[i];
+		uint64_t offsets[FN_CNT], cookies[FN_CNT];
+		size_t cnt = 0;
+		int err = 0;
 
 		for (int fn = 0; fn < FN_CNT; fn++) {
 			const struct alloc_entry *e = &obj->entries[fn];
-			int err;
 
-			if (!e->found)
-				continue;
-			if (e->alias_of != FN_CNT) {
+			if (e->found && e->alias_of != FN_CNT)
 				pr_info("PID %d: %s is %s in %s: probed once\n", (int)pid,
 					alloc_fn_name(fn), alloc_fn_name(e->alias_of), obj->path);
+			if (!probed(p, e, fn))
 				continue;
-			}
-			err = add_link(p, entry_program(p->skel, fn), false, pid, obj->open_path,
-				       e->offset);
-			if (!err && fn != FN_FREE)
-				err = add_link(p, p->skel->progs.alloc_exit, true, pid,
-					       obj->open_path, e->offset);
-			if (err) {
+			pr_info("PID %d: %s at %s+0x%llx, probe %s\n", (int)pid, alloc_fn_name(fn),
+				obj->path, (unsigned long long)e->offset, e->placement_why);
+			offsets[cnt] = e->offset + e->probe_offset;
+			cookies[cnt++] = fn;
+			if (p->opts.mode == UPROBE_MODE_CLASSIC &&
+			    (err = attach_classic(p, pid, obj, fn, offsets[cnt - 1]))) {
 				pr_warn("cannot attach to %s in %s of PID %d: %s\n", alloc_fn_name(fn),
 					obj->path, (int)pid, strerror(-err));
 				return err;
 			}
-			pr_info("PID %d: %s at %s+0x%llx\n", (int)pid, alloc_fn_name(fn), obj->path,
-				(unsigned long long)e->offset);
+		}
+		if (p->opts.mode == UPROBE_MODE_SESSION && cnt &&
+		    (err = attach_session(p, pid, obj, offsets, cookies, cnt))) {
+			pr_warn("cannot attach to %s of PID %d: %s\n", obj->path, (int)pid,
+				strerror(-err));
+			return err;
 		}
 	}
 	return 0;
@@ -152,6 +274,9 @@ void probes__detach(struct probes *p)
 	for (size_t i = 0; i < p->link_cnt; i++)
 		bpf_link__destroy(p->links[i]);
 	p->link_cnt = 0;
+	for (size_t i = 0; i < p->link_fd_cnt; i++)
+		close(p->link_fds[i]);
+	p->link_fd_cnt = 0;
 }
 
 int probes__ringbuf_fd(const struct probes *p)

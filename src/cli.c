@@ -9,7 +9,7 @@
 #include "log.h"
 #include "units.h"
 
-enum { OPT_VALUE = 256 };
+enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -17,6 +17,8 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "value", required_argument, NULL, OPT_VALUE },
+	{ "alloc-only", no_argument, NULL, OPT_ALLOC_ONLY },
+	{ "uprobe-mode", required_argument, NULL, OPT_UPROBE_MODE },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -35,6 +37,10 @@ void cli_usage(FILE *f)
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
 		"  -o, --output PREFIX     also write PREFIX.folded (flame graph input)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
+		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
+		"                          no in-use figures; --value defaults to alloc_space\n"
+		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
+		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
@@ -117,6 +123,21 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case 'v':
 		opts->verbosity++;
 		return 0;
+	case OPT_ALLOC_ONLY:
+		opts->alloc_only = true;
+		return 0;
+	case OPT_UPROBE_MODE:
+		if (!strcmp(arg, "auto"))
+			opts->uprobe_mode = UPROBE_MODE_AUTO;
+		else if (!strcmp(arg, "session"))
+			opts->uprobe_mode = UPROBE_MODE_SESSION;
+		else if (!strcmp(arg, "classic"))
+			opts->uprobe_mode = UPROBE_MODE_CLASSIC;
+		else {
+			pr_warn("invalid uprobe mode '%s': expected auto, session or classic\n", arg);
+			return -EINVAL;
+		}
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -128,7 +149,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	opts->rate = CLI_DEFAULT_RATE;
-	opts->value = VALUE_INUSE_SPACE;
+	opts->value = VALUE_CNT; /* the mode's default, below */
 	opts->top_n = 10;
 
 	optind = 1;
@@ -157,6 +178,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	}
 	if (!opts->pid_cnt) {
 		pr_warn("no target: give -p PID (see --help)\n");
+		return -EINVAL;
+	}
+	if (opts->value == VALUE_CNT)
+		opts->value = opts->alloc_only ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	if (opts->alloc_only && !value_type_is_alloc(opts->value)) {
+		pr_warn("--value %s needs frees, which --alloc-only does not probe\n",
+			value_type_name(opts->value));
 		return -EINVAL;
 	}
 	return CLI_RUN;

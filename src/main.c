@@ -106,6 +106,7 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	info->losses.unresolved_pcs = st.sym.unresolved;
 	info->value = opts->value;
 	info->top_n = opts->top_n;
+	info->inuse_untracked = opts->alloc_only;
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
@@ -180,7 +181,10 @@ int main(int argc, char **argv)
 
 	raise_fd_limit();
 	sigfd = loop_take_signals();
-	probes = probes__open(&(struct probes_opts){ .rate = opts.rate, .self_pid = getpid() });
+	probes = probes__open(&(struct probes_opts){ .rate = opts.rate,
+						     .self_pid = getpid(),
+						     .track_inuse = !opts.alloc_only,
+						     .mode = opts.uprobe_mode });
 	profile = profile__new(opts.rate);
 	collector = collector__new(&(struct collector_opts){ .split_pids = targets.cnt > 1 }, profile);
 	if (sigfd < 0 || !probes || !profile || !collector)

@@ -80,12 +80,19 @@ static void write_totals(const struct profile *p, const struct report_info *info
 			   c->calls, c->bytes, "");
 	}
 	totals_row(f, "all allocations", calls, bytes, "");
-	fprintf(f, "  %-22s %8llu\n", "free", (unsigned long long)info->counters[FN_FREE].calls);
+	if (info->inuse_untracked)
+		fprintf(f, "  %-22s %8s\n", "free", "-");
+	else
+		fprintf(f, "  %-22s %8llu\n", "free", (unsigned long long)info->counters[FN_FREE].calls);
 
 	profile__totals(p, &t);
 	fprintf(f, "%-24s %8s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",
 		(unsigned long long)t.alloc_samples);
 	totals_row(f, "allocated", t.alloc_objects, t.alloc_space, "");
+	if (info->inuse_untracked) {
+		fprintf(f, "  %-22s %8s %16s  (--alloc-only: frees not probed)\n", "in use", "-", "-");
+		return;
+	}
 	snprintf(live, sizeof(live), "  (%llu samples live)", (unsigned long long)t.inuse_samples);
 	totals_row(f, "in use", t.inuse_objects, t.inuse_space, live);
 }
@@ -147,8 +154,12 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 			value_type_name(info->value), 100.0 * r[i].value / total);
 		if (s->pid)
 			fprintf(f, " PID %u", s->pid);
-		fprintf(f, ": in use %s in %.0f objects, allocated %s in %.0f objects, %llu samples\n",
-			format_bytes(s->v.inuse_space, b2, sizeof(b2)), s->v.inuse_objects,
+		if (!info->inuse_untracked)
+			fprintf(f, ": in use %s in %.0f objects,", format_bytes(s->v.inuse_space, b2, sizeof(b2)),
+				s->v.inuse_objects);
+		else
+			fputc(':', f);
+		fprintf(f, " allocated %s in %.0f objects, %llu samples\n",
 			format_bytes(s->v.alloc_space, b3, sizeof(b3)), s->v.alloc_objects,
 			(unsigned long long)s->v.alloc_samples);
 		write_frames(p, s, f);

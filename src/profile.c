@@ -44,6 +44,11 @@ bool value_type_is_bytes(enum value_type type)
 	return type == VALUE_INUSE_SPACE || type == VALUE_ALLOC_SPACE;
 }
 
+bool value_type_is_alloc(enum value_type type)
+{
+	return type == VALUE_ALLOC_SPACE || type == VALUE_ALLOC_OBJECTS;
+}
+
 double sample_weight(uint64_t size, uint64_t rate)
 {
 	double p;

@@ -130,14 +130,16 @@ def read_folded(path):
 
 def parse_report(text):
     """The text report's totals: {'exact': {fn: (calls, bytes)}, 'free': calls,
-    'allocated': (objects, bytes), 'in use': (objects, bytes)}."""
+    'allocated': (objects, bytes), 'in use': (objects, bytes)}; None where the report
+    shows '-' (not measured)."""
     rows = {}
     for line in text.splitlines():
-        m = re.match(r"  (\S+(?: \S+)?)\s+(\d+)(?:\s+(\d+)\s)?", line)
+        m = re.match(r"  (\S+(?: \S+)?)\s+(\d+|-)(?:\s+(\d+)\s)?", line)
         if m:
-            rows[m.group(1)] = (int(m.group(2)), int(m.group(3)) if m.group(3) else None)
-    report = {"exact": {}, "free": rows.pop("free")[0]}
-    report["allocated"] = rows.pop("allocated")
-    report["in use"] = rows.pop("in use")
+            count = None if m.group(2) == "-" else int(m.group(2))
+            rows[m.group(1)] = (count, int(m.group(3)) if m.group(3) else None)
+    report = {"free": rows.pop("free")[0], "allocated": rows.pop("allocated")}
+    in_use = rows.pop("in use")
+    report["in use"] = None if in_use[0] is None else in_use
     report["exact"] = rows
     return report

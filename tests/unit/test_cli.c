@@ -71,6 +71,25 @@ static void test_cli_refuses_bad_input(void **state)
 	assert_int_equal(PARSE(&o, "-p"), -EINVAL);
 }
 
+static void test_cli_alloc_only_and_uprobe_mode(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "1", "--alloc-only"), CLI_RUN);
+	assert_true(o.alloc_only);
+	assert_int_equal(o.value, VALUE_ALLOC_SPACE); /* the mode's default */
+	assert_int_equal(o.uprobe_mode, UPROBE_MODE_AUTO);
+	assert_int_equal(PARSE(&o, "-p", "1", "--alloc-only", "--value", "alloc_objects"), CLI_RUN);
+	assert_int_equal(o.value, VALUE_ALLOC_OBJECTS);
+	assert_int_equal(PARSE(&o, "-p", "1", "--alloc-only", "--value", "inuse_space"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--uprobe-mode", "classic"), CLI_RUN);
+	assert_int_equal(o.uprobe_mode, UPROBE_MODE_CLASSIC);
+	assert_int_equal(PARSE(&o, "-p", "1", "--uprobe-mode", "session"), CLI_RUN);
+	assert_int_equal(o.uprobe_mode, UPROBE_MODE_SESSION);
+	assert_int_equal(PARSE(&o, "-p", "1", "--uprobe-mode", "fast"), -EINVAL);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -85,6 +104,7 @@ int main(void)
 		cmocka_unit_test(test_cli_defaults),
 		cmocka_unit_test(test_cli_every_option),
 		cmocka_unit_test(test_cli_refuses_bad_input),
+		cmocka_unit_test(test_cli_alloc_only_and_uprobe_mode),
 		cmocka_unit_test(test_cli_help),
 	};
 
