@@ -93,7 +93,9 @@ demo: $(DEPS_STAMP)
 	$(Q)$(MAKE) -s --no-print-directory all $(OUTPUT)/tests/targets/demo
 	$(Q)$(PYTHON) scripts/demo.py $(OUTPUT)
 
-bench: $(OUTPUT)/memsnoop $(OUTPUT)/tests/targets/bench_churn
+bench: $(DEPS_STAMP)
+	$(Q)bash scripts/install-deps.sh --bench
+	$(Q)$(MAKE) -s --no-print-directory all $(OUTPUT)/tests/targets/bench_churn
 	$(Q)$(PYTHON) scripts/bench.py $(OUTPUT)
 
 install: $(OUTPUT)/memsnoop

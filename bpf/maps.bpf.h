@@ -5,7 +5,7 @@
 
 #include "memsnoop_abi.h"
 
-#define EVENTS_RINGBUF_SZ (16 << 20)
+#define EVENTS_RINGBUF_SZ (16 << 20) /* user space resizes it by sampling rate */
 #define LIVE_MAX_ENTRIES (1 << 20)
 
 /* Per thread, between an allocator's entry and its return. */

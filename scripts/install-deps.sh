@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages memsnoop needs to build and test. Idempotent and quiet:
-# apt-get runs only when something is missing.
+# Installs the Debian packages memsnoop needs to build and test; with --bench, also the peers
+# `make bench` measures against. Idempotent and quiet: apt-get runs only when something is
+# missing.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,9 @@ packages=(
 	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	libcmocka-dev python3 util-linux mount
 )
+if [ "${1:-}" = "--bench" ]; then
+	packages+=(bpftrace redis-server redis-tools)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -12,6 +12,10 @@
 #include "log.h"
 #include "memsnoop.skel.h"
 
+#define DENSE_RATE (64 * 1024)
+#define RINGBUF_DENSE_SZ (16 << 20)
+#define RINGBUF_SPARSE_SZ (2 << 20)
+
 /* Not in Debian 12's uapi headers nor libbpf 1.1.2: the kernel's values. */
 #define ATTACH_TRACE_UPROBE_SESSION 57
 
@@ -133,6 +137,9 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
 	select_programs(p->skel, session);
+	/* dense sampling sends bursts; at sparse rates a big buffer would only be resident memory */
+	bpf_map__set_max_entries(p->skel->maps.events, opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
+										 : RINGBUF_SPARSE_SZ);
 	err = memsnoop_bpf__load(p->skel);
 	if (err) {
 		pr_warn("cannot load the BPF programs: %s (run with -vv for the verifier's log)\n",

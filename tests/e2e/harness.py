@@ -7,6 +7,7 @@ import os
 import re
 import select
 import subprocess
+import threading
 import time
 
 BUILD = os.environ.get("MEMSNOOP_BUILD", "build")
@@ -81,11 +82,33 @@ class Memsnoop:
                 raise AssertionError(f"memsnoop exited before attaching "
                                      f"({self.proc.returncode}): {self.stderr_head}")
             self.stderr_head += chunk
+        self.cpu_at_attach = self.cpu_now()
+
+    def cpu_now(self):
+        """memsnoop's user + system CPU seconds so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def finish(self):
-        """Waits for memsnoop to stop by itself; returns (status, stdout, stderr)."""
-        out, err = self.proc.communicate(timeout=TIMEOUT)
-        return self.proc.returncode, out, self.stderr_head + err
+        """Waits for memsnoop to stop by itself; returns (status, stdout, stderr). Its own
+        CPU seconds (user + system) and peak RSS (KiB) are left in cpu_s and maxrss_kib."""
+        chunks = {"out": [], "err": []}
+        readers = [threading.Thread(target=lambda k, f: chunks[k].append(f.read()),
+                                    args=(k, f))
+                   for k, f in (("out", self.proc.stdout), ("err", self.proc.stderr))]
+        for r in readers:
+            r.start()
+        watchdog = threading.Timer(TIMEOUT, self.proc.kill)  # a hang fails, never blocks
+        watchdog.start()
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        watchdog.cancel()
+        for r in readers:
+            r.join(TIMEOUT)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.cpu_s = usage.ru_utime + usage.ru_stime
+        self.maxrss_kib = usage.ru_maxrss
+        return self.proc.returncode, "".join(chunks["out"]), self.stderr_head + "".join(chunks["err"])
 
     def stop(self, sig=2):
         self.proc.send_signal(sig)

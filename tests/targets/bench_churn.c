@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* A malloc-heavy loop: PAIRS malloc+free pairs of mixed sizes; prints ns per pair. */
+/*
+ * A malloc-heavy loop: each of THREADS threads (argv[2], default 1) runs PAIRS (argv[1])
+ * malloc+free pairs of mixed sizes, all starting together. Prints the wall-clock ns per
+ * pair and thread.
+ */
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 #include "target.h"
 
-static void *volatile sink;
+#define MAX_THREADS 16
+
+static pthread_barrier_t start;
+static long pairs = 200000;
 
 static double now_ns(void)
 {
@@ -14,11 +22,11 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-NOINLINE void churn(long pairs)
+NOINLINE void churn(long n, uint32_t x)
 {
-	uint32_t x = 1;
+	void *volatile sink; /* per thread: keeps the pair from being optimized away */
 
-	for (long i = 0; i < pairs; i++) {
+	for (long i = 0; i < n; i++) {
 		x = x * 1103515245 + 12345;
 		sink = malloc(16 + (x >> 16) % 1024);
 		free(sink);
@@ -26,14 +34,31 @@ NOINLINE void churn(long pairs)
 	KEEP();
 }
 
+static void *thread_main(void *arg)
+{
+	pthread_barrier_wait(&start);
+	churn(pairs, (uint32_t)(uintptr_t)arg);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	long pairs = argc > 1 ? atol(argv[1]) : 200000;
-	double start;
+	long threads = argc > 2 ? atol(argv[2]) : 1;
+	pthread_t t[MAX_THREADS];
+	double begin;
 
+	if (argc > 1)
+		pairs = atol(argv[1]);
+	if (threads < 1 || threads > MAX_THREADS || pairs < 1)
+		return 2;
+	pthread_barrier_init(&start, NULL, threads + 1);
+	for (long i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, thread_main, (void *)(i + 1));
 	target_hold_until_attached();
-	start = now_ns();
-	churn(pairs);
-	target_truth("ns_per_pair", (now_ns() - start) / pairs);
+	begin = now_ns();
+	pthread_barrier_wait(&start);
+	for (long i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	target_truth("ns_per_pair", (now_ns() - begin) / pairs);
 	return 0;
 }
