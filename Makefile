@@ -10,7 +10,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
 INCLUDES := -Iinclude -I$(OUTPUT)
 LDLIBS := -lbpf -ldw -lelf -lcapstone -lm -lstdc++
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 ifeq ($(V),1)
 Q =
@@ -73,6 +73,11 @@ $(OUTPUT)/tests/targets/%: tests/targets/%.c tests/targets/target.h | $(DEPS_STA
 $(OUTPUT)/tests/targets/%: tests/targets/%.cc | $(DEPS_STAMP)
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D) && $(CXX) $(TARGET_CFLAGS) $< -o $@
+
+# Built the way distributions build: no frame pointers.
+$(OUTPUT)/tests/targets/%_nofp: tests/targets/%_nofp.c tests/targets/target.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
 
 $(OUTPUT)/tests/targets/noalloc: tests/targets/noalloc.c
 	$(call msg,CC,$@)

@@ -20,7 +20,8 @@ struct thread_state {
 	__u64 memptr; /* posix_memalign's out-parameter */
 	struct live_key stash_key; /* a sampled block that realloc is replacing */
 	struct live_val stash;
-	struct alloc_event ev; /* staged at entry, sent at return once the pointer is known */
+	struct alloc_event ev; /* staged at entry, sent at return once the pointer is known; in
+				  DWARF mode only its head: the stack is copied at the return */
 };
 
 struct {
@@ -43,6 +44,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fn_counter);
 } fn_counters SEC(".maps");
+
+/* Where a DWARF event is built: one per CPU (user space sizes it), guarded against the
+ * preemption of one task's program by another's on the same CPU. */
+struct dwarf_scratch {
+	__u32 busy;
+	__u32 __pad;
+	struct alloc_dwarf_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dwarf_scratch);
+} dwarf_scratches SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -22,6 +22,8 @@ const volatile __u64 sample_rate = 512 * 1024;
 const volatile __u32 self_tgid = 0;
 const volatile bool session_mode = false;
 const volatile bool track_inuse = true; /* false: allocation profile only, free not probed */
+const volatile bool unwind_dwarf = false; /* copy registers and stack for user space to unwind */
+const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
 
 /* What a session entry program returns. */
 #define WANT_RETURN 0
@@ -119,14 +121,16 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 	__u64 ret_addr = 0;
 	long n;
 
-	ev->hdr.type = EV_ALLOC;
-	ev->hdr.tgid = tgid;
-	ev->hdr.ts_ns = bpf_ktime_get_ns();
-	ev->tid = (__u32)bpf_get_current_pid_tgid();
-	ev->fn = st->fn;
-	ev->size = st->size;
-	ev->flags = 0;
+	ev->a.hdr.type = EV_ALLOC;
+	ev->a.hdr.tgid = tgid;
+	ev->a.hdr.ts_ns = bpf_ktime_get_ns();
+	ev->a.tid = (__u32)bpf_get_current_pid_tgid();
+	ev->a.fn = st->fn;
+	ev->a.size = st->size;
+	ev->a.flags = 0;
 	ev->stack_cnt = 0;
+	if (unwind_dwarf)
+		return; /* the stack is copied at the return */
 
 	n = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), BPF_F_USER_STACK);
 	if (n <= 0 || bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx))) {
@@ -142,7 +146,7 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 	ev->stack[0] = ret_addr;
 	ev->stack_cnt = n / sizeof(__u64);
 	if (ev->stack_cnt >= MAX_STACK_DEPTH)
-		ev->flags |= AEF_STACK_TRUNCATED;
+		ev->a.flags |= AEF_STACK_TRUNCATED;
 }
 
 /* realloc's own calls of malloc and free are settled at realloc's return */
@@ -218,31 +222,116 @@ static __always_inline void settle_realloc_stash(struct thread_state *st, __u64 
 		bpf_map_update_elem(&live, &st->stash_key, &st->stash, BPF_NOEXIST);
 }
 
-static __always_inline void send_alloc(struct thread_state *st, __u64 ptr)
+/* Records a sampled block as live; one that cannot be is flagged untracked. */
+static __always_inline bool track_live(struct alloc_head *a)
+{
+	struct live_key key = { .tgid = a->hdr.tgid, .ptr = a->ptr };
+	struct live_val val = { .ts_ns = a->hdr.ts_ns, .size = a->size };
+
+	if (track_inuse) {
+		if (!bpf_map_update_elem(&live, &key, &val, BPF_ANY))
+			return true;
+		count_drop(DROP_LIVE_FULL);
+	}
+	a->flags |= AEF_UNTRACKED;
+	return false;
+}
+
+/* The event could not be sent: its block must not stay live, its free would be unknown. */
+static __always_inline void event_lost(const struct alloc_head *a, bool tracked)
+{
+	struct live_key key = { .tgid = a->hdr.tgid, .ptr = a->ptr };
+
+	count_drop(DROP_RINGBUF_ALLOC);
+	if (tracked)
+		bpf_map_delete_elem(&live, &key);
+}
+
+static __always_inline void send_alloc_fp(struct thread_state *st, __u64 ptr)
 {
 	struct alloc_event *ev = &st->ev;
-	struct live_key key = { .tgid = ev->hdr.tgid, .ptr = ptr };
-	struct live_val val = { .ts_ns = ev->hdr.ts_ns, .size = ev->size };
 	__u32 cnt = ev->stack_cnt;
-	bool tracked = false;
+	bool tracked;
 
 	if (!cnt)
 		return; /* the stack capture failed and was counted */
 	if (cnt > MAX_STACK_DEPTH)
 		cnt = MAX_STACK_DEPTH;
-	ev->ptr = ptr;
-	if (track_inuse) {
-		tracked = !bpf_map_update_elem(&live, &key, &val, BPF_ANY);
-		if (!tracked)
-			count_drop(DROP_LIVE_FULL);
+	ev->a.ptr = ptr;
+	tracked = track_live(&ev->a);
+	if (bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0))
+		event_lost(&ev->a, tracked);
+}
+
+/* The top of the user stack from sp, in chunks aligned so that the last ends at the top. */
+static __always_inline __u32 copy_stack(struct alloc_dwarf_event *ev, __u64 sp)
+{
+	__u32 first = STACK_CHUNK_SZ - (sp & (STACK_CHUNK_SZ - 1)), off;
+
+	if (bpf_probe_read_user(ev->stack, first, (void *)sp))
+		return 0;
+	off = first;
+	for (int i = 0; i < MAX_STACK_BYTES / STACK_CHUNK_SZ; i++) {
+		if (off >= stack_bytes || off > MAX_STACK_BYTES - STACK_CHUNK_SZ)
+			break;
+		/* the stack's top ends a mapping: the chunk that would cross it fails whole */
+		if (bpf_probe_read_user(&ev->stack[off], STACK_CHUNK_SZ, (void *)(sp + off)))
+			break;
+		off += STACK_CHUNK_SZ;
 	}
-	if (!tracked)
-		ev->flags |= AEF_UNTRACKED;
-	if (bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0)) {
-		count_drop(DROP_RINGBUF_ALLOC);
-		if (tracked)
-			bpf_map_delete_elem(&live, &key);
+	return off;
+}
+
+/* At the return: the caller's registers just after the call, and its stack. */
+static __always_inline void send_alloc_dwarf(struct pt_regs *ctx, struct thread_state *st,
+					     __u64 ptr)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct dwarf_scratch *s = bpf_map_lookup_elem(&dwarf_scratches, &cpu);
+	struct alloc_dwarf_event *ev;
+	bool tracked;
+	__u32 sz;
+
+	if (!s)
+		return;
+	if (__sync_lock_test_and_set(&s->busy, 1)) {
+		count_drop(DROP_SCRATCH_BUSY);
+		return;
 	}
+	ev = &s->ev;
+	ev->a = st->ev.a;
+	ev->a.hdr.type = EV_ALLOC_DWARF;
+	ev->a.ptr = ptr;
+	ev->regs[0] = ctx->ax;
+	ev->regs[1] = ctx->dx;
+	ev->regs[2] = ctx->cx;
+	ev->regs[3] = ctx->bx;
+	ev->regs[4] = ctx->si;
+	ev->regs[5] = ctx->di;
+	ev->regs[6] = ctx->bp;
+	ev->regs[7] = ctx->sp;
+	ev->regs[8] = ctx->r8;
+	ev->regs[9] = ctx->r9;
+	ev->regs[10] = ctx->r10;
+	ev->regs[11] = ctx->r11;
+	ev->regs[12] = ctx->r12;
+	ev->regs[13] = ctx->r13;
+	ev->regs[14] = ctx->r14;
+	ev->regs[15] = ctx->r15;
+	ev->regs[16] = ctx->ip;
+	sz = copy_stack(ev, ctx->sp);
+	ev->stack_sz = sz;
+	if (!sz) {
+		count_drop(DROP_STACK_FAILED);
+		goto out;
+	}
+	if (sz > MAX_STACK_BYTES)
+		sz = MAX_STACK_BYTES;
+	tracked = track_live(&ev->a);
+	if (bpf_ringbuf_output(&events, ev, ALLOC_DWARF_EVENT_HEADER_SZ + sz, 0))
+		event_lost(&ev->a, tracked);
+out:
+	s->busy = 0;
 }
 
 static __always_inline void on_alloc_return(struct pt_regs *ctx)
@@ -265,8 +354,12 @@ static __always_inline void on_alloc_return(struct pt_regs *ctx)
 	}
 	if (st->has_stash)
 		settle_realloc_stash(st, ptr);
-	if (st->sampled && ptr)
-		send_alloc(st, ptr);
+	if (st->sampled && ptr) {
+		if (unwind_dwarf)
+			send_alloc_dwarf(ctx, st, ptr);
+		else
+			send_alloc_fp(st, ptr);
+	}
 	st->sampled = 0;
 	st->has_stash = 0;
 }

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "procmaps.h"
 
 struct module {
 	uint32_t id; /* dense, from 0 */
@@ -35,5 +36,14 @@ int addrspaces__snapshot(struct addrspaces *as, pid_t pid);
  */
 int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const struct module **mod,
 			uint64_t *file_offset);
+
+/* Bumped each time pid's model is re-read: whatever was built from the old one is stale. */
+uint64_t addrspaces__generation(struct addrspaces *as, pid_t pid);
+
+/* Calls cb for each mapping of a file in pid's current model, in address order. */
+int addrspaces__for_each_file_mapping(struct addrspaces *as, pid_t pid,
+				      int (*cb)(const struct mapping *m, const struct module *mod,
+						void *ctx),
+				      void *ctx);
 
 #endif /* MEMSNOOP_ADDRSPACE_H */

@@ -23,6 +23,8 @@ struct probes_opts {
 	pid_t self_pid;
 	bool track_inuse;     /* false: free is not probed, only allocations are profiled */
 	enum uprobe_mode mode;
+	bool unwind_dwarf;    /* copy registers and stack (else walk frame pointers) */
+	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
 };
 
 struct probes;

@@ -13,6 +13,7 @@
 #define CLI_MAX_PIDS 64
 #define CLI_DEFAULT_RATE (512 * 1024)
 #define CLI_MAX_RATE (1ULL << 40)
+#define CLI_DEFAULT_STACK_BYTES (16 * 1024)
 
 struct cli_opts {
 	pid_t pids[CLI_MAX_PIDS];
@@ -25,6 +26,8 @@ struct cli_opts {
 	int verbosity;
 	bool alloc_only;	   /* free not probed: half the traps, no in-use figures */
 	enum uprobe_mode uprobe_mode;
+	bool unwind_fp;		   /* walk frame pointers instead of unwinding with DWARF */
+	uint32_t stack_bytes;	   /* stack copied per sample for DWARF unwinding */
 };
 
 enum cli_result {

@@ -25,6 +25,8 @@ struct collector_stats {
 	uint64_t bad_events;	   /* malformed records (never expected) */
 	uint64_t unique_stacks;	   /* raw stacks resolved */
 	uint64_t unique_pcs;	   /* pcs symbolized */
+	uint64_t unwound;	   /* stacks unwound with DWARF */
+	uint64_t unwind_ns;	   /* time spent unwinding them */
 	struct symbolizer_stats sym;
 };
 

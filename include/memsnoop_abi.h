@@ -13,6 +13,9 @@
 #endif
 
 #define MAX_STACK_DEPTH 127
+#define STACK_CHUNK_SZ 1024			    /* stack copies are read in chunks of this */
+#define MAX_STACK_BYTES (64 * STACK_CHUNK_SZ)	    /* the most --stack-bytes may ask for */
+#define DWARF_REG_CNT 17			    /* x86-64 DWARF registers 0..16 (16: rip) */
 
 /* Allocator entry points, in the order the report lists them. */
 enum alloc_fn {
@@ -30,8 +33,9 @@ enum alloc_fn {
 };
 
 enum event_type {
-	EV_ALLOC = 1,
-	EV_FREE = 2,
+	EV_ALLOC = 1,	    /* struct alloc_event: frame-pointer stack */
+	EV_FREE = 2,	    /* struct free_event */
+	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
 };
 
 /* Everything that can be lost between the target and the report. */
@@ -41,6 +45,7 @@ enum drop_reason {
 	DROP_LIVE_FULL,		/* sampled allocation not tracked: live map full */
 	DROP_STACK_FAILED,	/* stack could not be captured */
 	DROP_THREAD_STATE,	/* per-thread state could not be created */
+	DROP_SCRATCH_BUSY,	/* stack copy skipped: this CPU's buffer was in use (preemption) */
 	DROP_CNT,
 };
 
@@ -56,20 +61,39 @@ struct event_header {
 	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 };
 
-/*
- * A sampled allocation. stack[] holds return addresses, innermost first: stack[0] is the
- * return address into the allocator's caller. Only stack_cnt entries are sent.
- */
-struct alloc_event {
+/* What every sampled allocation event starts with. */
+struct alloc_head {
 	struct event_header hdr;
 	__u64 ptr;
 	__u64 size;
 	__u32 tid;
 	__u16 fn;    /* enum alloc_fn */
 	__u16 flags; /* enum alloc_event_flag */
+};
+
+/*
+ * A sampled allocation, stack walked by frame pointers. stack[] holds return addresses,
+ * innermost first: stack[0] is the return address into the allocator's caller. Only
+ * stack_cnt entries are sent.
+ */
+struct alloc_event {
+	struct alloc_head a;
 	__u32 stack_cnt;
 	__u32 __pad;
 	__u64 stack[MAX_STACK_DEPTH];
+};
+
+/*
+ * A sampled allocation for DWARF unwinding in user space, captured at the allocator's
+ * return: regs[] are the caller's registers right after the call (regs[16], rip, is the
+ * return address), stack[] the stack_sz bytes from regs[7] (rsp) up. Only that many are sent.
+ */
+struct alloc_dwarf_event {
+	struct alloc_head a;
+	__u32 stack_sz;
+	__u32 __pad;
+	__u64 regs[DWARF_REG_CNT];
+	__u8 stack[MAX_STACK_BYTES];
 };
 
 /* The free (or realloc away) of a sampled pointer. */
@@ -98,9 +122,13 @@ struct live_val {
 };
 
 #define ALLOC_EVENT_HEADER_SZ (sizeof(struct alloc_event) - MAX_STACK_DEPTH * sizeof(__u64))
+#define ALLOC_DWARF_EVENT_HEADER_SZ (sizeof(struct alloc_dwarf_event) - MAX_STACK_BYTES)
 
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
+_Static_assert(sizeof(struct alloc_head) == 40, "alloc_head layout");
 _Static_assert(sizeof(struct alloc_event) == 48 + MAX_STACK_DEPTH * 8, "alloc_event layout");
+_Static_assert(sizeof(struct alloc_dwarf_event) == 48 + DWARF_REG_CNT * 8 + MAX_STACK_BYTES,
+	       "alloc_dwarf_event layout");
 _Static_assert(sizeof(struct free_event) == 40, "free_event layout");
 _Static_assert(sizeof(struct fn_counter) == 16, "fn_counter layout");
 _Static_assert(sizeof(struct live_key) == 16, "live_key layout");

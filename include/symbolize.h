@@ -19,6 +19,9 @@ struct symbolizer_stats {
 	uint64_t resolved;	  /* pcs resolved to a function */
 	uint64_t unresolved;	  /* pcs left [unknown] */
 	uint64_t modules_failed;  /* modules that could not be opened */
+	uint64_t modules_opened;
+	uint64_t open_ns;	  /* first lookups: opening modules, loading their debug info */
+	uint64_t lookup_ns;	  /* every other lookup */
 };
 
 struct symbolizer *symbolizer__new(void);

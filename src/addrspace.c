@@ -11,6 +11,7 @@
 #include "procmaps.h"
 
 struct process {
+	uint64_t generation;
 	struct procmaps maps;
 	struct hashmap *misses; /* pcs that missed since the last refresh: refresh once, not per pc */
 	uint32_t *module_ids;	/* per mapping */
@@ -134,6 +135,7 @@ static int refresh(struct addrspaces *as, pid_t pid, struct process *p)
 		}
 	}
 	process_clear(p);
+	p->generation++;
 	p->maps = fresh;
 	p->module_ids = ids;
 	hashmap__free(p->misses);
@@ -178,5 +180,32 @@ int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const str
 		return -ENOENT; /* anonymous or special mapping: JIT code, [vdso] */
 	*mod = as->list[id];
 	*file_offset = pc - m->start + m->offset;
+	return 0;
+}
+
+uint64_t addrspaces__generation(struct addrspaces *as, pid_t pid)
+{
+	struct process *p = hashmap__find(as->procs, &pid, sizeof(pid));
+
+	return p ? p->generation : 0;
+}
+
+int addrspaces__for_each_file_mapping(struct addrspaces *as, pid_t pid,
+				      int (*cb)(const struct mapping *m, const struct module *mod,
+						void *ctx),
+				      void *ctx)
+{
+	struct process *p = hashmap__find(as->procs, &pid, sizeof(pid));
+	int err;
+
+	if (!p)
+		return -ENOENT;
+	for (size_t i = 0; i < p->maps.cnt; i++) {
+		if (p->module_ids[i] == UINT32_MAX)
+			continue;
+		err = cb(&p->maps.maps[i], as->list[p->module_ids[i]], ctx);
+		if (err)
+			return err;
+	}
 	return 0;
 }

@@ -137,9 +137,15 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
 	select_programs(p->skel, session);
-	/* dense sampling sends bursts; at sparse rates a big buffer would only be resident memory */
-	bpf_map__set_max_entries(p->skel->maps.events, opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
-										 : RINGBUF_SPARSE_SZ);
+	p->skel->rodata->unwind_dwarf = opts->unwind_dwarf;
+	p->skel->rodata->stack_bytes = opts->stack_bytes;
+	/* dense sampling sends bursts, stack copies are large; else a big buffer would only be
+	 * resident memory */
+	bpf_map__set_max_entries(p->skel->maps.events,
+				 (opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ : RINGBUF_SPARSE_SZ)
+					 << (opts->unwind_dwarf ? 1 : 0));
+	if (opts->unwind_dwarf)
+		bpf_map__set_max_entries(p->skel->maps.dwarf_scratches, libbpf_num_possible_cpus());
 	err = memsnoop_bpf__load(p->skel);
 	if (err) {
 		pr_warn("cannot load the BPF programs: %s (run with -vv for the verifier's log)\n",

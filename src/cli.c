@@ -9,7 +9,7 @@
 #include "log.h"
 #include "units.h"
 
-enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE };
+enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -19,6 +19,8 @@ static const struct option long_opts[] = {
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "alloc-only", no_argument, NULL, OPT_ALLOC_ONLY },
 	{ "uprobe-mode", required_argument, NULL, OPT_UPROBE_MODE },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -39,6 +41,9 @@ void cli_usage(FILE *f)
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
 		"                          no in-use figures; --value defaults to alloc_space\n"
+		"      --unwind MODE       dwarf (default): copy each sample's stack and unwind it with\n"
+		"                          its CFI, right without frame pointers; fp: frame pointers\n"
+		"      --stack-bytes N     stack copied per sample for dwarf (default 16K, 1K to 64K)\n"
 		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
 		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
@@ -126,6 +131,24 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_ALLOC_ONLY:
 		opts->alloc_only = true;
 		return 0;
+	case OPT_UNWIND:
+		if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {
+			pr_warn("invalid unwind mode '%s': expected dwarf or fp\n", arg);
+			return -EINVAL;
+		}
+		opts->unwind_fp = !strcmp(arg, "fp");
+		return 0;
+	case OPT_STACK_BYTES: {
+		uint64_t v;
+
+		if (parse_size(arg, &v) || v < STACK_CHUNK_SZ || v > MAX_STACK_BYTES) {
+			pr_warn("invalid stack size '%s': expected 1K to 64K\n", arg);
+			return -EINVAL;
+		}
+		/* copies are made in whole chunks */
+		opts->stack_bytes = (v + STACK_CHUNK_SZ - 1) / STACK_CHUNK_SZ * STACK_CHUNK_SZ;
+		return 0;
+	}
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))
 			opts->uprobe_mode = UPROBE_MODE_AUTO;
@@ -151,6 +174,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	opts->rate = CLI_DEFAULT_RATE;
 	opts->value = VALUE_CNT; /* the mode's default, below */
 	opts->top_n = 10;
+	opts->stack_bytes = CLI_DEFAULT_STACK_BYTES;
 
 	optind = 1;
 	opterr = 0;

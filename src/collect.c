@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "addrspace.h"
 #include "allocators.h"
 #include "collect.h"
 #include "hashmap.h"
 #include "log.h"
 #include "memsnoop_abi.h"
+#include "unwind.h"
 
 struct live_sample {
 	uint32_t stack_id;
@@ -19,6 +21,7 @@ struct collector {
 	struct profile *profile;
 	struct addrspaces *addrspaces;
 	struct symbolizer *symbolizer;
+	struct unwinder *unwinder;
 	struct hashmap *live;	    /* struct live_key -> struct live_sample */
 	struct hashmap *raw_stacks; /* (tgid, flags, pcs...) -> profile stack id */
 	struct hashmap *locations;  /* (module id, file offset) -> profile location id */
@@ -37,10 +40,11 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->unknown_loc = -1;
 	c->addrspaces = addrspaces__new();
 	c->symbolizer = symbolizer__new();
+	c->unwinder = c->addrspaces ? unwinder__new(c->addrspaces) : NULL;
 	c->live = hashmap__new(sizeof(struct live_sample));
 	c->raw_stacks = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
-	if (!c->addrspaces || !c->symbolizer || !c->live || !c->raw_stacks || !c->locations) {
+	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_stacks || !c->locations) {
 		collector__free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -52,6 +56,7 @@ void collector__free(struct collector *c)
 {
 	if (!c)
 		return;
+	unwinder__free(c->unwinder);
 	addrspaces__free(c->addrspaces);
 	symbolizer__free(c->symbolizer);
 	hashmap__free(c->live);
@@ -63,6 +68,14 @@ void collector__free(struct collector *c)
 int collector__watch_process(struct collector *c, pid_t pid)
 {
 	return addrspaces__snapshot(c->addrspaces, pid);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int unknown_location(struct collector *c)
@@ -112,47 +125,49 @@ static bool is_allocator_location(const struct profile *p, uint32_t loc_id)
 	return is_allocator_function(loc->frames[loc->frame_cnt - 1].func);
 }
 
-static int resolve_stack(struct collector *c, const struct alloc_event *ev)
+/* A sample's stack as return addresses, innermost first. */
+struct raw_stack {
+	uint32_t tgid;
+	bool truncated;
+	uint32_t cnt;
+	const __u64 *pcs;
+};
+
+static int resolve_stack(struct collector *c, const struct raw_stack *rs)
 {
-	uint32_t locs[MAX_STACK_DEPTH], loc_cnt = 0, skip = 0;
-	const __u64 *pcs = ev->stack;
-	uint32_t n = ev->stack_cnt;
+	uint32_t locs[MAX_STACK_DEPTH], skip = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
-		int id;
+	for (uint32_t i = 0; i < rs->cnt; i++) {
+		int id = location_of(c, rs->tgid, rs->pcs[i]);
 
-		/* kernels that recover the caller at a function's entry list it twice */
-		if (i == 1 && pcs[1] == pcs[0])
-			continue;
-		id = location_of(c, ev->hdr.tgid, pcs[i]);
 		if (id < 0)
 			return id;
-		locs[loc_cnt++] = id;
+		locs[i] = id;
 	}
 	/* allocator frames (wrappers, operator new) are trimmed from the leaf end */
-	while (skip + 1 < loc_cnt && is_allocator_location(c->profile, locs[skip]))
+	while (skip + 1 < rs->cnt && is_allocator_location(c->profile, locs[skip]))
 		skip++;
 	c->stats.unique_stacks++;
-	return profile__intern_stack(c->profile, c->opts.split_pids ? ev->hdr.tgid : 0, locs + skip,
-				     loc_cnt - skip, ev->flags & AEF_STACK_TRUNCATED);
+	return profile__intern_stack(c->profile, c->opts.split_pids ? rs->tgid : 0, locs + skip,
+				     rs->cnt - skip, rs->truncated);
 }
 
-static int stack_id_of(struct collector *c, const struct alloc_event *ev)
+static int stack_id_of(struct collector *c, const struct raw_stack *rs)
 {
-	size_t key_sz = (ev->stack_cnt + 1) * sizeof(__u64);
+	size_t key_sz = (rs->cnt + 1) * sizeof(__u64);
 	__u64 key[MAX_STACK_DEPTH + 1];
 	uint32_t *idp;
 	bool created;
 	int id;
 
-	key[0] = (__u64)ev->hdr.tgid << 32 | (ev->flags & AEF_STACK_TRUNCATED);
-	memcpy(key + 1, ev->stack, ev->stack_cnt * sizeof(__u64));
+	key[0] = (__u64)rs->tgid << 32 | rs->truncated;
+	memcpy(key + 1, rs->pcs, rs->cnt * sizeof(__u64));
 	idp = hashmap__upsert(c->raw_stacks, key, key_sz, &created);
 	if (!idp)
 		return -ENOMEM;
 	if (!created)
 		return *idp;
-	id = resolve_stack(c, ev);
+	id = resolve_stack(c, rs);
 	if (id < 0) {
 		hashmap__delete(c->raw_stacks, key, key_sz, NULL);
 		return id;
@@ -169,33 +184,75 @@ static void forget_live(struct collector *c, const struct live_key *key)
 		profile__record_free(c->profile, s.stack_id, s.size);
 }
 
-static void handle_alloc(struct collector *c, const struct alloc_event *ev)
+static void handle_alloc(struct collector *c, const struct alloc_head *a,
+			 const struct raw_stack *rs)
 {
-	struct live_key key = { .tgid = ev->hdr.tgid, .ptr = ev->ptr };
-	bool live = !(ev->flags & AEF_UNTRACKED);
+	struct live_key key = { .tgid = a->hdr.tgid, .ptr = a->ptr };
+	bool live = !(a->flags & AEF_UNTRACKED);
 	struct live_sample *s;
 	int id;
 
 	c->stats.alloc_events++;
 	c->stats.untracked += !live;
-	c->stats.truncated_stacks += !!(ev->flags & AEF_STACK_TRUNCATED);
-	id = stack_id_of(c, ev);
+	c->stats.truncated_stacks += rs->truncated;
+	id = stack_id_of(c, rs);
 	if (id < 0) {
 		pr_warn("out of memory: sample dropped\n");
 		return;
 	}
-	profile__record_alloc(c->profile, id, ev->size, live);
+	profile__record_alloc(c->profile, id, a->size, live);
 	if (!live)
 		return;
 	/* still live here means its free was lost: it was freed before this reuse */
 	forget_live(c, &key);
 	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
 	if (!s) {
-		profile__record_free(c->profile, id, ev->size);
+		profile__record_free(c->profile, id, a->size);
 		return;
 	}
 	s->stack_id = id;
-	s->size = ev->size;
+	s->size = a->size;
+}
+
+static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
+{
+	__u64 pcs[MAX_STACK_DEPTH];
+	struct raw_stack rs = {
+		.tgid = ev->a.hdr.tgid,
+		.truncated = ev->a.flags & AEF_STACK_TRUNCATED,
+		.pcs = pcs,
+	};
+
+	for (uint32_t i = 0; i < ev->stack_cnt; i++) {
+		/* kernels that recover the caller at a function's entry list it twice */
+		if (i == 1 && ev->stack[1] == ev->stack[0])
+			continue;
+		pcs[rs.cnt++] = ev->stack[i];
+	}
+	handle_alloc(c, &ev->a, &rs);
+}
+
+static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_event *ev)
+{
+	__u64 pcs[MAX_STACK_DEPTH];
+	struct unwind_sample us = {
+		.pid = ev->a.hdr.tgid,
+		.tid = ev->a.tid,
+		.regs = ev->regs,
+		.stack = ev->stack,
+		.stack_sz = ev->stack_sz,
+	};
+	struct raw_stack rs = { .tgid = ev->a.hdr.tgid, .pcs = pcs };
+	const struct module *mod;
+	uint64_t off, start;
+
+	/* a pc in a library mapped since the last look: refresh the model before unwinding */
+	addrspaces__resolve(c->addrspaces, ev->a.hdr.tgid, ev->regs[16] - 1, &mod, &off);
+	start = now_ns();
+	rs.cnt = unwinder__unwind(c->unwinder, &us, pcs, MAX_STACK_DEPTH, &rs.truncated);
+	c->stats.unwind_ns += now_ns() - start;
+	c->stats.unwound++;
+	handle_alloc(c, &ev->a, &rs);
 }
 
 static void handle_free(struct collector *c, const struct free_event *ev)
@@ -224,7 +281,16 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		if (size < ALLOC_EVENT_HEADER_SZ || ev->stack_cnt > MAX_STACK_DEPTH ||
 		    size < ALLOC_EVENT_HEADER_SZ + ev->stack_cnt * sizeof(__u64))
 			goto bad;
-		handle_alloc(c, ev);
+		handle_alloc_fp(c, ev);
+		return 0;
+	}
+	case EV_ALLOC_DWARF: {
+		const struct alloc_dwarf_event *ev = data;
+
+		if (size < ALLOC_DWARF_EVENT_HEADER_SZ || ev->stack_sz > MAX_STACK_BYTES ||
+		    size < ALLOC_DWARF_EVENT_HEADER_SZ + ev->stack_sz)
+			goto bad;
+		handle_alloc_dwarf(c, ev);
 		return 0;
 	}
 	case EV_FREE:

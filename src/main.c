@@ -110,6 +110,15 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
+	if (st.unique_pcs)
+		pr_info("symbolizing: %.1f ms for the first pc of each of %llu modules (loading debug info), then %.1f us per unique pc\n",
+			st.sym.open_ns / 1e6, (unsigned long long)(st.sym.modules_opened + st.sym.modules_failed),
+			st.unique_pcs > st.sym.modules_opened
+				? st.sym.lookup_ns / 1e3 / (st.unique_pcs - st.sym.modules_opened - st.sym.modules_failed)
+				: 0.0);
+	if (st.unwound)
+		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
+			st.unwind_ns / 1e3 / st.unwound);
 }
 
 /* "aligned_alloc+memalign" where one probe serves two names (they share an address). */
@@ -184,7 +193,9 @@ int main(int argc, char **argv)
 	probes = probes__open(&(struct probes_opts){ .rate = opts.rate,
 						     .self_pid = getpid(),
 						     .track_inuse = !opts.alloc_only,
-						     .mode = opts.uprobe_mode });
+						     .mode = opts.uprobe_mode,
+						     .unwind_dwarf = !opts.unwind_fp,
+						     .stack_bytes = opts.stack_bytes });
 	profile = profile__new(opts.rate);
 	collector = collector__new(&(struct collector_opts){ .split_pids = targets.cnt > 1 }, profile);
 	if (sigfd < 0 || !probes || !profile || !collector)

@@ -18,6 +18,7 @@ static const char *const drop_names[DROP_CNT] = {
 	[DROP_LIVE_FULL] = "sampled allocations not tracked: live map full (counted as allocated, never as in use)",
 	[DROP_STACK_FAILED] = "samples lost: stack could not be read",
 	[DROP_THREAD_STATE] = "calls not seen: per-thread state could not be created",
+	[DROP_SCRATCH_BUSY] = "samples lost: the CPU's stack-copy buffer was in use",
 };
 
 bool report_losses_any(const struct report_losses *l)
@@ -184,7 +185,8 @@ static void write_losses(const struct report_losses *l, FILE *f)
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
 	if (l->truncated_stacks)
-		fprintf(f, "  %llu samples with stacks cut at %d frames (marked [truncated])\n",
+		fprintf(f, "  %llu samples with stacks cut short at %d frames or the end of the "
+			   "copied stack (marked [truncated]; see --stack-bytes)\n",
 			(unsigned long long)l->truncated_stacks, MAX_STACK_DEPTH);
 }
 

@@ -6,6 +6,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "log.h"
 #include "symbolize.h"
@@ -85,7 +86,7 @@ fail:
 	return -ENOENT;
 }
 
-static struct sym_module *module_state(struct symbolizer *s, const struct module *mod)
+static struct sym_module *module_state(struct symbolizer *s, const struct module *mod, bool *fresh)
 {
 	struct sym_module *sm;
 
@@ -100,8 +101,13 @@ static struct sym_module *module_state(struct symbolizer *s, const struct module
 		s->mod_cap = cap;
 	}
 	sm = &s->mods[mod->id];
-	if (!sm->dwfl && !sm->failed && open_module(sm, mod))
-		s->stats.modules_failed++;
+	if (!sm->dwfl && !sm->failed) {
+		*fresh = true;
+		if (open_module(sm, mod))
+			s->stats.modules_failed++;
+		else
+			s->stats.modules_opened++;
+	}
 	return sm->failed ? NULL : sm;
 }
 
@@ -215,8 +221,37 @@ static uint32_t dwarf_frames(struct symbolizer *s, struct sym_module *sm, Dwarf_
 	return n;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint32_t resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
+			struct frame frames[SYM_MAX_FRAMES], bool *fresh);
+
+/*
+ * Timed: a module's first lookup (opening it, finding and decompressing its debug info) is
+ * counted apart from the steady state.
+ */
 uint32_t symbolizer__resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
 			     struct frame frames[SYM_MAX_FRAMES])
+{
+	uint64_t start = now_ns();
+	bool fresh = false;
+	uint32_t n = resolve(s, mod, file_offset, frames, &fresh);
+
+	if (fresh)
+		s->stats.open_ns += now_ns() - start;
+	else
+		s->stats.lookup_ns += now_ns() - start;
+	return n;
+}
+
+static uint32_t resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
+			struct frame frames[SYM_MAX_FRAMES], bool *fresh)
 {
 	struct sym_module *sm;
 	const char *file = NULL, *name;
@@ -226,7 +261,7 @@ uint32_t symbolizer__resolve(struct symbolizer *s, const struct module *mod, uin
 	int line = 0;
 
 	free_scratch(s);
-	sm = mod ? module_state(s, mod) : NULL;
+	sm = mod ? module_state(s, mod, fresh) : NULL;
 	if (!sm || offset_to_addr(sm, file_offset, &addr))
 		goto unknown;
 

@@ -17,16 +17,18 @@ class StressTest(unittest.TestCase):
         try:
             for cycle in range(CYCLES):
                 # alternate every-allocation and sampled, session and classic probes,
-                # stopped by signal or by duration
+                # DWARF and frame-pointer stacks, stopped by signal or by duration
                 rate = "1" if cycle % 2 else "512K"
                 mode = "classic" if cycle % 4 >= 2 else "session"
+                unwind = "fp" if cycle % 6 >= 3 else "dwarf"
                 if cycle % 3 == 0:
-                    ms = harness.Memsnoop("-p", target.pid, "-r", rate, "--uprobe-mode", mode)
+                    ms = harness.Memsnoop("-p", target.pid, "-r", rate, "--uprobe-mode", mode,
+                                          "--unwind", unwind)
                     ms.wait_attached()
                     status, report, err = ms.stop(signal.SIGINT if cycle % 2 else signal.SIGTERM)
                 else:
                     ms = harness.Memsnoop("-p", target.pid, "-r", rate, "--uprobe-mode", mode,
-                                          "-d", "0.3")
+                                          "--unwind", unwind, "-d", "0.3")
                     ms.wait_attached()
                     status, report, err = ms.finish()
                 self.assertEqual(status, 0, err)

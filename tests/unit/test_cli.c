@@ -90,6 +90,25 @@ static void test_cli_alloc_only_and_uprobe_mode(void **state)
 	assert_int_equal(PARSE(&o, "-p", "1", "--uprobe-mode", "fast"), -EINVAL);
 }
 
+static void test_cli_unwind_and_stack_bytes(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "1"), CLI_RUN);
+	assert_false(o.unwind_fp); /* dwarf by default */
+	assert_int_equal(o.stack_bytes, 16384);
+	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "fp", "--stack-bytes", "4K"), CLI_RUN);
+	assert_true(o.unwind_fp);
+	assert_int_equal(o.stack_bytes, 4096);
+	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "5000"), CLI_RUN);
+	assert_int_equal(o.stack_bytes, 5120); /* whole chunks */
+	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "64K"), CLI_RUN);
+	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "65K"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "512"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "lbr"), -EINVAL);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -105,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_cli_every_option),
 		cmocka_unit_test(test_cli_refuses_bad_input),
 		cmocka_unit_test(test_cli_alloc_only_and_uprobe_mode),
+		cmocka_unit_test(test_cli_unwind_and_stack_bytes),
 		cmocka_unit_test(test_cli_help),
 	};
 

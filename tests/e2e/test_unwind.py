@@ -1,0 +1,95 @@
+"""DWARF unwinding of copied stacks: right without frame pointers, honest when cut short."""
+import os
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+PYTHON = "/usr/bin/python3"  # Debian's, built without frame pointers (not pyenv's python3)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class PythonTarget(harness.Target):
+    """Debian's python3 running tests/targets/python_alloc.py."""
+
+    def __init__(self):
+        script = os.path.join(HERE, "..", "targets", "python_alloc.py")
+        self.proc = subprocess.Popen([PYTHON, script], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.pid = int(self.proc.stdout.readline().split()[1])
+
+
+class UnwindTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.prefix = os.path.join(self.tmp.name, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def folded(self, target, *args):
+        truth, status, report, err = harness.profile(target, *args, "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        return truth, report, harness.read_folded(self.prefix + ".folded")
+
+    def test_chain_without_frame_pointers_is_complete(self):
+        truth, _, stacks = self.folded("chain_nofp", "-r", "1")
+        self.assertEqual(len(stacks), 1, stacks)
+        stack, value = next(iter(stacks.items()))
+        # every link to main, chain_d (inlined into chain_c) included
+        self.assertTrue(stack.endswith("main;chain_a;chain_b;chain_c;chain_d;chain_e;chain_f"),
+                        stack)
+        self.assertEqual(value, truth["leaked_bytes"])
+
+    def test_chain_without_frame_pointers_defeats_the_frame_pointer_walk(self):
+        # proves the target really has no frame pointers, so that the test above means something
+        truth, _, stacks = self.folded("chain_nofp", "-r", "1", "--unwind", "fp")
+        self.assertEqual(sum(stacks.values()), truth["leaked_bytes"])
+        self.assertFalse([s for s in stacks if "main;chain_a;chain_b" in s], stacks)
+
+    def test_debian_python3_stacks_reach_start(self):
+        target = PythonTarget()
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "--value", "alloc_space", "-o", self.prefix)
+            ms.wait_attached()
+            target.release()
+            status, truth = target.finish()
+            self.assertEqual(status, 0)
+            status, report, err = ms.finish()
+            self.assertEqual(status, 0, err)
+        finally:
+            target.kill()
+        stacks = harness.read_folded(self.prefix + ".folded")
+        deep = [s for s in stacks if len(s.split(";")) > 10 and
+                (s.startswith("_start;") or s.split(";")[0].startswith("__libc_start_main"))]
+        self.assertTrue(deep, f"no stack deeper than 10 frames reaching _start: {stacks}")
+        # nearly all the allocated bytes are in such stacks
+        self.assertGreater(sum(stacks[s] for s in deep), 0.9 * sum(stacks.values()))
+
+    def test_recursion_deeper_than_the_copy_is_marked_truncated(self):
+        truth, report, stacks = self.folded("deep_recursion", "-r", "1", "--stack-bytes", "4K")
+        self.assertEqual(len(stacks), 1, stacks)
+        stack, value = next(iter(stacks.items()))
+        frames = stack.split(";")
+        self.assertEqual(frames[0], "[truncated]")
+        # only the frames the copy held: no garbage past its end
+        self.assertEqual(set(frames[1:]), {"recurse"}, stack)
+        self.assertGreater(len(frames), 10)
+        self.assertEqual(value, truth["leaked_bytes"])
+        self.assertIn("      [truncated]", report)
+        self.assertIn("1 samples with stacks cut short", report)
+
+    def test_recursion_within_the_copy_is_complete(self):
+        truth, status, report, err = harness.profile("deep_recursion", "-r", "1", "-o",
+                                                     self.prefix, target_args=[50])
+        self.assertEqual(status, 0, err)
+        stacks = harness.read_folded(self.prefix + ".folded")
+        self.assertEqual(len(stacks), 1, stacks)
+        stack = next(iter(stacks))
+        # 51 levels (50 down to 0) in ~8 KiB, well inside the default 16K copy
+        self.assertTrue(stack.endswith(";main" + ";recurse" * 51), stack)
+        self.assertNotIn("[truncated]", stack)
+
+if __name__ == "__main__":
+    unittest.main()
