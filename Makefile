@@ -8,8 +8,8 @@ PYTHON ?= /usr/bin/python3
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
-INCLUDES := -Iinclude -I$(OUTPUT)
-LDLIBS := -lbpf -ldw -lelf -lcapstone -lm -lstdc++
+INCLUDES := -Iinclude -I$(OUTPUT) -I$(OUTPUT)/proto
+LDLIBS := -lbpf -ldw -lelf -lcapstone -lprotobuf-c -lz -lm -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -21,7 +21,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 SRCS := $(wildcard src/*.c)
-OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
+PROTO_OBJ := $(OUTPUT)/proto/profile.pb-c.o
+OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS)) $(PROTO_OBJ)
 LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
@@ -30,7 +31,7 @@ TARGET_BINS := $(basename $(patsubst tests/targets/%,$(OUTPUT)/tests/targets/%,$
 DEPS_STAMP := $(OUTPUT)/.deps-installed
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test check unit e2e demo bench install clean
+.PHONY: all deps test check unit e2e demo bench fuzz install clean
 
 all: $(OUTPUT)/memsnoop
 
@@ -48,6 +49,17 @@ $(OUTPUT)/memsnoop.bpf.o: bpf/memsnoop.bpf.c | $(DEPS_STAMP)
 $(OUTPUT)/memsnoop.skel.h: $(OUTPUT)/memsnoop.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsnoop_bpf > $@
+
+$(OUTPUT)/proto/profile.pb-c.c $(OUTPUT)/proto/profile.pb-c.h: proto/profile.proto | $(DEPS_STAMP)
+	$(call msg,PROTOC-C,$@)
+	$(Q)mkdir -p $(@D) && protoc-c --proto_path=proto --c_out=$(@D) $<
+
+$(PROTO_OBJ): $(OUTPUT)/proto/profile.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(filter-out -Wextra,$(CFLAGS)) $(INCLUDES) -c $< -o $@
+
+# The pprof reader and writer include the generated header.
+$(OUTPUT)/src/output_pprof.o $(OUTPUT)/src/pprof_read.o: $(OUTPUT)/proto/profile.pb-c.h
 
 # attach.c includes the skeleton; everything else depends on it only through -MMD.
 $(OUTPUT)/src/attach.o $(OUTPUT)/src/main.o $(OUTPUT)/src/collect.o: $(OUTPUT)/memsnoop.skel.h
@@ -102,6 +114,20 @@ bench: $(DEPS_STAMP)
 	$(Q)bash scripts/install-deps.sh --bench
 	$(Q)$(MAKE) -s --no-print-directory all $(OUTPUT)/tests/targets/bench_churn
 	$(Q)$(PYTHON) scripts/bench.py $(OUTPUT)
+
+# The pprof reader under libFuzzer with ASan and UBSan, FUZZ_SECONDS long, from the corpus
+# in tests/fuzz/corpus/; crashing inputs land in tests/fuzz/crashers/.
+FUZZ_SECONDS ?= 600
+FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/pprof_read.c src/diff.c src/hashmap.c src/units.c
+$(OUTPUT)/fuzz/fuzz_pprof_read: $(FUZZ_SRCS) $(OUTPUT)/proto/profile.pb-c.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		$(INCLUDES) $^ -lprotobuf-c -lz -lm -o $@
+
+fuzz: $(OUTPUT)/fuzz/fuzz_pprof_read
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus tests/fuzz/crashers
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashers/ \
+		-print_final_stats=1 $(OUTPUT)/fuzz/corpus tests/fuzz/corpus
 
 install: $(OUTPUT)/memsnoop
 	install -D -m 0755 $< $(DESTDIR)/usr/local/sbin/memsnoop

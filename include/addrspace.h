@@ -17,6 +17,7 @@ struct module {
 	char *path;	 /* as the process maps it */
 	char *open_path; /* the same file seen from here, through /proc/PID/root */
 	int fd;		 /* open from the first sight of it on, or -1: outlives the process */
+	char *build_id;	 /* GNU build ID in hex, or NULL */
 };
 
 struct addrspaces;

@@ -30,6 +30,15 @@ struct cli_opts {
 	uint32_t stack_bytes;	   /* stack copied per sample for DWARF unwinding */
 };
 
+/* memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N] */
+struct diff_cli_opts {
+	const char *base_path, *new_path;
+	const char *value; /* a sample type name */
+	unsigned top_n;
+	bool has_fail_above;
+	uint64_t fail_above; /* in the value's unit */
+};
+
 enum cli_result {
 	CLI_RUN = 0,
 	CLI_EXIT_OK = 1, /* --help printed */
@@ -38,5 +47,8 @@ enum cli_result {
 /* Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying what is wrong on stderr. */
 int cli_parse(int argc, char **argv, struct cli_opts *opts);
 void cli_usage(FILE *f);
+
+/* argv[0] is "diff". Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying why on stderr. */
+int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts);
 
 #endif /* MEMSNOOP_CLI_H */

@@ -29,8 +29,9 @@ bool hashmap__delete(struct hashmap *map, const void *key, size_t key_sz, void *
 
 size_t hashmap__size(const struct hashmap *map);
 
-/* Calls fn on every value, in no particular order; fn must not insert or delete. */
-void hashmap__for_each(struct hashmap *map, void (*fn)(void *value, void *ctx), void *ctx);
+/* Calls fn on every entry, in no particular order; fn must not insert or delete. */
+void hashmap__for_each(struct hashmap *map, void (*fn)(const void *key, void *value, void *ctx),
+		       void *ctx);
 
 /* 64-bit hash of a byte string (also useful to callers keying on their own). */
 uint64_t hash_bytes(const void *data, size_t len);

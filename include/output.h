@@ -13,6 +13,20 @@
 /* Folded stacks: "root;...;leaf VALUE" a line, sorted, equal stacks merged, zeros omitted. */
 int output_folded__write(const struct profile *p, enum value_type type, FILE *f);
 
+struct pprof_info {
+	int64_t time_nanos;	       /* wall clock at the start */
+	int64_t duration_nanos;
+	const char *comment;	       /* memsnoop's command line, or NULL */
+	enum value_type default_type;
+};
+
+/*
+ * A gzipped perftools.profiles.Profile with the four sample types of a Go heap profile,
+ * values already weighted. Mapping addresses are the file offsets of each module, placed in
+ * a range of their own. Returns 0, -ENOMEM or -EIO.
+ */
+int output_pprof__write(const struct profile *p, const struct pprof_info *info, FILE *f);
+
 struct report_target {
 	pid_t pid;
 	const char *comm;

@@ -26,13 +26,16 @@ bool value_type_is_alloc(enum value_type type);
 
 /* One function at one pc; a location inside inlined code has several. */
 struct frame {
-	const char *func; /* demangled, "[unknown]" when unresolved */
-	const char *file; /* NULL when unknown */
-	uint32_t line;	  /* 0 when unknown */
+	const char *func;	 /* demangled, "[unknown]" when unresolved */
+	const char *file;	 /* NULL when unknown */
+	uint32_t line;		 /* 0 when unknown */
+	uint32_t start_line;	 /* the function's first line, 0 when unknown */
+	const char *system_name; /* as the binary names it (mangled); NULL: same as func */
 };
 
 struct location {
-	const char *module; /* the mapped file, or "[unknown]" */
+	const char *module;   /* the mapped file, or "[unknown]" */
+	const char *build_id; /* its GNU build ID in hex, NULL when it has none */
 	uint64_t offset;    /* offset of the pc in that file */
 	uint32_t frame_cnt; /* at least 1, innermost first */
 	const struct frame *frames;
@@ -70,9 +73,10 @@ struct profile *profile__new(uint64_t rate);
 void profile__free(struct profile *p);
 uint64_t profile__rate(const struct profile *p);
 
-/* Copies module and frames into the profile. Returns the new location's id or -ENOMEM. */
-int profile__add_location(struct profile *p, const char *module, uint64_t offset,
-			  const struct frame *frames, uint32_t frame_cnt);
+/* Copies module, build_id and frames into the profile. Returns the new location's id or
+ * -ENOMEM. */
+int profile__add_location(struct profile *p, const char *module, const char *build_id,
+			  uint64_t offset, const struct frame *frames, uint32_t frame_cnt);
 /* The id of the stack (pid, truncated, locs), created empty when new; or -ENOMEM. */
 int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 			  uint32_t loc_cnt, bool truncated);

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
 	make gcc g++ clang
 	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
-	libcmocka-dev python3 util-linux mount
+	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
+	libcmocka-dev python3 util-linux mount golang-go
 )
 if [ "${1:-}" = "--bench" ]; then
 	packages+=(bpftrace redis-server redis-tools)

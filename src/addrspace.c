@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +49,11 @@ static void process_clear(struct process *p)
 	p->module_ids = NULL;
 }
 
-static void process_free(void *value, void *ctx)
+static void process_free(const void *key, void *value, void *ctx)
 {
 	struct process *p = value;
 
-	(void)ctx;
+	(void)key, (void)ctx;
 	process_clear(p);
 	hashmap__free(p->misses);
 }
@@ -67,12 +69,33 @@ void addrspaces__free(struct addrspaces *as)
 			close(as->list[i]->fd);
 		free(as->list[i]->path);
 		free(as->list[i]->open_path);
+		free(as->list[i]->build_id);
 		free(as->list[i]);
 	}
 	free(as->list);
 	hashmap__free(as->modules);
 	hashmap__free(as->procs);
 	free(as);
+}
+
+/* The GNU build ID of an open ELF file, in hex; NULL when it has none. */
+static char *read_build_id(int fd)
+{
+	const unsigned char *id = NULL;
+	char *hex = NULL;
+	Elf *elf;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	n = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&id) : -1;
+	if (n > 0 && (hex = malloc(2 * n + 1)))
+		for (ssize_t i = 0; i < n; i++)
+			sprintf(hex + 2 * i, "%02x", id[i]);
+	elf_end(elf);
+	return hex;
 }
 
 static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m, uint32_t *id)
@@ -105,6 +128,7 @@ static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m,
 	}
 	mod->id = as->module_cnt;
 	mod->fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	mod->build_id = read_build_id(mod->fd);
 	mod->dev = m->dev;
 	mod->inode = m->inode;
 	as->list[as->module_cnt++] = mod;

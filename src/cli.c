@@ -37,7 +37,7 @@ void cli_usage(FILE *f)
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
-		"  -o, --output PREFIX     also write PREFIX.folded (flame graph input)\n"
+		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof) and PREFIX.folded (flame graphs)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
 		"                          no in-use figures; --value defaults to alloc_space\n"
@@ -50,8 +50,15 @@ void cli_usage(FILE *f)
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
 		"\n"
-		"Exit status: 0 when the profile was written (also after Ctrl-C or the targets' exit),\n"
-		"1 when memsnoop could not run (no such process, not root, ...), 2 for a bad command line.\n",
+		"\n"
+		"       memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N]\n"
+		"Compares two pprof heap profiles (memsnoop's -o PREFIX.pb.gz or Go's, gzipped or not):\n"
+		"the stacks that grew and shrank most in TYPE (default inuse_space), and the total.\n"
+		"  --fail-above N          exit 3 when the total grew by more than N (K/M/G suffixes)\n"
+		"\n"
+		"Exit status: 0 when the profile was written (also after Ctrl-C or the targets' exit)\n"
+		"or the diff printed; 1 when memsnoop could not run (no such process, not root, a\n"
+		"corrupt profile, ...); 2 for a bad command line; 3 when diff's --fail-above is exceeded.\n",
 		CLI_MAX_PIDS);
 }
 
@@ -211,5 +218,69 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			value_type_name(opts->value));
 		return -EINVAL;
 	}
+	return CLI_RUN;
+}
+
+static const struct option diff_long_opts[] = {
+	{ "value", required_argument, NULL, OPT_VALUE },
+	{ "top", required_argument, NULL, 'n' },
+	{ "fail-above", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
+{
+	int opt;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->value = "inuse_space";
+	opts->top_n = 10;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":n:h", diff_long_opts, NULL)) != -1) {
+		char *end;
+		long v;
+
+		switch (opt) {
+		case 'h':
+			cli_usage(stdout);
+			return CLI_EXIT_OK;
+		case OPT_VALUE:
+			opts->value = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 100000) {
+				pr_warn("invalid top count '%s': expected a positive integer\n", optarg);
+				return -EINVAL;
+			}
+			opts->top_n = v;
+			break;
+		case 'f':
+			if (parse_size(optarg, &opts->fail_above)) {
+				pr_warn("invalid --fail-above '%s': expected a number, K/M/G suffixes allowed\n",
+					optarg);
+				return -EINVAL;
+			}
+			opts->has_fail_above = true;
+			break;
+		default:
+			if (optopt)
+				pr_warn("%s '-%c' (see --help)\n",
+					opt == ':' ? "missing argument for" : "unknown option", optopt);
+			else
+				pr_warn("%s '%s' (see --help)\n",
+					opt == ':' ? "missing argument for" : "unknown option", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		pr_warn("diff needs two profiles: memsnoop diff BASE NEW (see --help)\n");
+		return -EINVAL;
+	}
+	opts->base_path = argv[optind];
+	opts->new_path = argv[optind + 1];
 	return CLI_RUN;
 }

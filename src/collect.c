@@ -83,7 +83,7 @@ static int unknown_location(struct collector *c)
 	struct frame unknown = { .func = "[unknown]" };
 
 	if (c->unknown_loc < 0)
-		c->unknown_loc = profile__add_location(c->profile, NULL, 0, &unknown, 1);
+		c->unknown_loc = profile__add_location(c->profile, NULL, NULL, 0, &unknown, 1);
 	return c->unknown_loc;
 }
 
@@ -107,7 +107,7 @@ static int location_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
 	if (!created)
 		return *idp;
 	n = symbolizer__resolve(c->symbolizer, mod, off, frames);
-	id = profile__add_location(c->profile, mod->path, off, frames, n);
+	id = profile__add_location(c->profile, mod->path, mod->build_id, off, frames, n);
 	if (id < 0) {
 		hashmap__delete(c->locations, key, sizeof(key), NULL);
 		return id;

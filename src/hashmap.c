@@ -161,9 +161,10 @@ size_t hashmap__size(const struct hashmap *map)
 	return map->size;
 }
 
-void hashmap__for_each(struct hashmap *map, void (*fn)(void *value, void *ctx), void *ctx)
+void hashmap__for_each(struct hashmap *map, void (*fn)(const void *key, void *value, void *ctx),
+		       void *ctx)
 {
 	for (size_t i = 0; i < map->bucket_cnt; i++)
 		for (struct entry *e = map->buckets[i]; e; e = e->next)
-			fn(e->data, ctx);
+			fn(e->data + map->value_stride, e->data, ctx);
 }

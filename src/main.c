@@ -12,22 +12,25 @@
 #include "attach.h"
 #include "cli.h"
 #include "collect.h"
+#include "diff.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
+#include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
 #include "target.h"
 
 enum exit_status {
 	EXIT_OK = 0,
-	EXIT_REFUSED = 1, /* could not run: no such process, not root, ... */
+	EXIT_REFUSED = 1, /* could not run: no such process, not root, a corrupt profile ... */
 	EXIT_USAGE = 2,
+	EXIT_THRESHOLD = 3, /* diff: the growth exceeds --fail-above */
 };
 
 struct outputs {
-	char *folded_path;
-	FILE *folded;
+	char *folded_path, *pprof_path;
+	FILE *folded, *pprof;
 };
 
 static double now_s(void)
@@ -68,28 +71,51 @@ static int find_allocators(const struct targets *targets, struct alloc_objects *
 	return 0;
 }
 
+static int open_output(const char *prefix, const char *suffix, char **path, FILE **f)
+{
+	if (asprintf(path, "%s%s", prefix, suffix) < 0) {
+		*path = NULL;
+		return -ENOMEM;
+	}
+	*f = fopen(*path, "we");
+	if (!*f) {
+		int err = -errno;
+
+		pr_warn("cannot write %s: %s\n", *path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 /* Opened up front so that an unwritable path is refused before attaching. */
 static int open_outputs(const char *prefix, struct outputs *out)
 {
 	if (!prefix)
 		return 0;
-	if (asprintf(&out->folded_path, "%s.folded", prefix) < 0)
-		return -ENOMEM;
-	out->folded = fopen(out->folded_path, "we");
-	if (!out->folded) {
-		int err = -errno;
-
-		pr_warn("cannot write %s: %s\n", out->folded_path, strerror(-err));
-		return err;
-	}
-	return 0;
+	return open_output(prefix, ".folded", &out->folded_path, &out->folded) ?:
+	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof);
 }
 
 static void close_outputs(struct outputs *out)
 {
 	if (out->folded)
 		fclose(out->folded);
+	if (out->pprof)
+		fclose(out->pprof);
 	free(out->folded_path);
+	free(out->pprof_path);
+}
+
+/* Flushes what a writer wrote and says so; the writer's error or the flush's. */
+static int finish_output(int err, FILE *f, const char *path)
+{
+	if (!err && fflush(f))
+		err = -errno;
+	if (err)
+		pr_warn("cannot write %s: %s\n", path, strerror(-err));
+	else
+		pr_info("wrote %s\n", path);
+	return err;
 }
 
 static void fill_report(const struct probes *probes, const struct collector *collector,
@@ -141,25 +167,85 @@ static void label_aliases(const struct alloc_objects *objs, size_t cnt, char lab
 }
 
 static int write_outputs(const struct profile *profile, const struct report_info *info,
-			 struct outputs *out)
+			 const struct pprof_info *pinfo, struct outputs *out)
 {
 	int err = output_text__write(profile, info, stdout);
 
 	fflush(stdout);
 	if (report_losses_any(&info->losses))
 		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
-	if (out->folded) {
-		int ferr = output_folded__write(profile, info->value, out->folded);
-
-		if (!ferr && fflush(out->folded))
-			ferr = -errno;
-		if (ferr)
-			pr_warn("cannot write %s: %s\n", out->folded_path, strerror(-ferr));
-		else
-			pr_info("wrote %s\n", out->folded_path);
-		err = err ? err : ferr;
-	}
+	if (out->folded)
+		err = finish_output(output_folded__write(profile, info->value, out->folded), out->folded,
+				    out->folded_path) ?: err;
+	if (out->pprof)
+		err = finish_output(output_pprof__write(profile, pinfo, out->pprof), out->pprof,
+				    out->pprof_path) ?: err;
 	return err;
+}
+
+/* memsnoop's own command line, for the profile's comment. */
+static char *command_line(int argc, char **argv)
+{
+	size_t len = 0;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		fprintf(f, "%s%s", i ? " " : "", argv[i]);
+	fclose(f);
+	return s;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int read_profile(const char *path, PprofProfile **out)
+{
+	char why[256];
+	int err = pprof_read_file(path, out, why, sizeof(why));
+
+	if (err)
+		pr_warn("%s: %s\n", path, why);
+	return err;
+}
+
+/* memsnoop diff: reads both profiles, prints the comparison, gates on --fail-above. */
+static int run_diff(int argc, char **argv)
+{
+	PprofProfile *base = NULL, *new = NULL;
+	struct diff_result res;
+	struct diff_cli_opts o;
+	int status = EXIT_REFUSED, err;
+	char why[256];
+
+	err = cli_parse_diff(argc, argv, &o);
+	if (err)
+		return err == CLI_EXIT_OK ? EXIT_OK : EXIT_USAGE;
+	if (read_profile(o.base_path, &base) || read_profile(o.new_path, &new))
+		goto out;
+	err = diff_profiles(base, new, &(struct diff_opts){ .value = o.value, .top_n = o.top_n },
+			    stdout, &res, why, sizeof(why));
+	if (err) {
+		pr_warn("%s\n", err == -EINVAL ? why : strerror(-err));
+		goto out;
+	}
+	status = EXIT_OK;
+	if (o.has_fail_above && res.new_total - res.base_total > (int64_t)o.fail_above) {
+		pr_warn("%s grew by %lld, more than --fail-above %llu\n", o.value,
+			(long long)(res.new_total - res.base_total), (unsigned long long)o.fail_above);
+		status = EXIT_THRESHOLD;
+	}
+out:
+	pprof_free(base);
+	pprof_free(new);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -169,6 +255,7 @@ int main(int argc, char **argv)
 	struct targets targets = {};
 	struct outputs outputs = {};
 	struct report_info info = {};
+	struct pprof_info pinfo = {};
 	char fn_labels[FN_CNT][64];
 	struct probes *probes = NULL;
 	struct profile *profile = NULL;
@@ -179,6 +266,8 @@ int main(int argc, char **argv)
 	struct cli_opts opts;
 	double start;
 
+	if (argc > 1 && !strcmp(argv[1], "diff"))
+		return run_diff(argc - 1, argv + 1);
 	err = cli_parse(argc, argv, &opts);
 	if (err)
 		return err == CLI_EXIT_OK ? EXIT_OK : EXIT_USAGE;
@@ -215,6 +304,7 @@ int main(int argc, char **argv)
 	}
 	probes__arm(probes);
 	start = now_s();
+	pinfo.time_nanos = wall_ns();
 	fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", targets.cnt,
 		targets.cnt == 1 ? "" : "es");
 
@@ -233,7 +323,11 @@ int main(int argc, char **argv)
 	info.target_cnt = targets.cnt;
 	fill_report(probes, collector, &opts, &info);
 	label_aliases(objs, targets.cnt, fn_labels, &info);
-	status = write_outputs(profile, &info, &outputs) || err ? EXIT_REFUSED : EXIT_OK;
+	pinfo.duration_nanos = info.duration_s * 1e9;
+	pinfo.comment = command_line(argc, argv);
+	pinfo.default_type = opts.value;
+	status = write_outputs(profile, &info, &pinfo, &outputs) || err ? EXIT_REFUSED : EXIT_OK;
+	free((char *)pinfo.comment);
 out:
 	ring_buffer__free(rb);
 	probes__free(probes);

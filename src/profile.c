@@ -137,8 +137,8 @@ static int grow_array(void **arr, size_t *cap, size_t need, size_t elem_sz)
 	return 0;
 }
 
-int profile__add_location(struct profile *p, const char *module, uint64_t offset,
-			  const struct frame *frames, uint32_t frame_cnt)
+int profile__add_location(struct profile *p, const char *module, const char *build_id,
+			  uint64_t offset, const struct frame *frames, uint32_t frame_cnt)
 {
 	struct frame *copy;
 	struct location *loc;
@@ -152,14 +152,18 @@ int profile__add_location(struct profile *p, const char *module, uint64_t offset
 		copy[i].func = intern(p, frames[i].func ? frames[i].func : "[unknown]");
 		copy[i].file = intern(p, frames[i].file);
 		copy[i].line = frames[i].line;
-		if (!copy[i].func || (frames[i].file && !copy[i].file)) {
+		copy[i].start_line = frames[i].start_line;
+		copy[i].system_name = intern(p, frames[i].system_name);
+		if (!copy[i].func || (frames[i].file && !copy[i].file) ||
+		    (frames[i].system_name && !copy[i].system_name)) {
 			free(copy);
 			return -ENOMEM;
 		}
 	}
 	loc = &p->locs[p->loc_cnt];
 	loc->module = intern(p, module ? module : "[unknown]");
-	if (!loc->module) {
+	loc->build_id = intern(p, build_id);
+	if (!loc->module || (build_id && !loc->build_id)) {
 		free(copy);
 		return -ENOMEM;
 	}

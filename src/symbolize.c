@@ -147,18 +147,22 @@ static const char *demangled(struct symbolizer *s, int slot, const char *name)
 	return d;
 }
 
-/* A subprogram's or inlined instance's name, preferring the linkage name to demangle. */
-static const char *die_function_name(struct symbolizer *s, int slot, Dwarf_Die *die)
+/* A subprogram's or inlined instance's names: demangled, and as the binary has it. */
+static void die_function_names(struct symbolizer *s, int slot, Dwarf_Die *die, struct frame *f)
 {
 	Dwarf_Attribute attr;
-	const char *name;
+	const char *linkage;
+	int line = 0;
 
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	if (name)
-		return demangled(s, slot, name);
-	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!linkage)
+		linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	f->system_name = linkage;
+	f->func = linkage ? demangled(s, slot, linkage)
+			  : dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	if (!f->func)
+		f->func = "[unknown]";
+	f->start_line = dwarf_decl_line(die, &line) == 0 && line > 0 ? line : 0;
 }
 
 static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, const char **file, uint32_t *line)
@@ -206,11 +210,9 @@ static uint32_t dwarf_frames(struct symbolizer *s, struct sym_module *sm, Dwarf_
 
 		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
 			continue;
-		frames[n].func = die_function_name(s, n, &scopes[i]);
+		die_function_names(s, n, &scopes[i], &frames[n]);
 		frames[n].file = file;
 		frames[n].line = line;
-		if (!frames[n].func)
-			frames[n].func = "[unknown]";
 		n++;
 		if (tag == DW_TAG_subprogram)
 			break;
@@ -278,15 +280,15 @@ static uint32_t resolve(struct symbolizer *s, const struct module *mod, uint64_t
 				    NULL);
 	if (name) {
 		frames[0].func = demangled(s, 0, name);
+		frames[0].system_name = name;
+		frames[0].start_line = 0;
 		frames[0].file = file;
 		frames[0].line = line > 0 ? line : 0;
 		s->stats.resolved++;
 		return 1;
 	}
 unknown:
-	frames[0].func = "[unknown]";
-	frames[0].file = NULL;
-	frames[0].line = 0;
+	frames[0] = (struct frame){ .func = "[unknown]" };
 	s->stats.unresolved++;
 	return 1;
 }

@@ -187,11 +187,11 @@ struct unwinder *unwinder__new(struct addrspaces *as)
 	return u;
 }
 
-static void end_proc(void *value, void *ctx)
+static void end_proc(const void *key, void *value, void *ctx)
 {
 	struct unwind_proc *p = value;
 
-	(void)ctx;
+	(void)key, (void)ctx;
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 }

@@ -35,7 +35,10 @@ class StressTest(unittest.TestCase):
                 self.assertIn("1 process (stress", report)
                 self.assertIsNone(target.proc.poll(), "the target died under memsnoop")
                 totals = harness.parse_report(report)
-                self.assertGreater(totals["exact"]["all allocations"][0], 0, report)
+                if cycle % 3:
+                    # a 0.3 s window under two allocating threads: calls were counted (a
+                    # signal right after "attached" may leave no window at all)
+                    self.assertGreater(totals["exact"]["all allocations"][0], 0, report)
             status, truth = target.finish()  # stops, checks and frees every block
             self.assertEqual(status, 0)
             self.assertEqual(truth["corruptions"], 0)

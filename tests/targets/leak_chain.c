@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Leaks LEAK_CNT blocks of LEAK_SZ bytes through main -> leak_outer -> leak_middle -> leak_inner. */
+/* Leaks argv[1] (default LEAK_CNT) blocks of LEAK_SZ bytes through
+ * main -> leak_outer -> leak_middle -> leak_inner. */
 #include "target.h"
 
 #define LEAK_CNT 100
@@ -19,18 +20,20 @@ NOINLINE void leak_middle(void)
 	KEEP();
 }
 
-NOINLINE void leak_outer(void)
+NOINLINE void leak_outer(int cnt)
 {
-	for (int i = 0; i < LEAK_CNT; i++)
+	for (int i = 0; i < cnt; i++)
 		leak_middle();
 	KEEP();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int cnt = argc > 1 ? atoi(argv[1]) : LEAK_CNT;
+
 	target_hold_until_attached();
-	leak_outer();
-	target_truth("leaked_bytes", LEAK_CNT * LEAK_SZ);
-	target_truth("leaked_objects", LEAK_CNT);
+	leak_outer(cnt);
+	target_truth("leaked_bytes", (unsigned long long)cnt * LEAK_SZ);
+	target_truth("leaked_objects", cnt);
 	return 0;
 }

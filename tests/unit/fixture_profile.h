@@ -12,18 +12,19 @@
 
 static struct profile *fixture_profile(void)
 {
-	const struct frame leaf[] = { { "inner_helper", "app.c", 10 }, { "leaf_fn", "app.c", 20 } };
-	const struct frame main_fn = { "main", "app.c", 30 };
-	const struct frame start = { "__libc_start_call_main", NULL, 0 };
-	const struct frame weird = { "other;weird name", "app.c", 40 };
+	const struct frame leaf[] = { { "inner_helper", "app.c", 10, 8, NULL },
+				      { "leaf_fn", "app.c", 20, 18, "_Z7leaf_fnv" } };
+	const struct frame main_fn = { "main", "app.c", 30, 28, NULL };
+	const struct frame start = { "__libc_start_call_main", NULL, 0, 0, NULL };
+	const struct frame weird = { "other;weird name", "app.c", 40, 39, NULL };
 	struct profile *p = profile__new(1);
 	uint32_t l0, l1, l2, l3;
 	int s0, s1, s2, s3;
 
-	l0 = profile__add_location(p, "/bin/app", 0x1100, leaf, 2);
-	l1 = profile__add_location(p, "/bin/app", 0x1200, &main_fn, 1);
-	l2 = profile__add_location(p, "/lib/libc.so.6", 0x2a000, &start, 1);
-	l3 = profile__add_location(p, "/bin/app", 0x1300, &weird, 1);
+	l0 = profile__add_location(p, "/bin/app", "a1b2c3", 0x1100, leaf, 2);
+	l1 = profile__add_location(p, "/bin/app", "a1b2c3", 0x1200, &main_fn, 1);
+	l2 = profile__add_location(p, "/lib/libc.so.6", NULL, 0x2a000, &start, 1);
+	l3 = profile__add_location(p, "/bin/app", "a1b2c3", 0x1300, &weird, 1);
 
 	s0 = profile__intern_stack(p, 0, (uint32_t[]){ l0, l1, l2 }, 3, false);
 	s1 = profile__intern_stack(p, 0, (uint32_t[]){ l3, l1, l2 }, 3, false);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *read_file(const char *path)
+static inline char *read_file(const char *path)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -37,7 +37,7 @@ static char *read_file(const char *path)
 	})
 
 /* With GOLDEN_UPDATE=1 in the environment, rewrites the expected file instead (review the diff). */
-static void update_golden(const char *path, const char *text)
+static inline void update_golden(const char *path, const char *text)
 {
 	FILE *f;
 

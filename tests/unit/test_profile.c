@@ -50,9 +50,9 @@ static void test_stack_interned_once(void **state)
 	int a, b, c;
 
 	(void)state;
-	locs[0] = profile__add_location(p, "/bin/x", 0x10, &f, 1);
+	locs[0] = profile__add_location(p, "/bin/x", NULL, 0x10, &f, 1);
 	f.func = "main";
-	locs[1] = profile__add_location(p, "/bin/x", 0x20, &f, 1);
+	locs[1] = profile__add_location(p, "/bin/x", NULL, 0x20, &f, 1);
 	a = profile__intern_stack(p, 0, locs, 2, false);
 	b = profile__intern_stack(p, 0, locs, 2, false);
 	c = profile__intern_stack(p, 7, locs, 2, false);
@@ -72,7 +72,7 @@ static void test_alloc_and_free_aggregate(void **state)
 	int id;
 
 	(void)state;
-	loc = profile__add_location(p, "/bin/x", 0x10, &f, 1);
+	loc = profile__add_location(p, "/bin/x", NULL, 0x10, &f, 1);
 	id = profile__intern_stack(p, 0, &loc, 1, false);
 	profile__record_alloc(p, id, 100, true);
 	profile__record_alloc(p, id, 50, true);
@@ -106,7 +106,7 @@ static void test_inuse_exactly_zero_after_sampled_frees(void **state)
 
 	(void)state;
 	assert_non_null(q);
-	loc = profile__add_location(q, NULL, 0, &f, 1);
+	loc = profile__add_location(q, NULL, NULL, 0, &f, 1);
 	id = profile__intern_stack(q, 0, &loc, 1, false);
 	for (int i = 1; i <= 1000; i++)
 		profile__record_alloc(q, id, i * 37, true);
