@@ -381,19 +381,9 @@ static __always_inline void on_free(struct pt_regs *ctx, __u64 ptr)
 		send_free(key.tgid, key.ptr, &val);
 }
 
-/*
- * Session mode: one program for every entry point of an object, the attach cookie says
- * which; the kernel runs it again at the return when the entry returned WANT_RETURN.
- */
-SEC("uprobe/session")
-int alloc_session(struct pt_regs *ctx)
+/* Reads fn's arguments and enters it: WANT_RETURN or SKIP_RETURN. */
+static __always_inline int enter_by_fn(struct pt_regs *ctx, enum alloc_fn fn)
 {
-	enum alloc_fn fn = bpf_get_attach_cookie(ctx);
-
-	if (bpf_session_is_return()) {
-		on_alloc_return(ctx);
-		return 0;
-	}
 	switch (fn) {
 	case FN_MALLOC:
 	case FN_VALLOC:
@@ -420,81 +410,33 @@ int alloc_session(struct pt_regs *ctx)
 	}
 }
 
-/* Classic mode: one entry program per entry point, one return program for all. */
+/*
+ * Every probe carries the entry point it sits on as its attach cookie. Session mode: one
+ * program for every entry point of an object; the kernel runs it again at the return when
+ * the entry returned WANT_RETURN.
+ */
+SEC("uprobe/session")
+int alloc_session(struct pt_regs *ctx)
+{
+	if (bpf_session_is_return()) {
+		on_alloc_return(ctx);
+		return 0;
+	}
+	return enter_by_fn(ctx, bpf_get_attach_cookie(ctx));
+}
+
+/* Classic mode: an entry probe on each entry point, a return probe on each but free. A
+ * non-zero return would ask perf to record a sample: always 0. */
+SEC("uprobe")
+int alloc_enter(struct pt_regs *ctx)
+{
+	enter_by_fn(ctx, bpf_get_attach_cookie(ctx));
+	return 0;
+}
 
 SEC("uretprobe")
-int BPF_KRETPROBE(alloc_exit)
+int alloc_exit(struct pt_regs *ctx)
 {
 	on_alloc_return(ctx);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(free_enter, void *ptr)
-{
-	on_free(ctx, (__u64)ptr);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(malloc_enter, __u64 size)
-{
-	on_alloc_enter(ctx, FN_MALLOC, size, 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
-{
-	on_alloc_enter(ctx, FN_CALLOC, mul_saturated(nmemb, size), 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
-{
-	on_alloc_enter(ctx, FN_REALLOC, size, (__u64)ptr, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(reallocarray_enter, void *ptr, __u64 nmemb, __u64 size)
-{
-	on_alloc_enter(ctx, FN_REALLOCARRAY, mul_saturated(nmemb, size), (__u64)ptr, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(posix_memalign_enter, void **memptr, __u64 alignment, __u64 size)
-{
-	on_alloc_enter(ctx, FN_POSIX_MEMALIGN, size, 0, (__u64)memptr);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(aligned_alloc_enter, __u64 alignment, __u64 size)
-{
-	on_alloc_enter(ctx, FN_ALIGNED_ALLOC, size, 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(memalign_enter, __u64 alignment, __u64 size)
-{
-	on_alloc_enter(ctx, FN_MEMALIGN, size, 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(valloc_enter, __u64 size)
-{
-	on_alloc_enter(ctx, FN_VALLOC, size, 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(pvalloc_enter, __u64 size)
-{
-	on_alloc_enter(ctx, FN_PVALLOC, size, 0, 0);
 	return 0;
 }

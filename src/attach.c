@@ -55,23 +55,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-static struct bpf_program *entry_program(struct memsnoop_bpf *skel, enum alloc_fn fn)
-{
-	switch (fn) {
-	case FN_MALLOC: return skel->progs.malloc_enter;
-	case FN_CALLOC: return skel->progs.calloc_enter;
-	case FN_REALLOC: return skel->progs.realloc_enter;
-	case FN_REALLOCARRAY: return skel->progs.reallocarray_enter;
-	case FN_POSIX_MEMALIGN: return skel->progs.posix_memalign_enter;
-	case FN_ALIGNED_ALLOC: return skel->progs.aligned_alloc_enter;
-	case FN_MEMALIGN: return skel->progs.memalign_enter;
-	case FN_VALLOC: return skel->progs.valloc_enter;
-	case FN_PVALLOC: return skel->progs.pvalloc_enter;
-	case FN_FREE: return skel->progs.free_enter;
-	default: return NULL;
-	}
-}
-
 /* Session uprobes: the kernel's BTF lists the attach type and the kfunc the program calls. */
 static bool kernel_has_uprobe_session(void)
 {
@@ -171,9 +154,9 @@ void probes__free(struct probes *p)
 }
 
 static int add_link(struct probes *p, struct bpf_program *prog, bool retprobe, pid_t pid,
-		    const char *path, uint64_t offset)
+		    const char *path, uint64_t offset, enum alloc_fn fn)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe, .bpf_cookie = fn);
 	struct bpf_link *link;
 
 	if (p->link_cnt == p->link_cap) {
@@ -226,10 +209,10 @@ static int attach_session(struct probes *p, pid_t pid, const struct alloc_object
 static int attach_classic(struct probes *p, pid_t pid, const struct alloc_object *obj,
 			  enum alloc_fn fn, uint64_t offset)
 {
-	int err = add_link(p, entry_program(p->skel, fn), false, pid, obj->open_path, offset);
+	int err = add_link(p, p->skel->progs.alloc_enter, false, pid, obj->open_path, offset, fn);
 
 	if (!err && fn != FN_FREE)
-		err = add_link(p, p->skel->progs.alloc_exit, true, pid, obj->open_path, offset);
+		err = add_link(p, p->skel->progs.alloc_exit, true, pid, obj->open_path, offset, fn);
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #include "allocators.h"
 #include "collect.h"
 #include "hashmap.h"
+#include "clock.h"
 #include "log.h"
 #include "memsnoop_abi.h"
 #include "unwind.h"
@@ -70,13 +71,6 @@ int collector__watch_process(struct collector *c, pid_t pid)
 	return addrspaces__snapshot(c->addrspaces, pid);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int unknown_location(struct collector *c)
 {
@@ -248,9 +242,9 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 
 	/* a pc in a library mapped since the last look: refresh the model before unwinding */
 	addrspaces__resolve(c->addrspaces, ev->a.hdr.tgid, ev->regs[16] - 1, &mod, &off);
-	start = now_ns();
+	start = mono_ns();
 	rs.cnt = unwinder__unwind(c->unwinder, &us, pcs, MAX_STACK_DEPTH, &rs.truncated);
-	c->stats.unwind_ns += now_ns() - start;
+	c->stats.unwind_ns += mono_ns() - start;
 	c->stats.unwound++;
 	handle_alloc(c, &ev->a, &rs);
 }

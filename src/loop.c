@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 
@@ -27,13 +28,6 @@ int loop_take_signals(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int watch(int epfd, int fd, uint64_t src)
 {
@@ -45,7 +39,7 @@ static int watch(int epfd, int fd, uint64_t src)
 int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double duration_s,
 	     enum loop_end *end)
 {
-	double deadline = duration_s > 0 ? now_s() + duration_s : 0;
+	double deadline = duration_s > 0 ? mono_ns() / 1e9 + duration_s : 0;
 	int epfd, err = 0;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -66,7 +60,7 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 		int timeout = -1, n;
 
 		if (deadline) {
-			double left = deadline - now_s();
+			double left = deadline - mono_ns() / 1e9;
 
 			if (left <= 0) {
 				*end = LOOP_END_DURATION;

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "diff.h"
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
@@ -33,13 +34,6 @@ struct outputs {
 	FILE *folded, *pprof;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Every mapped file of every target stays open (so it outlives its process): allow many. */
 static void raise_fd_limit(void)
@@ -198,13 +192,6 @@ static char *command_line(int argc, char **argv)
 	return s;
 }
 
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int read_profile(const char *path, PprofProfile **out)
 {
@@ -303,13 +290,13 @@ int main(int argc, char **argv)
 				strerror(-err));
 	}
 	probes__arm(probes);
-	start = now_s();
+	start = mono_ns() / 1e9;
 	pinfo.time_nanos = wall_ns();
 	fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", targets.cnt,
 		targets.cnt == 1 ? "" : "es");
 
 	err = loop_run(rb, sigfd, &targets, opts.duration_s, &end);
-	info.duration_s = now_s() - start; /* the profiled window, not the detach after it */
+	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
 	/* detach first, then drain: nothing is in flight once the probes are gone */
 	probes__detach(probes);
 	ring_buffer__consume(rb);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "log.h"
 #include "symbolize.h"
 
@@ -223,13 +224,6 @@ static uint32_t dwarf_frames(struct symbolizer *s, struct sym_module *sm, Dwarf_
 	return n;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static uint32_t resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
 			struct frame frames[SYM_MAX_FRAMES], bool *fresh);
@@ -241,14 +235,14 @@ static uint32_t resolve(struct symbolizer *s, const struct module *mod, uint64_t
 uint32_t symbolizer__resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
 			     struct frame frames[SYM_MAX_FRAMES])
 {
-	uint64_t start = now_ns();
+	uint64_t start = mono_ns();
 	bool fresh = false;
 	uint32_t n = resolve(s, mod, file_offset, frames, &fresh);
 
 	if (fresh)
-		s->stats.open_ns += now_ns() - start;
+		s->stats.open_ns += mono_ns() - start;
 	else
-		s->stats.lookup_ns += now_ns() - start;
+		s->stats.lookup_ns += mono_ns() - start;
 	return n;
 }
 
