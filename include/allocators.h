@@ -44,6 +44,10 @@ struct alloc_objects {
 int alloc_objects__find(pid_t pid, struct alloc_objects *out);
 void alloc_objects__clear(struct alloc_objects *objs);
 
+/* Adds the file (path as the process names it, open_path as seen from here) when it defines
+ * any entry point and is not there yet. Returns 0 or -ENOMEM. */
+int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const char *open_path);
+
 /* Looks the entry points up in one ELF file. Returns 0 or a negative errno. */
 int alloc_entries__read_elf(const char *path, struct alloc_entry entries[FN_CNT]);
 

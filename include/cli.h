@@ -28,6 +28,10 @@ struct cli_opts {
 	enum uprobe_mode uprobe_mode;
 	bool unwind_fp;		   /* walk frame pointers instead of unwinding with DWARF */
 	uint32_t stack_bytes;	   /* stack copied per sample for DWARF unwinding */
+	char **command;		   /* -- COMMAND [ARGS...]: launched and profiled, or NULL */
+	bool follow_forks;	   /* also profile the processes it forks */
+	bool has_fail_on_leak;
+	uint64_t fail_on_leak;	   /* exit 3 when more bytes than this are leaked */
 };
 
 /* memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N] */

@@ -3,6 +3,8 @@
 #ifndef MEMSNOOP_LOOP_H
 #define MEMSNOOP_LOOP_H
 
+#include <stdbool.h>
+#include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 #include "target.h"
 
@@ -13,13 +15,19 @@ enum loop_end {
 };
 
 /*
- * Blocks SIGINT and SIGTERM so that they are taken by the loop (call before attaching).
- * Returns a signalfd, or a negative errno.
+ * Blocks SIGINT and SIGTERM (and SIGCHLD, for a launched program) so that they are taken
+ * by the loop (call before attaching). Returns a signalfd, or a negative errno.
  */
-int loop_take_signals(void);
+int loop_take_signals(bool with_sigchld);
 
-/* Consumes rb until a signal on sigfd, duration_s (0: none) or every target's exit. */
+struct loop_hooks {
+	void *ctx;
+	/* a signal memsnoop took: true ends the run */
+	bool (*on_signal)(void *ctx, const struct signalfd_siginfo *si);
+};
+
+/* Consumes rb until a signal ends it, duration_s (0: none) or every target's exit. */
 int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double duration_s,
-	     enum loop_end *end);
+	     const struct loop_hooks *hooks, enum loop_end *end);
 
 #endif /* MEMSNOOP_LOOP_H */

@@ -52,6 +52,8 @@ struct report_info {
 	enum value_type value;
 	unsigned top_n;
 	bool inuse_untracked; /* --alloc-only: frees were not probed */
+	bool at_exit;	      /* a launched program ran to its exit: what is in use leaked */
+	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
 };
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */

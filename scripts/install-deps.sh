@@ -8,7 +8,7 @@ packages=(
 	make gcc g++ clang
 	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
-	libcmocka-dev python3 util-linux mount golang-go
+	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
 )
 if [ "${1:-}" = "--bench" ]; then
 	packages+=(bpftrace redis-server redis-tools)

@@ -206,9 +206,30 @@ static bool seen_file(const struct procmaps *pm, size_t upto, const struct mappi
 	return false;
 }
 
-int alloc_objects__find(pid_t pid, struct alloc_objects *out)
+int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const char *open_path)
 {
 	struct alloc_entry entries[FN_CNT];
+	struct alloc_object *obj, *tmp;
+
+	for (size_t i = 0; i < objs->cnt; i++)
+		if (!strcmp(objs->objs[i].open_path, open_path))
+			return 0;
+	if (alloc_entries__read_elf(open_path, entries) || !any_found(entries))
+		return 0;
+	tmp = realloc(objs->objs, (objs->cnt + 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	objs->objs = tmp;
+	obj = &objs->objs[objs->cnt];
+	obj->path = strdup(path);
+	obj->open_path = strdup(open_path);
+	memcpy(obj->entries, entries, sizeof(entries));
+	objs->cnt++;
+	return obj->path && obj->open_path ? 0 : -ENOMEM;
+}
+
+int alloc_objects__find(pid_t pid, struct alloc_objects *out)
+{
 	struct procmaps pm;
 	int err;
 
@@ -216,31 +237,14 @@ int alloc_objects__find(pid_t pid, struct alloc_objects *out)
 	err = procmaps__read(pid, &pm);
 	if (err)
 		return err;
-	for (size_t i = 0; i < pm.cnt; i++) {
+	for (size_t i = 0; i < pm.cnt && !err; i++) {
 		const struct mapping *m = &pm.maps[i];
-		struct alloc_object *obj, *tmp;
 		char open_path[PATH_MAX];
 
 		if (!mapping_is_file(m) || seen_file(&pm, i, m))
 			continue;
 		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", (int)pid, m->path);
-		if (alloc_entries__read_elf(open_path, entries) || !any_found(entries))
-			continue;
-		tmp = realloc(out->objs, (out->cnt + 1) * sizeof(*tmp));
-		if (!tmp) {
-			err = -ENOMEM;
-			break;
-		}
-		out->objs = tmp;
-		obj = &out->objs[out->cnt];
-		obj->path = strdup(m->path);
-		obj->open_path = strdup(open_path);
-		memcpy(obj->entries, entries, sizeof(entries));
-		out->cnt++;
-		if (!obj->path || !obj->open_path) {
-			err = -ENOMEM;
-			break;
-		}
+		err = alloc_objects__add_file(out, m->path, open_path);
 	}
 	procmaps__clear(&pm);
 	if (err)

@@ -9,7 +9,8 @@
 #include "log.h"
 #include "units.h"
 
-enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES };
+enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
+       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -21,6 +22,8 @@ static const struct option long_opts[] = {
 	{ "uprobe-mode", required_argument, NULL, OPT_UPROBE_MODE },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
+	{ "fail-on-leak", required_argument, NULL, OPT_FAIL_ON_LEAK },
+	{ "follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -31,9 +34,14 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: memsnoop -p PID[,PID...] [options]\n"
+		"       memsnoop [options] -- COMMAND [ARGS...]\n"
 		"Heap profiler: samples the allocations of running processes with eBPF uprobes.\n"
 		"\n"
 		"  -p, --pid PID[,PID...]  processes to profile (up to %d)\n"
+		"  -- COMMAND [ARGS...]    run COMMAND, profile it from its first allocation to its\n"
+		"                          exit, and report what it leaked (on stderr)\n"
+		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
+		"      --follow-forks      with a COMMAND: profile the processes it forks too\n"
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
@@ -56,9 +64,11 @@ void cli_usage(FILE *f)
 		"the stacks that grew and shrank most in TYPE (default inuse_space), and the total.\n"
 		"  --fail-above N          exit 3 when the total grew by more than N (K/M/G suffixes)\n"
 		"\n"
-		"Exit status: 0 when the profile was written (also after Ctrl-C or the targets' exit)\n"
-		"or the diff printed; 1 when memsnoop could not run (no such process, not root, a\n"
-		"corrupt profile, ...); 2 for a bad command line; 3 when diff's --fail-above is exceeded.\n",
+		"Exit status: with -p or diff, 0 when the profile was written (also after Ctrl-C or the\n"
+		"targets' exit) or the diff printed; with a COMMAND, its own exit status (128 + N when\n"
+		"killed by signal N); 1 when memsnoop could not run (no such process, not root, a\n"
+		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
+		"--fail-above is exceeded.\n",
 		CLI_MAX_PIDS);
 }
 
@@ -156,6 +166,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->stack_bytes = (v + STACK_CHUNK_SZ - 1) / STACK_CHUNK_SZ * STACK_CHUNK_SZ;
 		return 0;
 	}
+	case OPT_FAIL_ON_LEAK:
+		if (parse_size(arg, &opts->fail_on_leak)) {
+			pr_warn("invalid --fail-on-leak '%s': expected bytes, K/M/G suffixes allowed\n", arg);
+			return -EINVAL;
+		}
+		opts->has_fail_on_leak = true;
+		return 0;
+	case OPT_FOLLOW_FORKS:
+		opts->follow_forks = true;
+		return 0;
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))
 			opts->uprobe_mode = UPROBE_MODE_AUTO;
@@ -185,7 +205,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:r:d:o:n:vh", long_opts, NULL)) != -1) {
+	/* "+": options end at the first non-option, so that a COMMAND's own flags stay its own */
+	while ((opt = getopt_long(argc, argv, "+:p:r:d:o:n:vh", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
@@ -203,12 +224,23 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 		if (err)
 			return err;
 	}
-	if (optind < argc) {
+	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+		opts->command = &argv[optind];
+	else if (optind < argc) {
 		pr_warn("unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (!opts->pid_cnt) {
-		pr_warn("no target: give -p PID (see --help)\n");
+	if (opts->command && opts->pid_cnt) {
+		pr_warn("give -p PID or -- COMMAND, not both\n");
+		return -EINVAL;
+	}
+	if (!opts->command && !opts->pid_cnt) {
+		pr_warn("no target: give -p PID or -- COMMAND (see --help)\n");
+		return -EINVAL;
+	}
+	if (!opts->command && (opts->has_fail_on_leak || opts->follow_forks)) {
+		pr_warn("--%s applies to a launched -- COMMAND\n",
+			opts->follow_forks ? "follow-forks" : "fail-on-leak");
 		return -EINVAL;
 	}
 	if (opts->value == VALUE_CNT)

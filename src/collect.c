@@ -240,12 +240,22 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 	const struct module *mod;
 	uint64_t off, start;
 
+	uint64_t gen;
+
 	/* a pc in a library mapped since the last look: refresh the model before unwinding */
 	addrspaces__resolve(c->addrspaces, ev->a.hdr.tgid, ev->regs[16] - 1, &mod, &off);
-	start = mono_ns();
-	rs.cnt = unwinder__unwind(c->unwinder, &us, pcs, MAX_STACK_DEPTH, &rs.truncated);
-	c->stats.unwind_ns += mono_ns() - start;
-	c->stats.unwound++;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		gen = addrspaces__generation(c->addrspaces, ev->a.hdr.tgid);
+		start = mono_ns();
+		rs.cnt = unwinder__unwind(c->unwinder, &us, pcs, MAX_STACK_DEPTH, &rs.truncated);
+		c->stats.unwind_ns += mono_ns() - start;
+		c->stats.unwound++;
+		/* the unwinding may have stopped at a library the model did not have yet: when
+		 * its pcs made the model grow, unwind again with the library in it */
+		addrspaces__resolve(c->addrspaces, ev->a.hdr.tgid, pcs[rs.cnt - 1] - 1, &mod, &off);
+		if (addrspaces__generation(c->addrspaces, ev->a.hdr.tgid) == gen)
+			break;
+	}
 	handle_alloc(c, &ev->a, &rs);
 }
 

@@ -14,7 +14,7 @@
 /* epoll data: small numbers for the fixed sources, target index + TARGET_BASE for pidfds */
 enum { SRC_RINGBUF, SRC_SIGNAL, SRC_TARGET_BASE };
 
-int loop_take_signals(void)
+int loop_take_signals(bool with_sigchld)
 {
 	sigset_t set;
 	int fd;
@@ -22,6 +22,8 @@ int loop_take_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	if (with_sigchld)
+		sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -36,8 +38,19 @@ static int watch(int epfd, int fd, uint64_t src)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* Hands every pending signal to the hook; true when one ends the run. */
+static bool take_signals(int sigfd, const struct loop_hooks *hooks)
+{
+	struct signalfd_siginfo si;
+	bool end = false;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+		end |= hooks->on_signal(hooks->ctx, &si);
+	return end;
+}
+
 int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double duration_s,
-	     enum loop_end *end)
+	     const struct loop_hooks *hooks, enum loop_end *end)
 {
 	double deadline = duration_s > 0 ? mono_ns() / 1e9 + duration_s : 0;
 	int epfd, err = 0;
@@ -82,8 +95,10 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 			if (src == SRC_RINGBUF) {
 				ring_buffer__consume(rb);
 			} else if (src == SRC_SIGNAL) {
-				*end = LOOP_END_SIGNAL;
-				goto out;
+				if (take_signals(sigfd, hooks)) {
+					*end = LOOP_END_SIGNAL;
+					goto out;
+				}
 			} else {
 				struct target *t = &targets->list[src - SRC_TARGET_BASE];
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* memsnoop: wires the modules together. Every refusal happens before anything is attached. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "diff.h"
+#include "launch.h"
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
@@ -161,11 +163,11 @@ static void label_aliases(const struct alloc_objects *objs, size_t cnt, char lab
 }
 
 static int write_outputs(const struct profile *profile, const struct report_info *info,
-			 const struct pprof_info *pinfo, struct outputs *out)
+			 const struct pprof_info *pinfo, struct outputs *out, FILE *report)
 {
-	int err = output_text__write(profile, info, stdout);
+	int err = output_text__write(profile, info, report);
 
-	fflush(stdout);
+	fflush(report);
 	if (report_losses_any(&info->losses))
 		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
 	if (out->folded)
@@ -235,96 +237,234 @@ out:
 	return status;
 }
 
-int main(int argc, char **argv)
+/* Everything one profiling run holds, from setup to report. */
+struct run {
+	struct cli_opts opts;
+	struct targets targets;
+	struct alloc_objects objs[CLI_MAX_PIDS]; /* per target */
+	struct launch *launch;			 /* -- COMMAND */
+	struct outputs outputs;
+	struct probes *probes;
+	struct profile *profile;
+	struct collector *collector;
+	struct ring_buffer *rb;
+	int sigfd;
+};
+
+/* -p: a signal ends the run. */
+static bool stop_on_signal(void *ctx, const struct signalfd_siginfo *si)
 {
-	struct alloc_objects objs[CLI_MAX_PIDS] = {};
+	(void)ctx;
+	return si->ssi_signo == SIGINT || si->ssi_signo == SIGTERM;
+}
+
+/*
+ * -- COMMAND: the run ends with the program. Its stops are handled as they come; a SIGINT or
+ * SIGTERM sent to memsnoop is passed on to it (one from the terminal reached it already).
+ */
+static bool launch_signal(void *ctx, const struct signalfd_siginfo *si)
+{
+	struct run *r = ctx;
+
+	if (si->ssi_signo == SIGCHLD)
+		launch__on_sigchld(r->launch);
+	else if (si->ssi_code == SI_USER || si->ssi_code == SI_QUEUE)
+		launch__signal(r->launch, si->ssi_signo);
+	return false;
+}
+
+/* The program exec'd: read its new memory map while it is stopped. */
+static void launch_exec(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	collector__watch_process(r->collector, pid);
+}
+
+/* The program is exiting, its memory map still there: resolve every sample now. */
+static void launch_exit_stop(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	collector__watch_process(r->collector, pid);
+	ring_buffer__consume(r->rb);
+}
+
+/* A followed child, stopped before its first instruction: probed before it runs. */
+static void launch_fork(void *ctx, pid_t child, const struct alloc_objects *objs)
+{
+	struct run *r = ctx;
+
+	if (probes__attach_pid(r->probes, child, objs))
+		pr_warn("PID %d, a child of the program, is not profiled\n", (int)child);
+	collector__watch_process(r->collector, child);
+}
+
+/* The targets and their allocators, checked before anything is loaded. */
+static int prepare_targets(struct run *r)
+{
+	const char *name;
+	pid_t pid;
+
+	if (!r->opts.command)
+		return targets__open(r->opts.pids, r->opts.pid_cnt, &r->targets) ?:
+		       find_allocators(&r->targets, r->objs);
+	r->launch = launch__start(r->opts.command, r->opts.follow_forks,
+				  &(struct launch_hooks){ .ctx = r, .exec = launch_exec,
+							  .exit_stop = launch_exit_stop,
+							  .fork = launch_fork });
+	if (!r->launch)
+		return -errno;
+	pid = launch__pid(r->launch);
+	if (targets__open(&pid, 1, &r->targets))
+		return -ESRCH;
+	/* not exec'd yet: its name is the command's */
+	name = strrchr(r->opts.command[0], '/');
+	snprintf(r->targets.list[0].comm, sizeof(r->targets.list[0].comm), "%s",
+		 name ? name + 1 : r->opts.command[0]);
+	for (size_t i = 0; i < launch__objects(r->launch)->cnt; i++) {
+		const struct alloc_object *o = &launch__objects(r->launch)->objs[i];
+
+		if (alloc_objects__add_file(&r->objs[0], o->path, o->open_path))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int open_session(struct run *r)
+{
+	bool several = r->targets.cnt > 1 || r->opts.follow_forks;
+
+	raise_fd_limit();
+	r->sigfd = loop_take_signals(r->launch != NULL);
+	r->probes = probes__open(&(struct probes_opts){ .rate = r->opts.rate,
+							.self_pid = getpid(),
+							.track_inuse = !r->opts.alloc_only,
+							.mode = r->opts.uprobe_mode,
+							.unwind_dwarf = !r->opts.unwind_fp,
+							.stack_bytes = r->opts.stack_bytes });
+	r->profile = profile__new(r->opts.rate);
+	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
+						   r->profile)
+				  : NULL;
+	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector)
+		return -ENOMEM;
+	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
+				 r->collector, NULL);
+	if (!r->rb) {
+		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < r->targets.cnt; i++) {
+		pid_t pid = r->targets.list[i].pid;
+		int err = probes__attach_pid(r->probes, pid, &r->objs[i]);
+
+		if (err)
+			return err;
+		/* a launched program is read at its exec, once it is itself */
+		if (!r->launch && (err = collector__watch_process(r->collector, pid)))
+			pr_warn("cannot read the mappings of PID %d: %s\n", (int)pid, strerror(-err));
+	}
+	return 0;
+}
+
+static void close_session(struct run *r)
+{
+	ring_buffer__free(r->rb);
+	probes__free(r->probes);
+	collector__free(r->collector);
+	profile__free(r->profile);
+	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
+		alloc_objects__clear(&r->objs[i]);
+	launch__free(r->launch);
+	close_outputs(&r->outputs);
+	targets__close(&r->targets);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+}
+
+/* The exit status: -p's 0, or the program's own; 3 when it leaked more than allowed. */
+static int launched_status(struct run *r, const struct profile *profile)
+{
+	struct stack_values t;
+	int status = exit_status_of(launch__wait(r->launch));
+
+	profile__totals(profile, &t);
+	if (r->opts.has_fail_on_leak && t.inuse_space > r->opts.fail_on_leak) {
+		pr_warn("leaked %.0f bytes, more than --fail-on-leak %llu\n", t.inuse_space,
+			(unsigned long long)r->opts.fail_on_leak);
+		return EXIT_THRESHOLD;
+	}
+	return status;
+}
+
+static int run_profile(struct run *r, int argc, char **argv)
+{
 	struct report_target rtargets[CLI_MAX_PIDS];
-	struct targets targets = {};
-	struct outputs outputs = {};
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
 	char fn_labels[FN_CNT][64];
-	struct probes *probes = NULL;
-	struct profile *profile = NULL;
-	struct collector *collector = NULL;
-	struct ring_buffer *rb = NULL;
 	enum loop_end end = LOOP_END_SIGNAL;
-	int status = EXIT_REFUSED, sigfd = -1, err;
-	struct cli_opts opts;
+	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal };
 	double start;
+	int err;
+
+	probes__arm(r->probes);
+	start = mono_ns() / 1e9;
+	pinfo.time_nanos = wall_ns();
+	if (r->launch) {
+		fprintf(stderr, "memsnoop: attached; running %s\n", r->opts.command[0]);
+		err = launch__release(r->launch);
+	} else {
+		fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", r->targets.cnt,
+			r->targets.cnt == 1 ? "" : "es");
+		err = 0;
+	}
+	if (!err)
+		err = loop_run(r->rb, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
+	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
+	/* detach first, then drain: nothing is in flight once the probes are gone */
+	probes__detach(r->probes);
+	ring_buffer__consume(r->rb);
+	pr_info("stopped: %s\n", end == LOOP_END_SIGNAL ? "signal" :
+				   end == LOOP_END_DURATION ? "duration reached" : "every target exited");
+
+	for (size_t i = 0; i < r->targets.cnt; i++)
+		rtargets[i] = (struct report_target){ r->targets.list[i].pid, r->targets.list[i].comm,
+						      r->targets.list[i].exited };
+	info.targets = rtargets;
+	info.target_cnt = r->targets.cnt;
+	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
+	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
+	fill_report(r->probes, r->collector, &r->opts, &info);
+	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
+	pinfo.duration_nanos = info.duration_s * 1e9;
+	pinfo.comment = command_line(argc, argv);
+	pinfo.default_type = r->opts.value;
+	/* a launched program owns stdout: the report goes to stderr */
+	err = write_outputs(r->profile, &info, &pinfo, &r->outputs, r->launch ? stderr : stdout) ?: err;
+	free((char *)pinfo.comment);
+	if (r->launch)
+		return launched_status(r, r->profile);
+	return err ? EXIT_REFUSED : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { .sigfd = -1 };
+	int status = EXIT_REFUSED, err;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return run_diff(argc - 1, argv + 1);
-	err = cli_parse(argc, argv, &opts);
+	err = cli_parse(argc, argv, &r.opts);
 	if (err)
 		return err == CLI_EXIT_OK ? EXIT_OK : EXIT_USAGE;
-	log_set_level(opts.verbosity >= 2 ? LOG_DEBUG : opts.verbosity ? LOG_INFO : LOG_WARN);
+	log_set_level(r.opts.verbosity >= 2 ? LOG_DEBUG : r.opts.verbosity ? LOG_INFO : LOG_WARN);
 
-	if (preflight_check() || targets__open(opts.pids, opts.pid_cnt, &targets) ||
-	    find_allocators(&targets, objs) || open_outputs(opts.output_prefix, &outputs))
-		goto out;
-
-	raise_fd_limit();
-	sigfd = loop_take_signals();
-	probes = probes__open(&(struct probes_opts){ .rate = opts.rate,
-						     .self_pid = getpid(),
-						     .track_inuse = !opts.alloc_only,
-						     .mode = opts.uprobe_mode,
-						     .unwind_dwarf = !opts.unwind_fp,
-						     .stack_bytes = opts.stack_bytes });
-	profile = profile__new(opts.rate);
-	collector = collector__new(&(struct collector_opts){ .split_pids = targets.cnt > 1 }, profile);
-	if (sigfd < 0 || !probes || !profile || !collector)
-		goto out;
-	rb = ring_buffer__new(probes__ringbuf_fd(probes), collector__handle_event, collector, NULL);
-	if (!rb) {
-		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
-		goto out;
-	}
-	for (size_t i = 0; i < targets.cnt; i++) {
-		if (probes__attach_pid(probes, targets.list[i].pid, &objs[i]))
-			goto out;
-		err = collector__watch_process(collector, targets.list[i].pid);
-		if (err)
-			pr_warn("cannot read the mappings of PID %d: %s\n", (int)targets.list[i].pid,
-				strerror(-err));
-	}
-	probes__arm(probes);
-	start = mono_ns() / 1e9;
-	pinfo.time_nanos = wall_ns();
-	fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", targets.cnt,
-		targets.cnt == 1 ? "" : "es");
-
-	err = loop_run(rb, sigfd, &targets, opts.duration_s, &end);
-	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
-	/* detach first, then drain: nothing is in flight once the probes are gone */
-	probes__detach(probes);
-	ring_buffer__consume(rb);
-	pr_info("stopped: %s\n", end == LOOP_END_SIGNAL ? "signal" :
-				 end == LOOP_END_DURATION ? "duration reached" : "every target exited");
-
-	for (size_t i = 0; i < targets.cnt; i++)
-		rtargets[i] = (struct report_target){ targets.list[i].pid, targets.list[i].comm,
-						      targets.list[i].exited };
-	info.targets = rtargets;
-	info.target_cnt = targets.cnt;
-	fill_report(probes, collector, &opts, &info);
-	label_aliases(objs, targets.cnt, fn_labels, &info);
-	pinfo.duration_nanos = info.duration_s * 1e9;
-	pinfo.comment = command_line(argc, argv);
-	pinfo.default_type = opts.value;
-	status = write_outputs(profile, &info, &pinfo, &outputs) || err ? EXIT_REFUSED : EXIT_OK;
-	free((char *)pinfo.comment);
-out:
-	ring_buffer__free(rb);
-	probes__free(probes);
-	collector__free(collector);
-	profile__free(profile);
-	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
-		alloc_objects__clear(&objs[i]);
-	close_outputs(&outputs);
-	targets__close(&targets);
-	if (sigfd >= 0)
-		close(sigfd);
+	/* every refusal happens here, before anything is attached */
+	if (!preflight_check() && !prepare_targets(&r) &&
+	    !open_outputs(r.opts.output_prefix, &r.outputs) && !open_session(&r))
+		status = run_profile(&r, argc, argv);
+	close_session(&r);
 	return status;
 }

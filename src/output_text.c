@@ -95,7 +95,10 @@ static void write_totals(const struct profile *p, const struct report_info *info
 		return;
 	}
 	snprintf(live, sizeof(live), "  (%llu samples live)", (unsigned long long)t.inuse_samples);
-	totals_row(f, "in use", t.inuse_objects, t.inuse_space, live);
+	totals_row(f, info->at_exit ? "leaked at exit" : "in use", t.inuse_objects, t.inuse_space, live);
+	if (info->unfollowed_children)
+		fprintf(f, "  %u child process%s not followed (--follow-forks profiles them)\n",
+			info->unfollowed_children, info->unfollowed_children == 1 ? "" : "es");
 }
 
 static void write_frames(const struct profile *p, const struct stack *s, FILE *f)
@@ -146,8 +149,10 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 		total += v;
 	}
 	qsort(r, n, sizeof(*r), by_value_desc);
-	fprintf(f, "\ntop %zu of %zu sites by %s:\n", n < info->top_n ? n : info->top_n, n,
-		value_type_name(info->value));
+	fprintf(f, "\ntop %zu of %zu sites by %s%s:\n", n < info->top_n ? n : info->top_n, n,
+		value_type_name(info->value),
+		info->at_exit && !value_type_is_alloc(info->value) ? ", still allocated at exit (leaked)"
+								    : "");
 	for (size_t i = 0; i < n && i < info->top_n; i++) {
 		const struct stack *s = profile__stack(p, r[i].id);
 

@@ -157,12 +157,12 @@ def parse_report(text):
     shows '-' (not measured)."""
     rows = {}
     for line in text.splitlines():
-        m = re.match(r"  (\S+(?: \S+)?)\s+(\d+|-)(?:\s+(\d+)\s)?", line)
+        m = re.match(r"  (\S+(?: \S+){0,2})\s+(\d+|-)(?:\s+(\d+)\s)?", line)
         if m:
             count = None if m.group(2) == "-" else int(m.group(2))
             rows[m.group(1)] = (count, int(m.group(3)) if m.group(3) else None)
     report = {"free": rows.pop("free")[0], "allocated": rows.pop("allocated")}
-    in_use = rows.pop("in use")
+    in_use = rows.pop("in use", None) or rows.pop("leaked at exit")
     report["in use"] = None if in_use[0] is None else in_use
     report["exact"] = rows
     return report

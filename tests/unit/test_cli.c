@@ -68,6 +68,9 @@ static void test_cli_refuses_bad_input(void **state)
 	assert_int_equal(PARSE(&o, "-p", "1", "--bogus"), -EINVAL);
 	assert_int_equal(PARSE(&o, "-p", "1", "extra"), -EINVAL);
 	assert_int_equal(PARSE(&o, "-r", "1"), -EINVAL); /* no target */
+	assert_int_equal(PARSE(&o, "-p", "1", "--", "ls"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--fail-on-leak", "1M"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--fail-on-leak", "lots", "--", "ls"), -EINVAL);
 	assert_int_equal(PARSE(&o, "-p"), -EINVAL);
 }
 
@@ -109,6 +112,25 @@ static void test_cli_unwind_and_stack_bytes(void **state)
 	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "lbr"), -EINVAL);
 }
 
+static void test_cli_command(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-r", "1", "--fail-on-leak", "1M", "--follow-forks", "--", "ls",
+			       "-l", "-r"),
+			 CLI_RUN);
+	assert_string_equal(o.command[0], "ls");
+	assert_string_equal(o.command[1], "-l");
+	assert_string_equal(o.command[2], "-r"); /* the command's own flags */
+	assert_null(o.command[3]);
+	assert_int_equal(o.rate, 1);
+	assert_true(o.has_fail_on_leak);
+	assert_int_equal(o.fail_on_leak, 1 << 20);
+	assert_true(o.follow_forks);
+	assert_int_equal(o.pid_cnt, 0);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -125,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_cli_refuses_bad_input),
 		cmocka_unit_test(test_cli_alloc_only_and_uprobe_mode),
 		cmocka_unit_test(test_cli_unwind_and_stack_bytes),
+		cmocka_unit_test(test_cli_command),
 		cmocka_unit_test(test_cli_help),
 	};
 

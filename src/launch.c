@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "launch.h"
+#include "log.h"
+
+#define MAX_TRACED 256
+
+/* A process traced besides the launched one: a followed child, or one to let go. */
+struct traced {
+	pid_t pid;
+	bool follow;	     /* probed; false: to be detached at its first stop */
+	bool fork_seen;	     /* its parent's fork event has been handled */
+	bool stopped_early;  /* it stopped before its parent's fork event arrived */
+};
+
+struct launch {
+	pid_t pid;
+	int go_fd;	     /* write end of the pipe the child waits on before exec */
+	bool follow_forks;
+	bool exited;
+	int status;
+	unsigned unfollowed;
+	struct launch_hooks hooks;
+	struct alloc_objects objs;
+	struct traced traced[MAX_TRACED];
+	size_t traced_cnt;
+};
+
+int exit_status_of(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return 1;
+}
+
+/* execvp's search: a name without '/' is looked up in PATH. */
+static char *find_command(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) ? NULL : strdup(cmd);
+	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+		size_t len = strcspn(p, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, len ? p : ".", cmd);
+		if (!access(buf, X_OK))
+			return strdup(buf);
+		p += len + (p[len] == ':');
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+/* The dynamic loader a program names in PT_INTERP, or NULL (a static executable). */
+static char *interpreter_of(const char *path)
+{
+	char *interp = NULL;
+	size_t phnum;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf;
+
+	if (fd < 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && !elf_getphdrnum(elf, &phnum)) {
+		for (size_t i = 0; i < phnum && !interp; i++) {
+			GElf_Phdr ph;
+			size_t sz;
+			char *img = elf_rawfile(elf, &sz);
+
+			if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_INTERP && img &&
+			    ph.p_offset + ph.p_filesz <= sz && ph.p_filesz)
+				interp = strndup(img + ph.p_offset, ph.p_filesz);
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return interp;
+}
+
+/*
+ * Asks the program's own dynamic loader which objects it will map, as ldd does (`LOADER
+ * --list PROGRAM`, with our environment: LD_LIBRARY_PATH and LD_PRELOAD count), and adds
+ * each that defines allocator entry points.
+ */
+static int add_loaded_objects(const char *interp, const char *program, struct alloc_objects *objs)
+{
+	char *out = NULL, *line, *save = NULL;
+	size_t len = 0;
+	int pipefd[2], status, err = 0;
+	FILE *f;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return err;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		execl(interp, interp, "--list", program, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	f = open_memstream(&out, &len);
+	if (f) {
+		char buf[4096];
+		ssize_t n;
+
+		while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, n, f);
+		fclose(f);
+	}
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	/* "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "\t/lib64/ld-linux... (0x...)" */
+	for (line = out ? strtok_r(out, "\n", &save) : NULL; line && !err;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *arrow = strstr(line, "=> "), *path = arrow ? arrow + 3 : line + strspn(line, " \t");
+
+		path[strcspn(path, " ")] = '\0';
+		if (path[0] == '/')
+			err = alloc_objects__add_file(objs, path, path);
+	}
+	free(out);
+	return err;
+}
+
+/* What the program at path will map once exec'd: itself, and what its loader loads. */
+static int resolve_objects(const char *path, struct alloc_objects *objs)
+{
+	char *interp = interpreter_of(path);
+	int err = alloc_objects__add_file(objs, path, path);
+
+	if (!err && interp)
+		err = add_loaded_objects(interp, path, objs);
+	free(interp);
+	return err;
+}
+
+struct launch *launch__start(char **argv, bool follow_forks, const struct launch_hooks *hooks)
+{
+	struct launch *l = calloc(1, sizeof(*l));
+	char *path = find_command(argv[0]);
+	int go[2] = { -1, -1 }, err = 0;
+	sigset_t none;
+
+	if (!l || !path) {
+		err = -errno;
+		if (!path)
+			pr_warn("%s: %s\n", argv[0], err == -ENOENT ? "command not found" : strerror(-err));
+		goto fail;
+	}
+	l->hooks = *hooks;
+	l->follow_forks = follow_forks;
+	l->go_fd = -1;
+	err = resolve_objects(path, &l->objs);
+	if (!err && !l->objs.cnt) {
+		pr_warn("%s: no allocator found (none of malloc, free, ... in the program or the libraries it loads)\n",
+			argv[0]);
+		err = -ENOENT;
+	}
+	if (err || pipe2(go, O_CLOEXEC)) {
+		err = err ?: -errno;
+		goto fail;
+	}
+	l->pid = fork();
+	if (l->pid < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (l->pid == 0) {
+		char c;
+
+		/* memsnoop blocks the signals it takes; the program must not inherit that */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127); /* memsnoop gave up before attaching */
+		execv(path, argv);
+		fprintf(stderr, "memsnoop: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	l->go_fd = go[1];
+	if (ptrace(PTRACE_SEIZE, l->pid, 0,
+		   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)) {
+		err = -errno;
+		pr_warn("cannot trace %s: %s\n", argv[0], strerror(-err));
+		goto fail;
+	}
+	free(path);
+	return l;
+fail:
+	if (go[0] >= 0 && (!l || l->pid <= 0))
+		close(go[0]);
+	free(path);
+	launch__free(l);
+	errno = -err;
+	return NULL;
+}
+
+void launch__free(struct launch *l)
+{
+	if (!l)
+		return;
+	if (l->go_fd >= 0) {
+		/* never released: it exits at once when the pipe closes */
+		close(l->go_fd);
+		if (l->pid > 0)
+			waitpid(l->pid, NULL, __WALL);
+	}
+	alloc_objects__clear(&l->objs);
+	free(l);
+}
+
+pid_t launch__pid(const struct launch *l)
+{
+	return l->pid;
+}
+
+const struct alloc_objects *launch__objects(const struct launch *l)
+{
+	return &l->objs;
+}
+
+int launch__release(struct launch *l)
+{
+	int err = write(l->go_fd, "g", 1) == 1 ? 0 : -errno;
+
+	close(l->go_fd);
+	l->go_fd = -1;
+	return err;
+}
+
+static struct traced *traced_of(struct launch *l, pid_t pid, bool create)
+{
+	for (size_t i = 0; i < l->traced_cnt; i++)
+		if (l->traced[i].pid == pid)
+			return &l->traced[i];
+	if (!create || l->traced_cnt == MAX_TRACED)
+		return NULL;
+	l->traced[l->traced_cnt] = (struct traced){ .pid = pid };
+	return &l->traced[l->traced_cnt++];
+}
+
+static void forget(struct launch *l, struct traced *t)
+{
+	*t = l->traced[--l->traced_cnt];
+}
+
+/* A traced process forked: probe the child, or let it go (it is counted). */
+static void on_fork(struct launch *l, pid_t child)
+{
+	struct traced *t = traced_of(l, child, true);
+
+	if (!t) {
+		l->unfollowed++;
+		return;
+	}
+	t->fork_seen = true;
+	t->follow = l->follow_forks;
+	if (t->follow)
+		l->hooks.fork(l->hooks.ctx, child, &l->objs);
+	else
+		l->unfollowed++;
+	if (t->stopped_early) {
+		if (t->follow)
+			ptrace(PTRACE_CONT, child, 0, 0);
+		else
+			ptrace(PTRACE_DETACH, child, 0, 0);
+		if (!t->follow)
+			forget(l, t);
+	}
+}
+
+/* A followed process exec'd a new program: probe what it will map. */
+static void on_child_exec(struct launch *l, pid_t pid)
+{
+	struct alloc_objects objs = { 0 };
+	char exe[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (!resolve_objects(exe, &objs))
+		l->hooks.fork(l->hooks.ctx, pid, &objs);
+	alloc_objects__clear(&objs);
+}
+
+static void on_stop(struct launch *l, pid_t pid, int status)
+{
+	int event = status >> 16, sig = WSTOPSIG(status);
+	struct traced *t = pid == l->pid ? NULL : traced_of(l, pid, true);
+	unsigned long msg = 0;
+
+	if (t && !t->fork_seen) {
+		/* a child's first stop, before its parent's fork event: wait for that */
+		t->stopped_early = true;
+		return;
+	}
+	if (t && !t->follow) {
+		ptrace(PTRACE_DETACH, pid, 0, 0);
+		forget(l, t);
+		return;
+	}
+	switch (event) {
+	case PTRACE_EVENT_EXEC:
+		l->hooks.exec(l->hooks.ctx, pid);
+		if (pid != l->pid)
+			on_child_exec(l, pid);
+		break;
+	case PTRACE_EVENT_EXIT:
+		l->hooks.exit_stop(l->hooks.ctx, pid);
+		break;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		if (!ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg))
+			on_fork(l, msg);
+		break;
+	case PTRACE_EVENT_STOP:
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			/* a group stop: stay stopped as the program asked, until SIGCONT */
+			ptrace(PTRACE_LISTEN, pid, 0, 0);
+			return;
+		}
+		break;
+	default:
+		/* a signal on its way to the program: deliver it */
+		ptrace(PTRACE_CONT, pid, 0, event ? 0 : sig);
+		return;
+	}
+	ptrace(PTRACE_CONT, pid, 0, 0);
+}
+
+void launch__on_sigchld(struct launch *l)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+		if (WIFSTOPPED(status)) {
+			on_stop(l, pid, status);
+		} else if (pid == l->pid) {
+			l->exited = true;
+			l->status = status;
+		} else {
+			struct traced *t = traced_of(l, pid, false);
+
+			if (t)
+				forget(l, t);
+		}
+	}
+}
+
+void launch__signal(struct launch *l, int sig)
+{
+	if (!l->exited)
+		kill(l->pid, sig);
+}
+
+int launch__wait(struct launch *l)
+{
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* stops keep coming until the exit: handle them as they come */
+	while (!l->exited) {
+		int sig;
+
+		launch__on_sigchld(l);
+		if (l->exited)
+			break;
+		sigwait(&chld, &sig);
+	}
+	return l->status;
+}
+
+bool launch__exited(const struct launch *l)
+{
+	return l->exited;
+}
+
+unsigned launch__unfollowed_children(const struct launch *l)
+{
+	return l->unfollowed;
+}

@@ -1,0 +1,126 @@
+"""memsnoop -- COMMAND: from the first allocation (constructors included) to the exit, the
+leak report, the program's exit status, --fail-on-leak and --follow-forks."""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+
+LEAKY = "leaky_ctor"
+CTOR_BYTES, CTOR_OBJECTS = 25 * 400, 25     # what tests/targets/leaky_ctor.c leaks
+MAIN_BYTES, MAIN_OBJECTS = 10 * 3000, 10
+
+
+def launch(*args, memsnoop_args=(), timeout=60):
+    """Runs memsnoop [memsnoop_args] -- args; returns (status, stdout, stderr)."""
+    p = subprocess.run([harness.memsnoop_path(), *map(str, memsnoop_args), "--", *map(str, args)],
+                       capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+class LaunchTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.prefix = os.path.join(self.tmp.name, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def folded(self):
+        return harness.read_folded(self.prefix + ".folded")
+
+    def test_exact_leak_report_constructor_and_main(self):
+        status, out, err = launch(harness.target_path(LEAKY),
+                                  memsnoop_args=("-r", "1", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        self.assertEqual(out, "hello\n")  # the program's stdout, untouched
+        report = err[err.index("memsnoop: 1 process"):]
+        totals = harness.parse_report(report)
+        self.assertEqual(totals["in use"], (CTOR_OBJECTS + MAIN_OBJECTS, CTOR_BYTES + MAIN_BYTES))
+        self.assertIn("still allocated at exit (leaked)", report)
+        stacks = self.folded()
+        # the constructor ran before main: seen, with its stack
+        self.assertEqual({s.rpartition(";")[2]: v for s, v in stacks.items()},
+                         {"leak_in_constructor": CTOR_BYTES, "leak_in_main": MAIN_BYTES}, stacks)
+        self.assertTrue(any(s.endswith("call_init;before_main;leak_in_constructor") for s in stacks),
+                        stacks)
+
+    def test_heaptrack_reports_the_same_leaks(self):
+        ht_out = os.path.join(self.tmp.name, "ht")
+        subprocess.run(["heaptrack", "-o", ht_out, harness.target_path(LEAKY)], check=True,
+                       capture_output=True, timeout=120, cwd=self.tmp.name)
+        printed = subprocess.run(["heaptrack_print", "-l", "1", "-p", "0", "-a", "0", "-T", "0",
+                                  ht_out + ".zst"], capture_output=True, text=True, check=True,
+                                 timeout=120).stdout
+        theirs = {fn: (round(float(k) * 1000), int(calls)) for k, calls, fn in re.findall(
+            r"^([\d.]+)K leaked over (\d+) calls from\n(\w+)$", printed, re.M)}
+        total = re.search(r"total memory leaked: ([\d.]+)K", printed).group(1)
+        status, _, err = launch(harness.target_path(LEAKY),
+                                memsnoop_args=("-r", "1", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        bytes_ = {s.rpartition(";")[2]: v for s, v in self.folded().items()}
+        launch(harness.target_path(LEAKY),
+               memsnoop_args=("-r", "1", "--value", "inuse_objects", "-o", self.prefix))
+        objects = {s.rpartition(";")[2]: v for s, v in self.folded().items()}
+        ours = {fn: (bytes_[fn], objects[fn]) for fn in bytes_}
+        self.assertEqual(ours, theirs)
+        self.assertEqual(f"{sum(bytes_.values()) / 1000:.2f}", total)
+
+    def test_exit_status_is_the_programs(self):
+        self.assertEqual(launch(harness.target_path(LEAKY), 0)[0], 0)
+        self.assertEqual(launch(harness.target_path(LEAKY), 7)[0], 7)
+        self.assertEqual(launch(harness.target_path(LEAKY), "term")[0], 128 + signal.SIGTERM)
+
+    def test_sigterm_reaches_the_program(self):
+        ms = harness.Memsnoop("--", "sleep", "60")
+        ms.wait_attached()
+        start = time.monotonic()
+        ms.proc.send_signal(signal.SIGTERM)
+        status, _, err = ms.finish()
+        self.assertEqual(status, 128 + signal.SIGTERM, err)  # sleep died of it, memsnoop said so
+        self.assertLess(time.monotonic() - start, 30)
+        self.assertIn("memsnoop: 1 process (sleep", err)
+
+    def test_fail_on_leak_fires_above_and_not_below(self):
+        leaked = CTOR_BYTES + MAIN_BYTES
+        status, _, err = launch(harness.target_path(LEAKY),
+                                memsnoop_args=("-r", "1", "--fail-on-leak", leaked - 1))
+        self.assertEqual(status, 3)
+        self.assertIn(f"leaked {leaked} bytes, more than --fail-on-leak {leaked - 1}", err)
+        self.assertEqual(launch(harness.target_path(LEAKY),
+                                memsnoop_args=("-r", "1", "--fail-on-leak", leaked))[0], 0)
+        self.assertEqual(launch(harness.target_path(LEAKY), 7,
+                                memsnoop_args=("-r", "1", "--fail-on-leak", leaked))[0], 7)
+
+    def test_forks_followed_or_counted(self):
+        status, _, err = launch(harness.target_path("forker"),
+                                memsnoop_args=("-r", "1", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        self.assertEqual({s.rpartition(";")[2]: v for s, v in self.folded().items()},
+                         {"parent_leaks": 5 * 2000})
+        self.assertIn("1 child process not followed (--follow-forks profiles them)", err)
+
+        status, _, err = launch(harness.target_path("forker"),
+                                memsnoop_args=("-r", "1", "--follow-forks", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        self.assertEqual({s.rpartition(";")[2]: v for s, v in self.folded().items()},
+                         {"parent_leaks": 5 * 2000, "child_leaks": 30 * 1000})
+        self.assertNotIn("not followed", err)
+        pids = set(re.findall(r"\) PID (\d+):", err))
+        self.assertEqual(len(pids), 2, err)  # each site labelled with its process
+
+    def test_refused_commands(self):
+        status, out, err = launch("no-such-command-memsnoop")
+        self.assertEqual((status, err), (1, "memsnoop: no-such-command-memsnoop: command not found\n"))
+        status, out, err = launch(harness.target_path("noalloc"))
+        self.assertEqual(status, 1)
+        self.assertIn("no allocator found", err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+
+
+if __name__ == "__main__":
+    unittest.main()
