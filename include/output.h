@@ -53,11 +53,22 @@ struct report_info {
 	unsigned top_n;
 	bool inuse_untracked; /* --alloc-only: frees were not probed */
 	bool at_exit;	      /* a launched program ran to its exit: what is in use leaked */
+	bool lifetimes;	      /* print lifetime histograms */
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
 };
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */
 int output_text__write(const struct profile *p, const struct report_info *info, FILE *f);
+
+/*
+ * Lifetimes as JSON (schema in the README): the buckets, the histograms of all freed samples
+ * and of the ages of those still live, and the same for every site with its four values,
+ * ranked by objects allocated.
+ */
+int output_lifetimes__write(const struct profile *p, FILE *f);
+
+/* The stack ids with a non-zero value, largest first (ties by id); *cnt of them. Free it. */
+uint32_t *rank_stacks(const struct profile *p, enum value_type value, size_t *cnt);
 
 /* True when anything was lost: the report then says so loudly. */
 bool report_losses_any(const struct report_losses *l);

@@ -51,12 +51,21 @@ struct stack_values {
 	uint64_t inuse_samples;
 };
 
+/* log2 buckets of nanoseconds: bucket k holds [2^k, 2^(k+1)) ns (bucket 0 also 0 ns); the
+ * last one everything from 2^42 ns (~73 minutes) on. */
+#define LIFETIME_BUCKETS 43
+
+/* The bucket of a duration. */
+unsigned lifetime_bucket(uint64_t ns);
+
 struct stack {
 	uint32_t pid;	    /* 0 unless samples of several processes are kept apart */
 	uint32_t loc_cnt;
 	const uint32_t *locs; /* location ids, leaf first */
 	bool truncated;	    /* the capture ran out of depth: the root end is missing */
 	struct stack_values v;
+	double lifetimes[LIFETIME_BUCKETS]; /* freed samples, estimated objects by lifetime */
+	double live_ages[LIFETIME_BUCKETS]; /* still live at the report, by age */
 };
 
 /*
@@ -83,7 +92,10 @@ int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 
 /* A sampled allocation; live when its free will be seen (it counts as in use until then). */
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live);
-void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size);
+void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
+			  uint64_t lifetime_ns);
+/* A sample still live at the report, allocated age_ns before it. */
+void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns);
 
 size_t profile__stack_cnt(const struct profile *p);
 const struct stack *profile__stack(const struct profile *p, uint32_t id);

@@ -12,4 +12,7 @@ int parse_size(const char *s, uint64_t *out);
 /* "812 B", "1.5 KiB", "12.3 MiB" into buf; returns buf. */
 const char *format_bytes(double bytes, char *buf, size_t buf_sz);
 
+/* "512 ns", "1.5 us", "12.0 ms", "3.2 s", "2.5 min" into buf; returns buf. */
+const char *format_ns(double ns, char *buf, size_t buf_sz);
+
 #endif /* MEMSNOOP_UNITS_H */

@@ -10,7 +10,7 @@
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
-       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS };
+       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -24,6 +24,7 @@ static const struct option long_opts[] = {
 	{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 	{ "fail-on-leak", required_argument, NULL, OPT_FAIL_ON_LEAK },
 	{ "follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS },
+	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -45,7 +46,9 @@ void cli_usage(FILE *f)
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
-		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof) and PREFIX.folded (flame graphs)\n"
+		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs)\n"
+		"                          and PREFIX.lifetimes.json (lifetime histograms)\n"
+		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
 		"                          no in-use figures; --value defaults to alloc_space\n"
@@ -175,6 +178,9 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		return 0;
 	case OPT_FOLLOW_FORKS:
 		opts->follow_forks = true;
+		return 0;
+	case OPT_LIFETIMES:
+		opts->lifetimes = true;
 		return 0;
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))

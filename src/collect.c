@@ -15,6 +15,7 @@
 struct live_sample {
 	uint32_t stack_id;
 	uint64_t size;
+	uint64_t ts_ns; /* allocated then (CLOCK_MONOTONIC, as BPF reads it) */
 };
 
 struct collector {
@@ -26,6 +27,7 @@ struct collector {
 	struct hashmap *live;	    /* struct live_key -> struct live_sample */
 	struct hashmap *raw_stacks; /* (tgid, flags, pcs...) -> profile stack id */
 	struct hashmap *locations;  /* (module id, file offset) -> profile location id */
+	struct hashmap *lines;	    /* (module, frames' function, file, line) -> location id */
 	int unknown_loc;	    /* the location of every pc outside a file mapping, or -1 */
 	struct collector_stats stats;
 };
@@ -45,7 +47,9 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->live = hashmap__new(sizeof(struct live_sample));
 	c->raw_stacks = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
-	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_stacks || !c->locations) {
+	c->lines = hashmap__new(sizeof(uint32_t));
+	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_stacks ||
+	    !c->locations || !c->lines) {
 		collector__free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -63,7 +67,30 @@ void collector__free(struct collector *c)
 	hashmap__free(c->live);
 	hashmap__free(c->raw_stacks);
 	hashmap__free(c->locations);
+	hashmap__free(c->lines);
 	free(c);
+}
+
+struct age_ctx {
+	struct profile *profile;
+	uint64_t now_ns;
+};
+
+static void record_age(const void *key, void *value, void *ctx)
+{
+	const struct live_sample *s = value;
+	struct age_ctx *a = ctx;
+
+	(void)key;
+	profile__record_live_age(a->profile, s->stack_id, s->size,
+				 a->now_ns > s->ts_ns ? a->now_ns - s->ts_ns : 0);
+}
+
+void collector__record_live_ages(struct collector *c, uint64_t now_ns)
+{
+	struct age_ctx a = { c->profile, now_ns };
+
+	hashmap__for_each(c->live, record_age, &a);
 }
 
 int collector__watch_process(struct collector *c, pid_t pid)
@@ -79,6 +106,51 @@ static int unknown_location(struct collector *c)
 	if (c->unknown_loc < 0)
 		c->unknown_loc = profile__add_location(c->profile, NULL, NULL, 0, &unknown, 1);
 	return c->unknown_loc;
+}
+
+/*
+ * The identity of a pc as people read it: its module and every frame's function, file and
+ * line, separated by a byte no name holds. NULL (no identity) when a frame has no line:
+ * such pcs stay apart.
+ */
+static char *line_key(const struct module *mod, const struct frame *frames, uint32_t n)
+{
+	size_t len = 0;
+	char *key = NULL;
+	FILE *f;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (!frames[i].file || !frames[i].line)
+			return NULL;
+	f = open_memstream(&key, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%u", mod->id);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(f, "\x1f%s\x1f%s\x1f%u", frames[i].func, frames[i].file, frames[i].line);
+	return fclose(f) ? NULL : key;
+}
+
+/* Two call pcs of one source line (an unrolled loop, say) are one site: one location. */
+static int same_line_location(struct collector *c, const struct module *mod,
+			      const struct frame *frames, uint32_t n)
+{
+	char *key = line_key(mod, frames, n);
+	uint32_t *idp = key ? hashmap__find(c->lines, key, strlen(key) + 1) : NULL;
+
+	free(key);
+	return idp ? (int)*idp : -ENOENT;
+}
+
+static void remember_line_location(struct collector *c, const struct module *mod,
+				   const struct frame *frames, uint32_t n, uint32_t id)
+{
+	char *key = line_key(mod, frames, n);
+	uint32_t *idp = key ? hashmap__upsert(c->lines, key, strlen(key) + 1, NULL) : NULL;
+
+	if (idp)
+		*idp = id;
+	free(key);
 }
 
 /* The location of a return address: the call instruction's own line is at pc - 1. */
@@ -101,12 +173,16 @@ static int location_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
 	if (!created)
 		return *idp;
 	n = symbolizer__resolve(c->symbolizer, mod, off, frames);
-	id = profile__add_location(c->profile, mod->path, mod->build_id, off, frames, n);
+	c->stats.unique_pcs++;
+	id = same_line_location(c, mod, frames, n);
+	if (id < 0)
+		id = profile__add_location(c->profile, mod->path, mod->build_id, off, frames, n);
+	if (id >= 0)
+		remember_line_location(c, mod, frames, n, id);
 	if (id < 0) {
 		hashmap__delete(c->locations, key, sizeof(key), NULL);
 		return id;
 	}
-	c->stats.unique_pcs++;
 	*idp = id;
 	return id;
 }
@@ -170,12 +246,14 @@ static int stack_id_of(struct collector *c, const struct raw_stack *rs)
 	return id;
 }
 
-static void forget_live(struct collector *c, const struct live_key *key)
+/* A live sample freed at now_ns (or, its free lost, found reused then). */
+static void forget_live(struct collector *c, const struct live_key *key, uint64_t now_ns)
 {
 	struct live_sample s;
 
 	if (hashmap__delete(c->live, key, sizeof(*key), &s))
-		profile__record_free(c->profile, s.stack_id, s.size);
+		profile__record_free(c->profile, s.stack_id, s.size,
+				     now_ns > s.ts_ns ? now_ns - s.ts_ns : 0);
 }
 
 static void handle_alloc(struct collector *c, const struct alloc_head *a,
@@ -198,14 +276,15 @@ static void handle_alloc(struct collector *c, const struct alloc_head *a,
 	if (!live)
 		return;
 	/* still live here means its free was lost: it was freed before this reuse */
-	forget_live(c, &key);
+	forget_live(c, &key, a->hdr.ts_ns);
 	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
 	if (!s) {
-		profile__record_free(c->profile, id, a->size);
+		profile__record_free(c->profile, id, a->size, 0);
 		return;
 	}
 	s->stack_id = id;
 	s->size = a->size;
+	s->ts_ns = a->hdr.ts_ns;
 }
 
 static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
@@ -268,7 +347,7 @@ static void handle_free(struct collector *c, const struct free_event *ev)
 		c->stats.unknown_frees++;
 		return;
 	}
-	forget_live(c, &key);
+	forget_live(c, &key, ev->hdr.ts_ns);
 }
 
 int collector__handle_event(void *ctx, void *data, size_t size)

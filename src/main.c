@@ -32,8 +32,8 @@ enum exit_status {
 };
 
 struct outputs {
-	char *folded_path, *pprof_path;
-	FILE *folded, *pprof;
+	char *folded_path, *pprof_path, *lifetimes_path;
+	FILE *folded, *pprof, *lifetimes;
 };
 
 
@@ -89,7 +89,8 @@ static int open_outputs(const char *prefix, struct outputs *out)
 	if (!prefix)
 		return 0;
 	return open_output(prefix, ".folded", &out->folded_path, &out->folded) ?:
-	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof);
+	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof) ?:
+	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes);
 }
 
 static void close_outputs(struct outputs *out)
@@ -98,8 +99,11 @@ static void close_outputs(struct outputs *out)
 		fclose(out->folded);
 	if (out->pprof)
 		fclose(out->pprof);
+	if (out->lifetimes)
+		fclose(out->lifetimes);
 	free(out->folded_path);
 	free(out->pprof_path);
+	free(out->lifetimes_path);
 }
 
 /* Flushes what a writer wrote and says so; the writer's error or the flush's. */
@@ -129,6 +133,7 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	info->value = opts->value;
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
+	info->lifetimes = opts->lifetimes;
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
@@ -176,6 +181,9 @@ static int write_outputs(const struct profile *profile, const struct report_info
 	if (out->pprof)
 		err = finish_output(output_pprof__write(profile, pinfo, out->pprof), out->pprof,
 				    out->pprof_path) ?: err;
+	if (out->lifetimes)
+		err = finish_output(output_lifetimes__write(profile, out->lifetimes),
+				    out->lifetimes, out->lifetimes_path) ?: err;
 	return err;
 }
 
@@ -406,6 +414,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	char fn_labels[FN_CNT][64];
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal };
+	uint64_t window_end_ns;
 	double start;
 	int err;
 
@@ -423,6 +432,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	if (!err)
 		err = loop_run(r->rb, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
 	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
+	window_end_ns = mono_ns();
 	/* detach first, then drain: nothing is in flight once the probes are gone */
 	probes__detach(r->probes);
 	ring_buffer__consume(r->rb);
@@ -436,6 +446,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	info.target_cnt = r->targets.cnt;
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
+	collector__record_live_ages(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
 	pinfo.duration_nanos = info.duration_s * 1e9;

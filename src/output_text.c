@@ -130,34 +130,89 @@ static int by_value_desc(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+uint32_t *rank_stacks(const struct profile *p, enum value_type value, size_t *cnt)
+{
+	size_t n = profile__stack_cnt(p);
+	struct ranked *r = calloc(n ? n : 1, sizeof(*r));
+	uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
+
+	*cnt = 0;
+	if (!r || !ids) {
+		free(r);
+		free(ids);
+		return NULL;
+	}
+	for (uint32_t id = 0; id < n; id++) {
+		double v = stack_value(profile__stack(p, id), value);
+
+		if (llround(v) > 0)
+			r[(*cnt)++] = (struct ranked){ id, v };
+	}
+	qsort(r, *cnt, sizeof(*r), by_value_desc);
+	for (size_t i = 0; i < *cnt; i++)
+		ids[i] = r[i].id;
+	free(r);
+	return ids;
+}
+
+#define HISTOGRAM_WIDTH 40
+
+/* Rows from the first bucket with anything in it to the last, bars scaled to the largest. */
+static void write_histogram(FILE *f, const char *title, const double h[LIFETIME_BUCKETS],
+			    const char *indent)
+{
+	int first = -1, last = -1;
+	double max = 0, total = 0;
+	char lo[16], hi[16];
+
+	for (int k = 0; k < LIFETIME_BUCKETS; k++) {
+		if (llround(h[k] * 10) > 0) {
+			first = first < 0 ? k : first;
+			last = k;
+		}
+		max = h[k] > max ? h[k] : max;
+		total += h[k];
+	}
+	fprintf(f, "%s%s (%.0f objects)%s\n", indent, title, total, first < 0 ? ": none" : ":");
+	for (int k = first; first >= 0 && k <= last; k++) {
+		int bar = max > 0 ? (int)lround(HISTOGRAM_WIDTH * h[k] / max) : 0;
+
+		fprintf(f, "%s  [%9s, %9s) %-*.*s %.0f\n", indent, format_ns(k ? 1ULL << k : 0, lo, sizeof(lo)),
+			k + 1 < LIFETIME_BUCKETS ? format_ns(2ULL << k, hi, sizeof(hi)) : "", HISTOGRAM_WIDTH,
+			bar, "########################################", h[k]);
+	}
+}
+
+static void sum_histograms(const struct profile *p, bool live, double out[LIFETIME_BUCKETS])
+{
+	for (int k = 0; k < LIFETIME_BUCKETS; k++)
+		out[k] = 0;
+	for (uint32_t id = 0; id < profile__stack_cnt(p); id++)
+		for (int k = 0; k < LIFETIME_BUCKETS; k++)
+			out[k] += live ? profile__stack(p, id)->live_ages[k] : profile__stack(p, id)->lifetimes[k];
+}
+
 static int write_top(const struct profile *p, const struct report_info *info, FILE *f)
 {
-	size_t cnt = profile__stack_cnt(p), n = 0;
-	struct ranked *r = calloc(cnt ? cnt : 1, sizeof(*r));
 	double total = 0;
 	char b1[32], b2[32], b3[32];
+	size_t n;
+	uint32_t *ids = rank_stacks(p, info->value, &n);
 
-	if (!r)
+	if (!ids)
 		return -ENOMEM;
-	for (uint32_t id = 0; id < cnt; id++) {
-		double v = stack_value(profile__stack(p, id), info->value);
-
-		if (llround(v) <= 0)
-			continue;
-		r[n].id = id;
-		r[n++].value = v;
-		total += v;
-	}
-	qsort(r, n, sizeof(*r), by_value_desc);
+	for (size_t i = 0; i < n; i++)
+		total += stack_value(profile__stack(p, ids[i]), info->value);
 	fprintf(f, "\ntop %zu of %zu sites by %s%s:\n", n < info->top_n ? n : info->top_n, n,
 		value_type_name(info->value),
 		info->at_exit && !value_type_is_alloc(info->value) ? ", still allocated at exit (leaked)"
 								    : "");
 	for (size_t i = 0; i < n && i < info->top_n; i++) {
-		const struct stack *s = profile__stack(p, r[i].id);
+		const struct stack *s = profile__stack(p, ids[i]);
+		double v = stack_value(s, info->value);
 
-		fprintf(f, "#%zu %s %s (%.1f%%)", i + 1, fmt_value(info->value, r[i].value, b1, sizeof(b1)),
-			value_type_name(info->value), 100.0 * r[i].value / total);
+		fprintf(f, "#%zu %s %s (%.1f%%)", i + 1, fmt_value(info->value, v, b1, sizeof(b1)),
+			value_type_name(info->value), 100.0 * v / total);
 		if (s->pid)
 			fprintf(f, " PID %u", s->pid);
 		if (!info->inuse_untracked)
@@ -169,8 +224,21 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 			format_bytes(s->v.alloc_space, b3, sizeof(b3)), s->v.alloc_objects,
 			(unsigned long long)s->v.alloc_samples);
 		write_frames(p, s, f);
+		if (info->lifetimes && !info->inuse_untracked) {
+			write_histogram(f, "lifetimes of freed samples", s->lifetimes, "      ");
+			write_histogram(f, "age of live samples", s->live_ages, "      ");
+		}
 	}
-	free(r);
+	if (info->lifetimes && !info->inuse_untracked) {
+		double h[LIFETIME_BUCKETS];
+
+		fputc('\n', f);
+		sum_histograms(p, false, h);
+		write_histogram(f, "lifetimes of all freed samples", h, "");
+		sum_histograms(p, true, h);
+		write_histogram(f, "age of all samples live at the report", h, "");
+	}
+	free(ids);
 	return 0;
 }
 

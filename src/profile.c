@@ -240,13 +240,29 @@ void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, 
 	}
 }
 
-void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size)
+unsigned lifetime_bucket(uint64_t ns)
+{
+	unsigned k = 0;
+
+	while (ns >>= 1)
+		k++;
+	return k < LIFETIME_BUCKETS ? k : LIFETIME_BUCKETS - 1;
+}
+
+void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns)
+{
+	p->stacks[stack_id].live_ages[lifetime_bucket(age_ns)] += sample_weight(size, p->rate);
+}
+
+void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
+			  uint64_t lifetime_ns)
 {
 	struct stack_values *v = &p->stacks[stack_id].v;
 	double w = sample_weight(size, p->rate);
 
 	if (!v->inuse_samples)
 		return;
+	p->stacks[stack_id].lifetimes[lifetime_bucket(lifetime_ns)] += w;
 	if (--v->inuse_samples == 0) {
 		/* exactly nothing in use, not a floating-point residue */
 		v->inuse_objects = 0;

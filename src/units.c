@@ -53,3 +53,18 @@ const char *format_bytes(double bytes, char *buf, size_t buf_sz)
 		snprintf(buf, buf_sz, "%.1f %s", v, units[i]);
 	return buf;
 }
+
+const char *format_ns(double ns, char *buf, size_t buf_sz)
+{
+	if (ns < 1e3)
+		snprintf(buf, buf_sz, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, buf_sz, "%.1f us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, buf_sz, "%.1f ms", ns / 1e6);
+	else if (ns < 60e9)
+		snprintf(buf, buf_sz, "%.1f s", ns / 1e9);
+	else
+		snprintf(buf, buf_sz, "%.1f min", ns / 60e9);
+	return buf;
+}

@@ -34,12 +34,12 @@ static struct profile *fixture_profile(void)
 	for (int i = 0; i < 3; i++)
 		profile__record_alloc(p, s0, 100, true);
 	profile__record_alloc(p, s0, 50, true);
-	profile__record_free(p, s0, 50);
+	profile__record_free(p, s0, 50, 1000);
 	profile__record_alloc(p, s1, 1000, true);
 	profile__record_alloc(p, s2, 10, true);
 	profile__record_alloc(p, s2, 10, true);
-	profile__record_free(p, s2, 10);
-	profile__record_free(p, s2, 10);
+	profile__record_free(p, s2, 10, 1000);
+	profile__record_free(p, s2, 10, 1000);
 	profile__record_alloc(p, s3, 100, true);
 	return p;
 }

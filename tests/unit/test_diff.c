@@ -24,7 +24,7 @@ static int setup(void **state)
 	base = roundtrip(p, VALUE_INUSE_SPACE);
 	/* stacks 0 and 1 of the fixture: leaf_fn's, and other;weird name's */
 	profile__record_alloc(q, 0, 500, true);
-	profile__record_free(q, 1, 1000);
+	profile__record_free(q, 1, 1000, 1000);
 	/* a new stack: the same functions reached from a location of another address */
 	profile__record_alloc(q, profile__intern_stack(q, 0, &l0, 1, false), 7, true);
 	grown = roundtrip(q, VALUE_INUSE_SPACE);

@@ -77,7 +77,7 @@ static void test_alloc_and_free_aggregate(void **state)
 	profile__record_alloc(p, id, 100, true);
 	profile__record_alloc(p, id, 50, true);
 	profile__record_alloc(p, id, 8, false); /* untracked: never in use */
-	profile__record_free(p, id, 100);
+	profile__record_free(p, id, 100, 1000);
 
 	const struct stack *s = profile__stack(p, id);
 	assert_true(s->v.alloc_objects == 3);
@@ -87,8 +87,8 @@ static void test_alloc_and_free_aggregate(void **state)
 	assert_int_equal(s->v.alloc_samples, 3);
 	assert_int_equal(s->v.inuse_samples, 1);
 
-	profile__record_free(p, id, 50);
-	profile__record_free(p, id, 50); /* more frees than live samples: ignored */
+	profile__record_free(p, id, 50, 1000);
+	profile__record_free(p, id, 50, 1000); /* more frees than live samples: ignored */
 	assert_true(s->v.inuse_space == 0);
 	assert_true(s->v.inuse_objects == 0);
 	profile__totals(p, &t);
@@ -111,11 +111,46 @@ static void test_inuse_exactly_zero_after_sampled_frees(void **state)
 	for (int i = 1; i <= 1000; i++)
 		profile__record_alloc(q, id, i * 37, true);
 	for (int i = 1; i <= 1000; i++)
-		profile__record_free(q, id, i * 37);
+		profile__record_free(q, id, i * 37, 1000);
 	assert_true(profile__stack(q, id)->v.inuse_space == 0);
 	assert_true(profile__stack(q, id)->v.alloc_space > 0);
 	assert_string_equal(profile__location(q, loc)->module, "[unknown]");
 	profile__free(q);
+}
+
+static void test_lifetime_buckets_are_log2_of_ns(void **state)
+{
+	(void)state;
+	assert_int_equal(lifetime_bucket(0), 0);
+	assert_int_equal(lifetime_bucket(1), 0);
+	assert_int_equal(lifetime_bucket(2), 1);
+	assert_int_equal(lifetime_bucket(1023), 9);
+	assert_int_equal(lifetime_bucket(1024), 10);
+	assert_int_equal(lifetime_bucket(1000000), 19);		  /* 1 ms */
+	assert_int_equal(lifetime_bucket(1ULL << 42), LIFETIME_BUCKETS - 1); /* ~73 min */
+	assert_int_equal(lifetime_bucket(~0ULL), LIFETIME_BUCKETS - 1);
+}
+
+static void test_lifetimes_and_ages_recorded_per_stack(void **state)
+{
+	struct frame f = { .func = "leaf" };
+	uint32_t loc;
+	int id;
+
+	(void)state;
+	loc = profile__add_location(p, "/bin/x", NULL, 0x10, &f, 1);
+	id = profile__intern_stack(p, 0, &loc, 1, false);
+	profile__record_alloc(p, id, 10, true);
+	profile__record_alloc(p, id, 10, true);
+	profile__record_alloc(p, id, 10, true);
+	profile__record_free(p, id, 10, 1500000);  /* 1.5 ms */
+	profile__record_free(p, id, 10, 1600000);
+	profile__record_free(p, id, 10, 1700000);
+	profile__record_free(p, id, 10, 1800000);  /* a fourth free: not a sample, not counted */
+	profile__record_live_age(p, id, 10, 3000000000ULL);
+	const struct stack *s = profile__stack(p, id);
+	assert_true(s->lifetimes[lifetime_bucket(1500000)] == 3);
+	assert_true(s->live_ages[lifetime_bucket(3000000000ULL)] == 1);
 }
 
 static void test_value_type_names_round_trip(void **state)
@@ -141,6 +176,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_and_free_aggregate, setup, teardown),
 		cmocka_unit_test(test_inuse_exactly_zero_after_sampled_frees),
 		cmocka_unit_test(test_value_type_names_round_trip),
+		cmocka_unit_test(test_lifetime_buckets_are_log2_of_ns),
+		cmocka_unit_test_setup_teardown(test_lifetimes_and_ages_recorded_per_stack, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
