@@ -41,6 +41,9 @@ void probes__arm(struct probes *p);
 /* Removes every probe from the targets; counters stay readable. */
 void probes__detach(struct probes *p);
 
+/* Drops pid's blocks from the kernel's live map (its image is gone: it exec'd). */
+void probes__forget_process(struct probes *p, pid_t pid);
+
 int probes__ringbuf_fd(const struct probes *p);
 /* Exact calls and bytes per entry point, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT]);

@@ -38,6 +38,9 @@ void collector__free(struct collector *c);
 /* Takes a first model of pid's address space, while it surely lives. 0 or a negative errno. */
 int collector__watch_process(struct collector *c, pid_t pid);
 
+/* pid exec'd at now_ns: its old image's blocks are gone, neither in use nor leaked. */
+void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
+
 /* Gives the profile the age, at now_ns (CLOCK_MONOTONIC), of every sample still live. */
 void collector__record_live_ages(struct collector *c, uint64_t now_ns);
 

@@ -17,8 +17,9 @@ struct launch_hooks {
 	/* pid is stopped, with its new image mapped (exec) or about to lose it (exit) */
 	void (*exec)(void *ctx, pid_t pid);
 	void (*exit_stop)(void *ctx, pid_t pid);
-	/* a child of a followed process, stopped before its first instruction: probe it */
-	void (*fork)(void *ctx, pid_t child, const struct alloc_objects *objs);
+	/* probe objs for pid, stopped: a followed child before its first instruction, or a
+	 * process whose new program maps allocators not probed yet */
+	void (*probe)(void *ctx, pid_t pid, const struct alloc_objects *objs);
 };
 
 struct launch;

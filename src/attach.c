@@ -275,6 +275,21 @@ void probes__detach(struct probes *p)
 	p->link_fd_cnt = 0;
 }
 
+void probes__forget_process(struct probes *p, pid_t pid)
+{
+	int fd = bpf_map__fd(p->skel->maps.live);
+	struct live_key key, next;
+	bool first = true;
+
+	/* deleting while walking skips nothing: the next key is taken before the delete */
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (next.tgid == (__u32)pid)
+			bpf_map_delete_elem(fd, &next);
+	}
+}
+
 int probes__ringbuf_fd(const struct probes *p)
 {
 	return bpf_map__fd(p->skel->maps.events);

@@ -71,28 +71,6 @@ void collector__free(struct collector *c)
 	free(c);
 }
 
-struct age_ctx {
-	struct profile *profile;
-	uint64_t now_ns;
-};
-
-static void record_age(const void *key, void *value, void *ctx)
-{
-	const struct live_sample *s = value;
-	struct age_ctx *a = ctx;
-
-	(void)key;
-	profile__record_live_age(a->profile, s->stack_id, s->size,
-				 a->now_ns > s->ts_ns ? a->now_ns - s->ts_ns : 0);
-}
-
-void collector__record_live_ages(struct collector *c, uint64_t now_ns)
-{
-	struct age_ctx a = { c->profile, now_ns };
-
-	hashmap__for_each(c->live, record_age, &a);
-}
-
 int collector__watch_process(struct collector *c, pid_t pid)
 {
 	return addrspaces__snapshot(c->addrspaces, pid);
@@ -391,4 +369,65 @@ void collector__stats(const struct collector *c, struct collector_stats *out)
 {
 	*out = c->stats;
 	symbolizer__stats(c->symbolizer, &out->sym);
+}
+
+struct forget_ctx {
+	struct collector *c;
+	uint32_t tgid;
+	uint64_t now_ns;
+	struct live_key *keys;
+	size_t cnt, cap;
+};
+
+static void collect_pid_keys(const void *key, void *value, void *ctx)
+{
+	const struct live_key *k = key;
+	struct forget_ctx *f = ctx;
+
+	(void)value;
+	if (k->tgid != f->tgid)
+		return;
+	if (f->cnt == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+		struct live_key *tmp = realloc(f->keys, cap * sizeof(*tmp));
+
+		if (!tmp)
+			return;
+		f->keys = tmp;
+		f->cap = cap;
+	}
+	f->keys[f->cnt++] = *k;
+}
+
+void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns)
+{
+	struct forget_ctx f = { .c = c, .tgid = pid, .now_ns = now_ns };
+
+	/* keys first: the table must not change under hashmap__for_each */
+	hashmap__for_each(c->live, collect_pid_keys, &f);
+	for (size_t i = 0; i < f.cnt; i++)
+		forget_live(c, &f.keys[i], now_ns);
+	free(f.keys);
+}
+
+struct age_ctx {
+	struct profile *profile;
+	uint64_t now_ns;
+};
+
+static void record_age(const void *key, void *value, void *ctx)
+{
+	const struct live_sample *s = value;
+	struct age_ctx *a = ctx;
+
+	(void)key;
+	profile__record_live_age(a->profile, s->stack_id, s->size,
+				 a->now_ns > s->ts_ns ? a->now_ns - s->ts_ns : 0);
+}
+
+void collector__record_live_ages(struct collector *c, uint64_t now_ns)
+{
+	struct age_ctx a = { c->profile, now_ns };
+
+	hashmap__for_each(c->live, record_age, &a);
 }

@@ -22,6 +22,7 @@ struct traced {
 	bool follow;	     /* probed; false: to be detached at its first stop */
 	bool fork_seen;	     /* its parent's fork event has been handled */
 	bool stopped_early;  /* it stopped before its parent's fork event arrived */
+	struct alloc_objects probed; /* what its probes cover: never probed twice */
 };
 
 struct launch {
@@ -29,6 +30,7 @@ struct launch {
 	int go_fd;	     /* write end of the pipe the child waits on before exec */
 	bool follow_forks;
 	bool exited;
+	bool exec_seen;	     /* the launched program's own exec: its objects are probed */
 	int status;
 	unsigned unfollowed;
 	struct launch_hooks hooks;
@@ -235,6 +237,8 @@ void launch__free(struct launch *l)
 			waitpid(l->pid, NULL, __WALL);
 	}
 	alloc_objects__clear(&l->objs);
+	for (size_t i = 0; i < l->traced_cnt; i++)
+		alloc_objects__clear(&l->traced[i].probed);
 	free(l);
 }
 
@@ -270,11 +274,33 @@ static struct traced *traced_of(struct launch *l, pid_t pid, bool create)
 
 static void forget(struct launch *l, struct traced *t)
 {
+	alloc_objects__clear(&t->probed);
 	*t = l->traced[--l->traced_cnt];
 }
 
-/* A traced process forked: probe the child, or let it go (it is counted). */
-static void on_fork(struct launch *l, pid_t child)
+/* Probes for pid what objs has and *probed has not yet; adds it to *probed. */
+static void probe_new_objects(struct launch *l, pid_t pid, const struct alloc_objects *objs,
+			      struct alloc_objects *probed)
+{
+	struct alloc_objects fresh = { 0 };
+
+	for (size_t i = 0; i < objs->cnt; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < probed->cnt && !known; j++)
+			known = !strcmp(probed->objs[j].open_path, objs->objs[i].open_path);
+		if (!known && (alloc_objects__add_file(&fresh, objs->objs[i].path, objs->objs[i].open_path) ||
+			       alloc_objects__add_file(probed, objs->objs[i].path, objs->objs[i].open_path)))
+			break;
+	}
+	if (fresh.cnt)
+		l->hooks.probe(l->hooks.ctx, pid, &fresh);
+	alloc_objects__clear(&fresh);
+}
+
+/* A traced process forked: probe the child (its memory is the parent's: so are its
+ * allocators), or let it go (it is counted). */
+static void on_fork(struct launch *l, pid_t child, const struct alloc_objects *parent_objs)
 {
 	struct traced *t = traced_of(l, child, true);
 
@@ -285,7 +311,7 @@ static void on_fork(struct launch *l, pid_t child)
 	t->fork_seen = true;
 	t->follow = l->follow_forks;
 	if (t->follow)
-		l->hooks.fork(l->hooks.ctx, child, &l->objs);
+		probe_new_objects(l, child, parent_objs, &t->probed);
 	else
 		l->unfollowed++;
 	if (t->stopped_early) {
@@ -298,15 +324,15 @@ static void on_fork(struct launch *l, pid_t child)
 	}
 }
 
-/* A followed process exec'd a new program: probe what it will map. */
-static void on_child_exec(struct launch *l, pid_t pid)
+/* A traced process exec'd a new program: probe what it will map that is not probed yet. */
+static void on_new_program(struct launch *l, pid_t pid, struct alloc_objects *probed)
 {
 	struct alloc_objects objs = { 0 };
 	char exe[64];
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	if (!resolve_objects(exe, &objs))
-		l->hooks.fork(l->hooks.ctx, pid, &objs);
+		probe_new_objects(l, pid, &objs, probed);
 	alloc_objects__clear(&objs);
 }
 
@@ -329,8 +355,11 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 	switch (event) {
 	case PTRACE_EVENT_EXEC:
 		l->hooks.exec(l->hooks.ctx, pid);
-		if (pid != l->pid)
-			on_child_exec(l, pid);
+		if (t)
+			on_new_program(l, pid, &t->probed);
+		else if (l->exec_seen)
+			on_new_program(l, pid, &l->objs); /* the program exec'd another one */
+		l->exec_seen = true;
 		break;
 	case PTRACE_EVENT_EXIT:
 		l->hooks.exit_stop(l->hooks.ctx, pid);
@@ -338,7 +367,7 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 		if (!ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg))
-			on_fork(l, msg);
+			on_fork(l, msg, t ? &t->probed : &l->objs);
 		break;
 	case PTRACE_EVENT_STOP:
 		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {

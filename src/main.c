@@ -281,11 +281,14 @@ static bool launch_signal(void *ctx, const struct signalfd_siginfo *si)
 	return false;
 }
 
-/* The program exec'd: read its new memory map while it is stopped. */
+/* The program exec'd: its old image's blocks are gone; read the new map while it is stopped. */
 static void launch_exec(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
 
+	ring_buffer__consume(r->rb);
+	probes__forget_process(r->probes, pid);
+	collector__forget_process(r->collector, pid, mono_ns());
 	collector__watch_process(r->collector, pid);
 }
 
@@ -298,14 +301,14 @@ static void launch_exit_stop(void *ctx, pid_t pid)
 	ring_buffer__consume(r->rb);
 }
 
-/* A followed child, stopped before its first instruction: probed before it runs. */
-static void launch_fork(void *ctx, pid_t child, const struct alloc_objects *objs)
+/* A followed child before it runs, or a new program's allocators: probed while stopped. */
+static void launch_probe(void *ctx, pid_t pid, const struct alloc_objects *objs)
 {
 	struct run *r = ctx;
 
-	if (probes__attach_pid(r->probes, child, objs))
-		pr_warn("PID %d, a child of the program, is not profiled\n", (int)child);
-	collector__watch_process(r->collector, child);
+	if (probes__attach_pid(r->probes, pid, objs))
+		pr_warn("PID %d, started by the program, is not fully profiled\n", (int)pid);
+	collector__watch_process(r->collector, pid);
 }
 
 /* The targets and their allocators, checked before anything is loaded. */
@@ -320,7 +323,7 @@ static int prepare_targets(struct run *r)
 	r->launch = launch__start(r->opts.command, r->opts.follow_forks,
 				  &(struct launch_hooks){ .ctx = r, .exec = launch_exec,
 							  .exit_stop = launch_exit_stop,
-							  .fork = launch_fork });
+							  .probe = launch_probe });
 	if (!r->launch)
 		return -errno;
 	pid = launch__pid(r->launch);

@@ -113,6 +113,27 @@ class LaunchTest(unittest.TestCase):
         pids = set(re.findall(r"\) PID (\d+):", err))
         self.assertEqual(len(pids), 2, err)  # each site labelled with its process
 
+    def test_programs_started_through_a_shell_are_counted_once(self):
+        leaked = CTOR_BYTES + MAIN_BYTES
+        # the shell execs the program: the libc it maps is probed already, not a second time
+        status, _, err = launch("sh", "-c", f"exec {harness.target_path(LEAKY)}",
+                                memsnoop_args=("-r", "1", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        # what the shell allocated went with its image at the exec: not a leak
+        self.assertEqual(sum(self.folded().values()), leaked)
+        launch("sh", "-c", f"exec {harness.target_path(LEAKY)}",
+               memsnoop_args=("-r", "1", "--value", "alloc_objects", "-o", self.prefix))
+        program = {s: v for s, v in self.folded().items()
+                   if s.endswith(("leak_in_main", "leak_in_constructor"))}
+        self.assertEqual(sum(program.values()), CTOR_OBJECTS + 2 * MAIN_OBJECTS)  # 45, not 90
+        # the shell forks, the child execs the program: followed, probed once
+        status, _, err = launch("sh", "-c", f"{harness.target_path(LEAKY)}; true",
+                                memsnoop_args=("-r", "1", "--follow-forks", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        program = {s: v for s, v in self.folded().items()
+                   if s.endswith(("leak_in_main", "leak_in_constructor"))}
+        self.assertEqual(sum(program.values()), leaked, self.folded())
+
     def test_refused_commands(self):
         status, out, err = launch("no-such-command-memsnoop")
         self.assertEqual((status, err), (1, "memsnoop: no-such-command-memsnoop: command not found\n"))
