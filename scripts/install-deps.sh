@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-	make gcc g++ clang
+	make gcc g++ clang libclang-rt-14-dev libc6-dbg
 	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
 	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
