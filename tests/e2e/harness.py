@@ -7,8 +7,10 @@ import os
 import re
 import select
 import subprocess
+import tempfile
 import threading
 import time
+import unittest
 
 BUILD = os.environ.get("MEMSNOOP_BUILD", "build")
 TIMEOUT = 60
@@ -166,3 +168,17 @@ def parse_report(text):
     report["in use"] = None if in_use[0] is None else in_use
     report["exact"] = rows
     return report
+
+
+class OutputTest(unittest.TestCase):
+    """A test whose memsnoop writes its outputs under self.prefix, in a directory of its own."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.prefix = os.path.join(self.tmp.name, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def folded(self):
+        return read_folded(self.prefix + ".folded")

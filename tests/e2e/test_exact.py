@@ -5,20 +5,12 @@ them): with DWARF, a 16 KiB stack copy per allocation lets a tight loop outrun u
 and the losses, though reported, would make the figures inexact.
 """
 import os
-import tempfile
 import unittest
 
 import harness
 
 
-class ExactTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.prefix = os.path.join(self.tmp.name, "out")
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
+class ExactTest(harness.OutputTest):
     def test_leaking_chain_folded_line_exact(self):
         truth, status, report, err = harness.profile("leak_chain", "-r", "1", "-o", self.prefix)
         self.assertEqual(status, 0, err)
@@ -107,14 +99,7 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class SymbolsTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.prefix = os.path.join(self.tmp.name, "out")
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
+class SymbolsTest(harness.OutputTest):
     def test_inlined_function_is_its_own_frame(self):
         truth, status, report, err = harness.profile("inlined", "-r", "1", "-o", self.prefix)
         self.assertEqual(status, 0, err)

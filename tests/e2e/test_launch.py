@@ -4,7 +4,6 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
@@ -22,17 +21,7 @@ def launch(*args, memsnoop_args=(), timeout=60):
     return p.returncode, p.stdout, p.stderr
 
 
-class LaunchTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.prefix = os.path.join(self.tmp.name, "out")
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def folded(self):
-        return harness.read_folded(self.prefix + ".folded")
-
+class LaunchTest(harness.OutputTest):
     def test_exact_leak_report_constructor_and_main(self):
         status, out, err = launch(harness.target_path(LEAKY),
                                   memsnoop_args=("-r", "1", "-o", self.prefix))

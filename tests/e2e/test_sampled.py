@@ -5,7 +5,6 @@ weighted 1/p (Horvitz-Thompson): Var(bytes) = n s^2 (1-p)/p, Var(objects) = n (1
 """
 import math
 import os
-import tempfile
 import unittest
 
 import harness
@@ -20,14 +19,7 @@ def bounds(n, size, rate):
     return sd_objects, sd_objects * size
 
 
-class SampledTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.prefix = os.path.join(self.tmp.name, "out")
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
+class SampledTest(harness.OutputTest):
     def site_values(self, value):
         truth, status, report, err = harness.profile("sampled", "-r", RATE, "--value", value,
                                                      "-o", self.prefix)

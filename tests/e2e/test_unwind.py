@@ -1,7 +1,6 @@
 """DWARF unwinding of copied stacks: right without frame pointers, honest when cut short."""
 import os
 import subprocess
-import tempfile
 import unittest
 
 import harness
@@ -20,21 +19,14 @@ class PythonTarget(harness.Target):
         self.pid = int(self.proc.stdout.readline().split()[1])
 
 
-class UnwindTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.prefix = os.path.join(self.tmp.name, "out")
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def folded(self, target, *args):
+class UnwindTest(harness.OutputTest):
+    def profile_folded(self, target, *args):
         truth, status, report, err = harness.profile(target, *args, "-o", self.prefix)
         self.assertEqual(status, 0, err)
         return truth, report, harness.read_folded(self.prefix + ".folded")
 
     def test_chain_without_frame_pointers_is_complete(self):
-        truth, _, stacks = self.folded("chain_nofp", "-r", "1")
+        truth, _, stacks = self.profile_folded("chain_nofp", "-r", "1")
         self.assertEqual(len(stacks), 1, stacks)
         stack, value = next(iter(stacks.items()))
         # every link to main, chain_d (inlined into chain_c) included
@@ -44,7 +36,7 @@ class UnwindTest(unittest.TestCase):
 
     def test_chain_without_frame_pointers_defeats_the_frame_pointer_walk(self):
         # proves the target really has no frame pointers, so that the test above means something
-        truth, _, stacks = self.folded("chain_nofp", "-r", "1", "--unwind", "fp")
+        truth, _, stacks = self.profile_folded("chain_nofp", "-r", "1", "--unwind", "fp")
         self.assertEqual(sum(stacks.values()), truth["leaked_bytes"])
         self.assertFalse([s for s in stacks if "main;chain_a;chain_b" in s], stacks)
 
@@ -68,7 +60,7 @@ class UnwindTest(unittest.TestCase):
         self.assertGreater(sum(stacks[s] for s in deep), 0.9 * sum(stacks.values()))
 
     def test_recursion_deeper_than_the_copy_is_marked_truncated(self):
-        truth, report, stacks = self.folded("deep_recursion", "-r", "1", "--stack-bytes", "4K")
+        truth, report, stacks = self.profile_folded("deep_recursion", "-r", "1", "--stack-bytes", "4K")
         self.assertEqual(len(stacks), 1, stacks)
         stack, value = next(iter(stacks.items()))
         frames = stack.split(";")
