@@ -58,11 +58,8 @@ $(PROTO_OBJ): $(OUTPUT)/proto/profile.pb-c.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(filter-out -Wextra,$(CFLAGS)) $(INCLUDES) -c $< -o $@
 
-# The pprof reader and writer include the generated header.
-$(OUTPUT)/src/output_pprof.o $(OUTPUT)/src/pprof_read.o: $(OUTPUT)/proto/profile.pb-c.h
-
-# attach.c includes the skeleton; everything else depends on it only through -MMD.
-$(OUTPUT)/src/attach.o $(OUTPUT)/src/main.o $(OUTPUT)/src/collect.o: $(OUTPUT)/memsnoop.skel.h
+# Generated headers exist before any object is compiled (-MMD tracks changes after that).
+$(OBJS): | $(OUTPUT)/proto/profile.pb-c.h $(OUTPUT)/memsnoop.skel.h
 
 $(OUTPUT)/src/%.o: src/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
