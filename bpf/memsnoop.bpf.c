@@ -381,6 +381,38 @@ static __always_inline void on_free(struct pt_regs *ctx, __u64 ptr)
 		send_free(key.tgid, key.ptr, &val);
 }
 
+static long drop_if_tgid(struct bpf_map *map, struct live_key *key, struct live_val *val,
+			 __u32 *tgid)
+{
+	(void)val;
+	if (key->tgid == *tgid)
+		bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/*
+ * A traced process exec'd (its thread has our state): the old image's blocks are gone with
+ * it, neither in use nor leaked. Drop them here, and tell user space.
+ */
+SEC("raw_tp/sched_process_exec")
+int on_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct event_header ev = { .type = EV_EXEC, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct thread_state *st;
+
+	if (!ready)
+		return 0;
+	st = bpf_task_storage_get(&thread_states, bpf_get_current_task_btf(), NULL, 0);
+	if (!st)
+		return 0;
+	st->depth = 0;
+	ev.ts_ns = bpf_ktime_get_ns();
+	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		count_drop(DROP_RINGBUF_FREE);
+	return 0;
+}
+
 /* Reads fn's arguments and enters it: WANT_RETURN or SKIP_RETURN. */
 static __always_inline int enter_by_fn(struct pt_regs *ctx, enum alloc_fn fn)
 {

@@ -38,6 +38,10 @@ int addrspaces__snapshot(struct addrspaces *as, pid_t pid);
 int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const struct module **mod,
 			uint64_t *file_offset);
 
+/* pid exec'd: its old layout says nothing of the new image (unknown beats wrong). Re-reads
+ * the new one if the process is still there. */
+void addrspaces__exec(struct addrspaces *as, pid_t pid);
+
 /* Bumped each time pid's model is re-read: whatever was built from the old one is stale. */
 uint64_t addrspaces__generation(struct addrspaces *as, pid_t pid);
 

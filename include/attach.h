@@ -36,13 +36,11 @@ enum uprobe_mode probes__mode(const struct probes *p);
 
 /* Attaches to every entry point of objs, for pid only. 0 or a negative errno. */
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs);
-/* Handlers stay silent until armed, so that a half-done attach reports nothing. */
-void probes__arm(struct probes *p);
+/* Handlers stay silent until armed, so that a half-done attach reports nothing. Also
+ * watches exec. 0 or a negative errno. */
+int probes__arm(struct probes *p);
 /* Removes every probe from the targets; counters stay readable. */
 void probes__detach(struct probes *p);
-
-/* Drops pid's blocks from the kernel's live map (its image is gone: it exec'd). */
-void probes__forget_process(struct probes *p, pid_t pid);
 
 int probes__ringbuf_fd(const struct probes *p);
 /* Exact calls and bytes per entry point, summed over CPUs. */

@@ -36,6 +36,7 @@ enum event_type {
 	EV_ALLOC = 1,	    /* struct alloc_event: frame-pointer stack */
 	EV_FREE = 2,	    /* struct free_event */
 	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
+	EV_EXEC = 4,	    /* struct event_header: the process exec'd, its old blocks are gone */
 };
 
 /* Everything that can be lost between the target and the report. */

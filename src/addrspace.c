@@ -233,3 +233,16 @@ int addrspaces__for_each_file_mapping(struct addrspaces *as, pid_t pid,
 	}
 	return 0;
 }
+
+void addrspaces__exec(struct addrspaces *as, pid_t pid)
+{
+	struct process *p = process_of(as, pid);
+
+	if (!p)
+		return;
+	process_clear(p);
+	p->generation++;
+	hashmap__free(p->misses);
+	p->misses = NULL;
+	refresh(as, pid, p);
+}

@@ -36,6 +36,7 @@ struct uprobe_multi_link_attr {
 
 struct probes {
 	struct memsnoop_bpf *skel;
+	struct bpf_link *exec_link;  /* sched_process_exec */
 	struct probes_opts opts;     /* mode resolved */
 	struct bpf_link **links;     /* classic */
 	size_t link_cnt, link_cap;
@@ -88,6 +89,7 @@ static void select_programs(struct memsnoop_bpf *skel, bool session)
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, (prog == skel->progs.alloc_session) == session);
+	bpf_program__set_autoload(skel->progs.on_exec, true);
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      ATTACH_TRACE_UPROBE_SESSION);
@@ -258,36 +260,32 @@ int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *
 	return 0;
 }
 
-void probes__arm(struct probes *p)
+int probes__arm(struct probes *p)
 {
+	int err;
+
+	p->exec_link = bpf_program__attach(p->skel->progs.on_exec);
+	if (!p->exec_link) {
+		err = -errno;
+		pr_warn("cannot attach to the exec tracepoint: %s\n", strerror(-err));
+		return err;
+	}
 	p->skel->bss->ready = true;
+	return 0;
 }
 
 void probes__detach(struct probes *p)
 {
 	if (p->skel && p->skel->bss)
 		p->skel->bss->ready = false;
+	bpf_link__destroy(p->exec_link);
+	p->exec_link = NULL;
 	for (size_t i = 0; i < p->link_cnt; i++)
 		bpf_link__destroy(p->links[i]);
 	p->link_cnt = 0;
 	for (size_t i = 0; i < p->link_fd_cnt; i++)
 		close(p->link_fds[i]);
 	p->link_fd_cnt = 0;
-}
-
-void probes__forget_process(struct probes *p, pid_t pid)
-{
-	int fd = bpf_map__fd(p->skel->maps.live);
-	struct live_key key, next;
-	bool first = true;
-
-	/* deleting while walking skips nothing: the next key is taken before the delete */
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (next.tgid == (__u32)pid)
-			bpf_map_delete_elem(fd, &next);
-	}
 }
 
 int probes__ringbuf_fd(const struct probes *p)

@@ -359,6 +359,11 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 			goto bad;
 		handle_free(c, data);
 		return 0;
+	case EV_EXEC:
+		/* the old image's blocks went with it; the new image has a new map */
+		collector__forget_process(c, hdr->tgid, hdr->ts_ns);
+		addrspaces__exec(c->addrspaces, hdr->tgid);
+		return 0;
 	}
 bad:
 	c->stats.bad_events++;

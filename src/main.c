@@ -281,14 +281,13 @@ static bool launch_signal(void *ctx, const struct signalfd_siginfo *si)
 	return false;
 }
 
-/* The program exec'd: its old image's blocks are gone; read the new map while it is stopped. */
+/* The program exec'd: read its new map while it is stopped (the exec event, drained here,
+ * retired the old image's blocks). */
 static void launch_exec(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
 
 	ring_buffer__consume(r->rb);
-	probes__forget_process(r->probes, pid);
-	collector__forget_process(r->collector, pid, mono_ns());
 	collector__watch_process(r->collector, pid);
 }
 
@@ -421,7 +420,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	double start;
 	int err;
 
-	probes__arm(r->probes);
+	if (probes__arm(r->probes))
+		return EXIT_REFUSED;
 	start = mono_ns() / 1e9;
 	pinfo.time_nanos = wall_ns();
 	if (r->launch) {

@@ -129,3 +129,21 @@ class SymbolsTest(harness.OutputTest):
         self.assertEqual(sum(stacks.values()), truth["create_bytes"] + truth["new_bytes"])
         self.assertFalse([s for s in stacks if "operator new" in s or "make_baskets" in s], stacks)
         self.assertIn("shop::Basket::create(int)", "".join(stacks))
+
+
+class ExecTest(harness.OutputTest):
+    def test_exec_retires_the_old_image_blocks(self):
+        truth, status, report, err = harness.profile("exec_self", "-r", "1", "--unwind", "fp",
+                                                     "-o", self.prefix)
+        self.assertEqual(status, 0, err)
+        self.assertIn("lost data: none", report)
+        # in use at the end: only what the new image leaked; the old image's blocks are gone.
+        # (-p cannot hold the process: its new map may be gone before it is read, and then
+        # its frames are [unknown], never named from the old layout)
+        stacks = self.folded()
+        self.assertEqual(sum(stacks.values()), truth["after_bytes"], stacks)
+        self.assertFalse([s for s in stacks if "keep_before_exec" in s], stacks)
+        totals = harness.parse_report(report)
+        self.assertEqual(totals["in use"][1], truth["after_bytes"])
+        # ...and still counted as allocated: nothing collected before the exec is lost
+        self.assertGreaterEqual(totals["allocated"][1], truth["before_bytes"] + truth["after_bytes"])

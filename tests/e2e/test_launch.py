@@ -123,6 +123,15 @@ class LaunchTest(harness.OutputTest):
                    if s.endswith(("leak_in_main", "leak_in_constructor"))}
         self.assertEqual(sum(program.values()), leaked, self.folded())
 
+    def test_exec_mid_run_retires_the_old_image(self):
+        # held by ptrace at its exec and exit, the new image is read and named
+        p = subprocess.run([harness.memsnoop_path(), "-r", "1", "--unwind", "fp", "-o", self.prefix,
+                            "--", harness.target_path("exec_self")], input="g",
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual({s.rpartition(";")[2]: v for s, v in self.folded().items()},
+                         {"leak_after_exec": 7 * 900})
+
     def test_refused_commands(self):
         status, out, err = launch("no-such-command-memsnoop")
         self.assertEqual((status, err), (1, "memsnoop: no-such-command-memsnoop: command not found\n"))
