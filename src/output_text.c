@@ -203,10 +203,12 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		total += stack_value(profile__stack(p, ids[i]), info->value);
+	/* in use means: allocated while memsnoop watched, and not freed by the end */
 	fprintf(f, "\ntop %zu of %zu sites by %s%s:\n", n < info->top_n ? n : info->top_n, n,
 		value_type_name(info->value),
-		info->at_exit && !value_type_is_alloc(info->value) ? ", still allocated at exit (leaked)"
-								    : "");
+		value_type_is_alloc(info->value) ? ""
+		: info->at_exit ? ", still allocated at exit (leaked)"
+				: ", allocated during the run and still live at its end");
 	for (size_t i = 0; i < n && i < info->top_n; i++) {
 		const struct stack *s = profile__stack(p, ids[i]);
 		double v = stack_value(s, info->value);
