@@ -124,11 +124,14 @@ struct probes *probes__open(const struct probes_opts *opts)
 	select_programs(p->skel, session);
 	p->skel->rodata->unwind_dwarf = opts->unwind_dwarf;
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
-	/* dense sampling sends bursts, stack copies are large; else a big buffer would only be
-	 * resident memory */
+	/*
+	 * Dense sampling sends bursts: a big buffer. Sparse sampling does not: a big buffer would
+	 * only be resident memory, but stack copies are large, so twice the sparse size for
+	 * them. (Dense DWARF sampling is bound by unwinding, not by the buffer.)
+	 */
 	bpf_map__set_max_entries(p->skel->maps.events,
-				 (opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ : RINGBUF_SPARSE_SZ)
-					 << (opts->unwind_dwarf ? 1 : 0));
+				 opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
+							 : RINGBUF_SPARSE_SZ << (opts->unwind_dwarf ? 1 : 0));
 	if (opts->unwind_dwarf)
 		bpf_map__set_max_entries(p->skel->maps.dwarf_scratches, libbpf_num_possible_cpus());
 	err = memsnoop_bpf__load(p->skel);
