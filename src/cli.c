@@ -75,6 +75,18 @@ void cli_usage(FILE *f)
 		CLI_MAX_PIDS);
 }
 
+/* getopt's ':' (missing argument) or '?' (unknown option), said once. Returns -EINVAL. */
+static int refuse_option(int opt, char **argv)
+{
+	const char *what = opt == ':' ? "missing argument for" : "unknown option";
+
+	if (optopt)
+		pr_warn("%s '-%c' (see --help)\n", what, optopt);
+	else
+		pr_warn("%s '%s' (see --help)\n", what, argv[optind - 1]);
+	return -EINVAL;
+}
+
 static int parse_pids(const char *arg, struct cli_opts *opts)
 {
 	const char *s = arg;
@@ -217,15 +229,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
 		}
-		if (opt == '?' || opt == ':') {
-			const char *what = opt == '?' ? "unknown option" : "missing argument for";
-
-			if (optopt)
-				pr_warn("%s '-%c' (see --help)\n", what, optopt);
-			else
-				pr_warn("%s '%s' (see --help)\n", what, argv[optind - 1]);
-			return -EINVAL;
-		}
+		if (opt == '?' || opt == ':')
+			return refuse_option(opt, argv);
 		err = parse_option(opt, optarg, opts);
 		if (err)
 			return err;
@@ -305,13 +310,7 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 			opts->has_fail_above = true;
 			break;
 		default:
-			if (optopt)
-				pr_warn("%s '-%c' (see --help)\n",
-					opt == ':' ? "missing argument for" : "unknown option", optopt);
-			else
-				pr_warn("%s '%s' (see --help)\n",
-					opt == ':' ? "missing argument for" : "unknown option", argv[optind - 1]);
-			return -EINVAL;
+			return refuse_option(opt, argv);
 		}
 	}
 	if (argc - optind != 2) {

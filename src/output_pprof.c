@@ -24,8 +24,6 @@ struct builder {
 	struct hashmap *string_ids; /* string -> index */
 	struct hashmap *function_ids; /* (name, system_name, filename, start_line) -> id */
 	struct hashmap *mapping_ids;  /* (module, build_id) string pointers -> id */
-	uint32_t *loc_mapping;	      /* per profile location: mapping id, 0 for none */
-	uint64_t *mapping_limit;      /* per mapping: end of its offsets */
 	uint64_t truncated_loc_id;    /* 0 until a stack needs the [truncated] root */
 	bool failed;
 };
@@ -133,11 +131,9 @@ static uint32_t mapping_id(struct builder *b, const struct location *loc)
 	m->filename = str_id(b, loc->module);
 	m->build_id = str_id(b, loc->build_id);
 	m->has_functions = m->has_filenames = m->has_line_numbers = m->has_inline_frames = true;
+	m->memory_limit = m->memory_start; /* grows with its locations */
 	*id = m->id;
 	APPEND(b, b->msg.mapping, b->msg.n_mapping, m);
-	b->mapping_limit = grow(b, b->mapping_limit, m->id - 1, sizeof(*b->mapping_limit));
-	if (!b->failed)
-		b->mapping_limit[m->id - 1] = 0;
 	return m->id;
 }
 
@@ -155,12 +151,12 @@ static void add_location(struct builder *b, uint32_t idx)
 		return;
 	}
 	l->id = idx + 1;
-	l->mapping_id = b->loc_mapping[idx] = mapping_id(b, loc);
+	l->mapping_id = mapping_id(b, loc);
 	if (l->mapping_id) {
 		m = b->msg.mapping[l->mapping_id - 1];
 		l->address = m->memory_start + loc->offset;
-		if (loc->offset + 1 > b->mapping_limit[l->mapping_id - 1])
-			b->mapping_limit[l->mapping_id - 1] = loc->offset + 1;
+		if (l->address + 1 > m->memory_limit)
+			m->memory_limit = l->address + 1;
 	}
 	l->n_line = loc->frame_cnt;
 	for (uint32_t i = 0; i < loc->frame_cnt; i++) {
@@ -364,9 +360,8 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	b.string_ids = hashmap__new(sizeof(int64_t));
 	b.function_ids = hashmap__new(sizeof(uint64_t));
 	b.mapping_ids = hashmap__new(sizeof(uint32_t));
-	b.loc_mapping = calloc(loc_cnt + 1, sizeof(*b.loc_mapping));
 	loc_added = calloc(loc_cnt + 1, sizeof(*loc_added));
-	if (!b.string_ids || !b.function_ids || !b.mapping_ids || !b.loc_mapping || !loc_added) {
+	if (!b.string_ids || !b.function_ids || !b.mapping_ids || !loc_added) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -393,8 +388,6 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	}
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)
 		add_sample(&b, profile__stack(p, id), loc_added);
-	for (size_t i = 0; i < b.msg.n_mapping; i++)
-		b.msg.mapping[i]->memory_limit = b.msg.mapping[i]->memory_start + b.mapping_limit[i];
 	if (b.failed) {
 		err = -ENOMEM;
 		goto out;
@@ -410,8 +403,6 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 out:
 	free(packed);
 	free(loc_added);
-	free(b.loc_mapping);
-	free(b.mapping_limit);
 	free_message(&b.msg);
 	hashmap__free(b.string_ids);
 	hashmap__free(b.function_ids);

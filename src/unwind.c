@@ -215,9 +215,6 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		return DWARF_CB_ABORT;
 	if (u->cnt == u->max)
 		return DWARF_CB_ABORT;
-	/* the first frame is regs[16], already listed */
-	if (u->cnt == 1 && pc == u->pcs[0] && activation)
-		return DWARF_CB_OK;
 	u->pcs[u->cnt++] = pc;
 	return DWARF_CB_OK;
 }
@@ -232,15 +229,12 @@ uint32_t unwinder__unwind(struct unwinder *u, const struct unwind_sample *s, __u
 	u->max = max;
 	u->cnt = 0;
 	u->read_past_copy = false;
-	pcs[0] = s->regs[16];
-	u->cnt = 1;
 	dwfl = dwfl_of(u, s->pid);
-	if (dwfl) {
-		u->cnt = 0; /* the unwinder lists regs[16] as its first frame */
+	/* the unwinder lists regs[16] as its first frame */
+	if (dwfl)
 		dwfl_getthread_frames(dwfl, s->tid, frame_cb, u);
-		if (!u->cnt)
-			pcs[u->cnt++] = s->regs[16];
-	}
+	if (!u->cnt)
+		pcs[u->cnt++] = s->regs[16]; /* at least the pc the copy was taken at */
 	*truncated = u->read_past_copy || u->cnt == max;
 	u->cur = NULL;
 	return u->cnt;
