@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
 INCLUDES := -Iinclude -I$(OUTPUT) -I$(OUTPUT)/proto
-LDLIBS := -lbpf -ldw -lelf -lcapstone -lprotobuf-c -lz -lm -lstdc++
+LDLIBS := -lbpf -ldw -lelf -lcapstone -lprotobuf-c -llzma -lz -lm -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -87,6 +87,32 @@ $(OUTPUT)/tests/targets/%: tests/targets/%.cc | $(DEPS_STAMP)
 $(OUTPUT)/tests/targets/%_nofp: tests/targets/%_nofp.c tests/targets/target.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
+
+# The allocator-family targets: alloc_c.c and alloc_cxx.cc built several ways.
+FAMILY_TARGETS := $(addprefix $(OUTPUT)/tests/targets/,alloc_cxx_jemalloc alloc_c_static \
+	alloc_c_musl alloc_c_stripped alloc_c_minidebug)
+TARGET_BINS += $(FAMILY_TARGETS)
+$(OUTPUT)/tests/targets/alloc_c $(OUTPUT)/tests/targets/alloc_cxx: tests/targets/alloc_pattern.h
+
+$(OUTPUT)/tests/targets/alloc_cxx_jemalloc: tests/targets/alloc_cxx.cc tests/targets/alloc_pattern.h | $(DEPS_STAMP)
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) $(TARGET_CFLAGS) -DJEMALLOC_API $< -ljemalloc -o $@
+
+$(OUTPUT)/tests/targets/alloc_c_static: tests/targets/alloc_c.c tests/targets/alloc_pattern.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(TARGET_CFLAGS) -static $< -o $@
+
+$(OUTPUT)/tests/targets/alloc_c_musl: tests/targets/alloc_c.c tests/targets/alloc_pattern.h | $(DEPS_STAMP)
+	$(call msg,MUSL-CC,$@)
+	$(Q)mkdir -p $(@D) && musl-gcc -O1 -g -fno-omit-frame-pointer -static $< -o $@
+
+$(OUTPUT)/tests/targets/alloc_c_stripped: $(OUTPUT)/tests/targets/alloc_c_static
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
+
+$(OUTPUT)/tests/targets/alloc_c_minidebug: $(OUTPUT)/tests/targets/alloc_c_static scripts/add-minidebuginfo.sh
+	$(call msg,MINIDBG,$@)
+	$(Q)bash scripts/add-minidebuginfo.sh $< $@
 
 $(OUTPUT)/tests/targets/noalloc: tests/targets/noalloc.c
 	$(call msg,CC,$@)

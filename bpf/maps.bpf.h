@@ -13,11 +13,17 @@ struct thread_state {
 	__u64 countdown; /* bytes to the next sample point; 0 until first drawn */
 	__u64 outer_sp;	 /* stack pointer at the entry of the outermost allocator call */
 	__u32 depth;	 /* allocator calls in progress: nested ones are the allocator's own */
-	__u16 fn;	 /* enum alloc_fn of the outermost call */
+	__u16 counter;	 /* the outermost call's entry point (cookie_counter) */
 	__u8 sampled;
 	__u8 has_stash;
+	__u8 kind; /* enum alloc_kind of the outermost call */
+	__u8 __pad[7];
 	__u64 size;
-	__u64 memptr; /* posix_memalign's out-parameter */
+	__u64 memptr; /* an AK_OUT_PARAM call's out-parameter */
+	/* A free that forwards to another free of the same block (jemalloc's aligned sized
+	 * delete tail-calls sdallocx): that inner free is its own, not counted again. */
+	__u64 free_arm_ptr;
+	__u64 free_arm_sp;
 	struct live_key stash_key; /* a sampled block that realloc is replacing */
 	struct live_val stash;
 	struct alloc_event ev; /* staged at entry, sent at return once the pointer is known; in
@@ -40,7 +46,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FN_CNT);
+	__uint(max_entries, ALLOC_COUNTER_CNT);
 	__type(key, __u32);
 	__type(value, struct fn_counter);
 } fn_counters SEC(".maps");

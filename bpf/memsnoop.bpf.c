@@ -41,9 +41,9 @@ static __always_inline void count_drop(enum drop_reason reason)
 	__sync_fetch_and_add(&drop_cnt[reason], 1);
 }
 
-static __always_inline void count_call(enum alloc_fn fn, __u64 bytes)
+static __always_inline void count_call(__u32 counter, __u64 bytes)
 {
-	__u32 key = fn;
+	__u32 key = counter;
 	struct fn_counter *c = bpf_map_lookup_elem(&fn_counters, &key);
 
 	if (c) {
@@ -125,7 +125,7 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 	ev->a.hdr.tgid = tgid;
 	ev->a.hdr.ts_ns = bpf_ktime_get_ns();
 	ev->a.tid = (__u32)bpf_get_current_pid_tgid();
-	ev->a.fn = st->fn;
+	ev->a.counter = st->counter;
 	ev->a.size = st->size;
 	ev->a.flags = 0;
 	ev->stack_cnt = 0;
@@ -149,12 +149,6 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 		ev->a.flags |= AEF_STACK_TRUNCATED;
 }
 
-/* realloc's own calls of malloc and free are settled at realloc's return */
-static __always_inline bool owns_nested_calls(enum alloc_fn fn)
-{
-	return fn == FN_REALLOC || fn == FN_REALLOCARRAY;
-}
-
 static __always_inline bool take_sample(struct thread_state *st, __u64 size)
 {
 	if (sample_rate == 1)
@@ -167,9 +161,13 @@ static __always_inline bool take_sample(struct thread_state *st, __u64 size)
 	return true;
 }
 
-/* Returns WANT_RETURN when the call's return must be seen, SKIP_RETURN otherwise. */
-static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn, __u64 size,
-					  __u64 old_ptr, __u64 memptr)
+/*
+ * Returns WANT_RETURN when the call's return must be seen, SKIP_RETURN otherwise. A call
+ * whose function forwards to another entry point always takes its return: the depth it
+ * keeps is what tells the inner call apart.
+ */
+static __always_inline int on_alloc_enter(struct pt_regs *ctx, __u64 cookie, __u32 kind,
+					  __u64 size, __u64 old_ptr, __u64 memptr)
 {
 	struct thread_state *st;
 	__u64 sp = PT_REGS_SP(ctx);
@@ -186,13 +184,16 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn,
 			st->depth++;
 		return SKIP_RETURN;
 	}
-	/* a depth left over from a lost return probe, if any, ends here */
+	/* a depth left over from a lost return probe, if any, ends here; so does a free guard
+	 * (the block it guards may come back from this very call) */
 	st->depth = 0;
-	st->fn = fn;
+	st->free_arm_ptr = 0;
+	st->counter = cookie_counter(cookie);
+	st->kind = kind;
 	st->size = size;
 	st->memptr = memptr;
 	st->has_stash = 0;
-	count_call(fn, size);
+	count_call(st->counter, size);
 
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (old_ptr && track_inuse) {
@@ -206,7 +207,7 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, enum alloc_fn fn,
 	st->sampled = take_sample(st, size);
 	if (st->sampled)
 		stage_sample(ctx, st, tgid);
-	if (session_mode && !st->sampled && !st->has_stash && !owns_nested_calls(fn))
+	if (session_mode && !st->sampled && !st->has_stash && !(cookie & COOKIE_FORWARDS))
 		return SKIP_RETURN;
 	st->depth = 1;
 	st->outer_sp = sp;
@@ -347,7 +348,7 @@ static __always_inline void on_alloc_return(struct pt_regs *ctx)
 	if (--st->depth)
 		return;
 
-	if (st->fn == FN_POSIX_MEMALIGN) {
+	if (st->kind == AK_OUT_PARAM) {
 		ptr = 0;
 		if (PT_REGS_RC(ctx) == 0 && st->memptr)
 			bpf_probe_read_user(&ptr, sizeof(ptr), (void *)st->memptr);
@@ -364,18 +365,38 @@ static __always_inline void on_alloc_return(struct pt_regs *ctx)
 	st->has_stash = 0;
 }
 
-static __always_inline void on_free(struct pt_regs *ctx, __u64 ptr)
+/* True for the inner free of a block that a forwarding free just passed on. */
+static __always_inline bool forwarded_free(struct thread_state *st, __u64 ptr, __u64 sp,
+					   bool forwards)
+{
+	bool inner = st->free_arm_ptr == ptr && sp <= st->free_arm_sp;
+
+	st->free_arm_ptr = 0;
+	if (inner)
+		return true;
+	if (forwards) {
+		st->free_arm_ptr = ptr;
+		st->free_arm_sp = sp;
+	}
+	return false;
+}
+
+static __always_inline void on_free(struct pt_regs *ctx, __u64 cookie, __u64 ptr)
 {
 	struct live_key key = { .ptr = ptr };
+	bool forwards = cookie & COOKIE_FORWARDS;
+	__u64 sp = PT_REGS_SP(ctx);
 	struct thread_state *st;
 	struct live_val val;
 
 	if (!ptr || !traced_now())
 		return;
-	st = thread_state(false);
-	if (st && nested_call(st, PT_REGS_SP(ctx)))
+	st = thread_state(forwards);
+	if (st && nested_call(st, sp))
 		return; /* realloc freeing its old block: settled at realloc's return */
-	count_call(FN_FREE, 0);
+	if (st && forwarded_free(st, ptr, sp, forwards))
+		return;
+	count_call(cookie_counter(cookie), 0);
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	if (take_live(&key, &val))
 		send_free(key.tgid, key.ptr, &val);
@@ -413,37 +434,60 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* Reads fn's arguments and enters it: WANT_RETURN or SKIP_RETURN. */
-static __always_inline int enter_by_fn(struct pt_regs *ctx, enum alloc_fn fn)
+/* The argument registers of the System V calling convention that libbpf 1.1 names, read at
+ * fixed context offsets (the verifier refuses a computed one). */
+struct call_args {
+	__u64 reg[5];
+};
+
+static __always_inline void read_args(struct pt_regs *ctx, struct call_args *a)
 {
-	switch (fn) {
-	case FN_MALLOC:
-	case FN_VALLOC:
-	case FN_PVALLOC:
-		return on_alloc_enter(ctx, fn, PT_REGS_PARM1(ctx), 0, 0);
-	case FN_CALLOC:
-		return on_alloc_enter(ctx, fn, mul_saturated(PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx)),
-				      0, 0);
-	case FN_REALLOC:
-		return on_alloc_enter(ctx, fn, PT_REGS_PARM2(ctx), PT_REGS_PARM1(ctx), 0);
-	case FN_REALLOCARRAY:
-		return on_alloc_enter(ctx, fn, mul_saturated(PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx)),
-				      PT_REGS_PARM1(ctx), 0);
-	case FN_POSIX_MEMALIGN:
-		return on_alloc_enter(ctx, fn, PT_REGS_PARM3(ctx), 0, PT_REGS_PARM1(ctx));
-	case FN_ALIGNED_ALLOC:
-	case FN_MEMALIGN:
-		return on_alloc_enter(ctx, fn, PT_REGS_PARM2(ctx), 0, 0);
-	case FN_FREE:
-		on_free(ctx, PT_REGS_PARM1(ctx));
+	a->reg[0] = PT_REGS_PARM1(ctx);
+	a->reg[1] = PT_REGS_PARM2(ctx);
+	a->reg[2] = PT_REGS_PARM3(ctx);
+	a->reg[3] = PT_REGS_PARM4(ctx);
+	a->reg[4] = PT_REGS_PARM5(ctx);
+}
+
+/* Argument n, 1 to 5; 0 for none. */
+static __always_inline __u64 arg_n(const struct call_args *a, __u32 n)
+{
+	return n >= 1 && n <= 5 ? a->reg[n - 1] : 0;
+}
+
+/* Reads the arguments the cookie's table row names and enters the call: WANT_RETURN or
+ * SKIP_RETURN. */
+static __always_inline int enter_by_cookie(struct pt_regs *ctx, __u64 cookie)
+{
+	__u32 row = cookie_row(cookie);
+	const struct alloc_row_spec *spec;
+	struct call_args a;
+	__u64 size;
+
+	if (row >= ALLOC_ROW_CNT)
+		return SKIP_RETURN;
+	spec = &alloc_row_specs[row];
+	read_args(ctx, &a);
+	switch (spec->kind) {
+	case AK_FREE:
+		on_free(ctx, cookie, arg_n(&a, spec->ptr_arg));
+		return SKIP_RETURN;
+	case AK_RESIZE:
+		if (traced_now())
+			count_call(cookie_counter(cookie), 0);
 		return SKIP_RETURN;
 	default:
-		return SKIP_RETURN;
+		size = arg_n(&a, spec->size_arg);
+		if (spec->count_arg)
+			size = mul_saturated(arg_n(&a, spec->count_arg), size);
+		return on_alloc_enter(ctx, cookie, spec->kind, size,
+				      spec->kind == AK_REALLOC ? arg_n(&a, spec->ptr_arg) : 0,
+				      spec->kind == AK_OUT_PARAM ? arg_n(&a, spec->out_arg) : 0);
 	}
 }
 
 /*
- * Every probe carries the entry point it sits on as its attach cookie. Session mode: one
+ * Every probe carries its allocator table row (and the object's family) as its attach cookie. Session mode: one
  * program for every entry point of an object; the kernel runs it again at the return when
  * the entry returned WANT_RETURN.
  */
@@ -454,7 +498,7 @@ int alloc_session(struct pt_regs *ctx)
 		on_alloc_return(ctx);
 		return 0;
 	}
-	return enter_by_fn(ctx, bpf_get_attach_cookie(ctx));
+	return enter_by_cookie(ctx, bpf_get_attach_cookie(ctx));
 }
 
 /* Classic mode: an entry probe on each entry point, a return probe on each but free. A
@@ -462,7 +506,7 @@ int alloc_session(struct pt_regs *ctx)
 SEC("uprobe")
 int alloc_enter(struct pt_regs *ctx)
 {
-	enter_by_fn(ctx, bpf_get_attach_cookie(ctx));
+	enter_by_cookie(ctx, bpf_get_attach_cookie(ctx));
 	return 0;
 }
 

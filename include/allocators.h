@@ -1,35 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The allocator entry points a process actually maps, found in its ELF objects. */
+/*
+ * The allocator entry points a process actually maps, found by symbol in each of its ELF
+ * objects (never by file name), and what to do with each: probe it, or leave it to the entry
+ * point it is an alias of or forwards to, so that every call is counted exactly once.
+ */
 #ifndef MEMSNOOP_ALLOCATORS_H
 #define MEMSNOOP_ALLOCATORS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "memsnoop_abi.h"
+#include "alloc_names.h"
 
-/* The name of an entry point ("malloc", "free", ...). */
-const char *alloc_fn_name(enum alloc_fn fn);
-
-/* How many integer argument registers the probe of fn reads. */
-unsigned alloc_fn_arg_cnt(enum alloc_fn fn);
-
-/* True for a function that belongs to the allocator, trimmed from the leaf of stacks. */
-bool is_allocator_function(const char *name);
+enum entry_role {
+	ENTRY_PROBED,	 /* probed at offset + probe_offset */
+	ENTRY_ALIAS,	 /* the same function as entries[alias_of]: one address, or a jump stub */
+	ENTRY_FORWARDED, /* a C++ operator that calls an entry point: counted there */
+	ENTRY_ELSEWHERE, /* a stub into an entry point of another object: counted there */
+};
 
 struct alloc_entry {
-	bool found;
-	uint64_t offset;	 /* file offset of the function's first instruction */
-	uint32_t probe_offset;	 /* where its probe goes, from the first instruction */
-	enum alloc_fn alias_of;	 /* FN_CNT, or the entry point found at the same offset */
-	char placement_why[160]; /* why there, for -v */
+	enum alloc_row row;
+	enum entry_role role;
+	int alias_of;		 /* ENTRY_ALIAS: the index of the probed entry */
+	bool forwards;		 /* ENTRY_PROBED that calls another entry point */
+	uint64_t vaddr;		 /* the symbol's address */
+	uint64_t offset;	 /* file offset of the probed code (a stub's target) */
+	uint32_t probe_offset;	 /* where the probe goes, from offset */
+	char symbol[48];
+	char note[192];		 /* where the probe sits and why, or why there is none */
 };
 
 /* One ELF object of the process that defines at least one entry point. */
 struct alloc_object {
 	char *path;	 /* as the process maps it */
 	char *open_path; /* the same file seen from here: /proc/PID/root/<path> */
-	struct alloc_entry entries[FN_CNT];
+	enum alloc_family family;
+	const char *symbols_from; /* ".dynsym", ".symtab", ".gnu_debugdata" or "debug file" */
+	struct alloc_entry *entries;
+	size_t entry_cnt;
 };
 
 struct alloc_objects {
@@ -48,7 +57,17 @@ void alloc_objects__clear(struct alloc_objects *objs);
  * any entry point and is not there yet. Returns 0 or -ENOMEM. */
 int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const char *open_path);
 
-/* Looks the entry points up in one ELF file. Returns 0 or a negative errno. */
-int alloc_entries__read_elf(const char *path, struct alloc_entry entries[FN_CNT]);
+/* Reads one ELF file's entry points into obj (path fields untouched). 0 (obj->entry_cnt may
+ * be 0) or a negative errno. */
+int alloc_object__read_elf(const char *path, struct alloc_object *obj);
+void alloc_object__clear(struct alloc_object *obj);
+
+/* True when the object's symbols say nothing at all: a stripped executable. */
+bool alloc_elf_is_stripped(const char *path);
+
+/* "aligned_alloc+memalign", "free+delete+delete[]": every row that counts into the
+ * counter of a probed entry, for the report. Writes "" when none of objs probes it. */
+void alloc_objects__counter_label(const struct alloc_objects *objs, size_t obj_sets,
+				  unsigned counter, char *buf, size_t sz);
 
 #endif /* MEMSNOOP_ALLOCATORS_H */

@@ -43,8 +43,8 @@ int probes__arm(struct probes *p);
 void probes__detach(struct probes *p);
 
 int probes__ringbuf_fd(const struct probes *p);
-/* Exact calls and bytes per entry point, summed over CPUs. */
-int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT]);
+/* Exact calls and bytes per (family, row) counter, summed over CPUs. */
+int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT]);
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);
 
 #endif /* MEMSNOOP_ATTACH_H */

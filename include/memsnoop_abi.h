@@ -17,20 +17,7 @@
 #define MAX_STACK_BYTES (64 * STACK_CHUNK_SZ)	    /* the most --stack-bytes may ask for */
 #define DWARF_REG_CNT 17			    /* x86-64 DWARF registers 0..16 (16: rip) */
 
-/* Allocator entry points, in the order the report lists them. */
-enum alloc_fn {
-	FN_MALLOC,
-	FN_CALLOC,
-	FN_REALLOC,
-	FN_REALLOCARRAY,
-	FN_POSIX_MEMALIGN,
-	FN_ALIGNED_ALLOC,
-	FN_MEMALIGN,
-	FN_VALLOC,
-	FN_PVALLOC,
-	FN_FREE,
-	FN_CNT,
-};
+#include "alloc_table.h"
 
 enum event_type {
 	EV_ALLOC = 1,	    /* struct alloc_event: frame-pointer stack */
@@ -68,7 +55,7 @@ struct alloc_head {
 	__u64 ptr;
 	__u64 size;
 	__u32 tid;
-	__u16 fn;    /* enum alloc_fn */
+	__u16 counter; /* the entry point: its exact counter, family * ALLOC_ROW_CNT + row */
 	__u16 flags; /* enum alloc_event_flag */
 };
 
@@ -105,7 +92,7 @@ struct free_event {
 	__u64 lifetime_ns;
 };
 
-/* Exact per-CPU counters, one per enum alloc_fn. For FN_FREE, bytes stays 0. */
+/* Exact per-CPU counters, one per (family, row) of the allocator table. Frees count no bytes. */
 struct fn_counter {
 	__u64 calls;
 	__u64 bytes;

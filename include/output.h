@@ -46,8 +46,10 @@ struct report_info {
 	const struct report_target *targets;
 	size_t target_cnt;
 	double duration_s;
-	struct fn_counter counters[FN_CNT]; /* exact, from the kernel */
-	const char *fn_labels[FN_CNT];	    /* row names; NULL: the entry point's own name */
+	struct fn_counter counters[ALLOC_COUNTER_CNT]; /* exact, per (family, row), from the kernel */
+	const char *counter_labels[ALLOC_COUNTER_CNT]; /* "free+delete"; NULL: the row's name */
+	const char *const *not_seen; /* what the probes cannot see, a line each */
+	size_t not_seen_cnt;
 	struct report_losses losses;
 	enum value_type value;
 	unsigned top_n;

@@ -7,11 +7,13 @@ set -euo pipefail
 packages=(
 	make gcc g++ clang libclang-rt-14-dev libc6-dbg
 	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
-	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
+	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev liblzma-dev
 	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
+	binutils xz-utils musl-tools libjemalloc-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+	redis-server redis-tools
 )
 if [ "${1:-}" = "--bench" ]; then
-	packages+=(bpftrace redis-server redis-tools)
+	packages+=(bpftrace)
 fi
 
 missing=()

@@ -1,71 +1,284 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Finding allocator entry points, and deciding which of them to probe.
+ *
+ * Every defined function symbol of an object that the allocator table names is an entry.
+ * Counting each of the program's calls exactly once takes three rules, all read from the code
+ * with a disassembler at attach time:
+ *
+ * - One address, one probe. tcmalloc's malloc is tc_malloc, mimalloc's free is operator
+ *   delete, glibc's memalign is aligned_alloc: the first row in table order is probed, the
+ *   others are aliases that count into it (the report labels it "free+delete").
+ * - A stub (a function whose first instruction jumps) is its target. A jump to another entry
+ *   point, directly or through the PLT (jemalloc's operator delete is `jmp free@plt`), makes
+ *   it an alias of that entry, or leaves it to the object that defines it; a jump to internal
+ *   code (musl's malloc) moves the probe there.
+ * - A function that calls another entry point forwards to it. A C++ operator that does
+ *   (libstdc++'s operator new calls malloc) is not probed at all: its callee counts it, so a
+ *   glibc + libstdc++ program pays no extra trap per new. Any other forwarder (glibc's realloc
+ *   calling malloc, a debugging shim calling __libc_malloc) is probed with COOKIE_FORWARDS:
+ *   the BPF program then knows the inner call for what it is.
+ *
+ * A stripped executable still has its allocator found through .gnu_debugdata (MiniDebugInfo,
+ * xz-compressed symbols) or a separate debug file found by build ID.
+ */
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "allocators.h"
+#include "codescan.h"
 #include "log.h"
 #include "placement.h"
 #include "procmaps.h"
 
-static const char *const fn_names[FN_CNT] = {
-	[FN_MALLOC] = "malloc",
-	[FN_CALLOC] = "calloc",
-	[FN_REALLOC] = "realloc",
-	[FN_REALLOCARRAY] = "reallocarray",
-	[FN_POSIX_MEMALIGN] = "posix_memalign",
-	[FN_ALIGNED_ALLOC] = "aligned_alloc",
-	[FN_MEMALIGN] = "memalign",
-	[FN_VALLOC] = "valloc",
-	[FN_PVALLOC] = "pvalloc",
-	[FN_FREE] = "free",
+#define PLACEMENT_MAX_FUNC_SZ (64 * 1024)
+#define STUB_TARGET_SCAN_SZ 64		       /* a stub's target has no known size */
+#define MINIDEBUGINFO_MAX_SZ (64 << 20)	       /* decompressed .gnu_debugdata */
+#define LABEL_MAX_NAMES 3
+#define DEBUG_BUILD_ID_DIR "/usr/lib/debug/.build-id"
+
+/* The object being read: its ELF (code, PLT) and where its symbols came from. */
+struct elf_file {
+	Elf *elf;
+	Elf *sym_elf; /* .gnu_debugdata or a debug file, when the symbols are there */
+	void *sym_buf;
+	int sym_fd;
+	bool defines_malloc;
+	int family_votes[FAMILY_CNT];
 };
 
-/* Allocator-internal names that can appear in a stack above the probed entry point. */
-static const char *const internal_names[] = {
-	"__libc_malloc", "__libc_calloc", "__libc_realloc", "__libc_free", "__libc_memalign",
-	"__libc_valloc", "__libc_pvalloc", "__libc_reallocarray", "__posix_memalign",
-	"operator new", "operator new[]", "operator delete", "operator delete[]",
+struct scan_state {
+	struct elf_file *ef;
+	struct alloc_object *obj;
+	uint64_t *sizes; /* parallel to obj->entries: each symbol's size, 0 when unknown */
+	size_t cap;
 };
 
-static const unsigned char fn_arg_cnt[FN_CNT] = {
-	[FN_MALLOC] = 1, [FN_CALLOC] = 2, [FN_REALLOC] = 2, [FN_REALLOCARRAY] = 3,
-	[FN_POSIX_MEMALIGN] = 3, [FN_ALIGNED_ALLOC] = 2, [FN_MEMALIGN] = 2, [FN_VALLOC] = 1,
-	[FN_PVALLOC] = 1, [FN_FREE] = 1,
-};
-
-unsigned alloc_fn_arg_cnt(enum alloc_fn fn)
+static int find_entry_by_symbol(const struct alloc_object *obj, const char *symbol)
 {
-	return fn < FN_CNT ? fn_arg_cnt[fn] : 6;
+	for (size_t i = 0; i < obj->entry_cnt; i++)
+		if (!strcmp(obj->entries[i].symbol, symbol))
+			return i;
+	return -1;
 }
 
-const char *alloc_fn_name(enum alloc_fn fn)
+static int find_entry_by_vaddr(const struct alloc_object *obj, uint64_t vaddr)
 {
-	return fn < FN_CNT ? fn_names[fn] : "?";
+	for (size_t i = 0; i < obj->entry_cnt; i++)
+		if (obj->entries[i].vaddr == vaddr)
+			return i;
+	return -1;
 }
 
-bool is_allocator_function(const char *name)
+static int add_entry(struct scan_state *s, int row, const char *name, const GElf_Sym *sym)
 {
-	size_t i;
+	struct alloc_object *obj = s->obj;
+	struct alloc_entry *e;
 
-	for (i = 0; i < FN_CNT; i++)
-		if (!strcmp(name, fn_names[i]))
-			return true;
-	for (i = 0; i < sizeof(internal_names) / sizeof(internal_names[0]); i++) {
-		size_t len = strlen(internal_names[i]);
+	if (strlen(name) >= sizeof(e->symbol) || find_entry_by_symbol(obj, name) >= 0)
+		return 0;
+	if (obj->entry_cnt == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct alloc_entry *entries = realloc(obj->entries, cap * sizeof(*entries));
+		uint64_t *sizes = realloc(s->sizes, cap * sizeof(*sizes));
 
-		/* "operator new(unsigned long)" and its overloads */
-		if (!strncmp(name, internal_names[i], len) && (name[len] == '\0' || name[len] == '('))
-			return true;
+		if (entries)
+			obj->entries = entries;
+		if (sizes)
+			s->sizes = sizes;
+		if (!entries || !sizes)
+			return -ENOMEM;
+		s->cap = cap;
 	}
-	return false;
+	e = &obj->entries[obj->entry_cnt];
+	memset(e, 0, sizeof(*e));
+	e->row = row;
+	e->role = ENTRY_PROBED;
+	e->alias_of = -1;
+	e->vaddr = sym->st_value;
+	snprintf(e->symbol, sizeof(e->symbol), "%s", name);
+	s->sizes[obj->entry_cnt++] = sym->st_size;
+	return 0;
 }
 
-/* The file offset of a virtual address, through the PT_LOAD segment that holds it. */
+/* Collects the entries of one symbol table, and the symbols that tell the family. */
+static int scan_symtab(struct scan_state *s, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t cnt = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	int err = 0;
+
+	for (size_t i = 0; data && i < cnt && !err; i++) {
+		const char *name;
+		GElf_Sym sym;
+		int row, family;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name)
+			continue;
+		family = alloc_family_marker(name);
+		if (family >= 0)
+			s->ef->family_votes[family]++;
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || (row = alloc_row_by_symbol(name)) < 0)
+			continue;
+		if (row == ROW_MALLOC)
+			s->ef->defines_malloc = true;
+		err = add_entry(s, row, name, &sym);
+	}
+	return err;
+}
+
+/* .dynsym first (what the dynamic linker binds to), then .symtab (static executables). */
+static int scan_symbols(struct scan_state *s, Elf *elf)
+{
+	int err = 0;
+
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		Elf_Scn *scn = NULL;
+
+		while ((scn = elf_nextscn(elf, scn)) && !err) {
+			GElf_Shdr sh;
+
+			if (gelf_getshdr(scn, &sh) && sh.sh_type == (pass ? SHT_SYMTAB : SHT_DYNSYM))
+				err = scan_symtab(s, elf, scn, &sh);
+		}
+	}
+	return err;
+}
+
+static Elf_Scn *section_named(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* MiniDebugInfo: an xz-compressed ELF holding the symbol table a stripped file lacks. */
+static Elf *open_minidebuginfo(struct elf_file *ef)
+{
+	Elf_Scn *scn = section_named(ef->elf, ".gnu_debugdata");
+	Elf_Data *data = scn ? elf_rawdata(scn, NULL) : NULL;
+	uint64_t memlimit = MINIDEBUGINFO_MAX_SZ * 2ULL;
+	size_t in_pos = 0, out_pos = 0;
+	uint8_t *out;
+
+	if (!data || !data->d_size)
+		return NULL;
+	out = malloc(MINIDEBUGINFO_MAX_SZ);
+	if (!out)
+		return NULL;
+	if (lzma_stream_buffer_decode(&memlimit, 0, NULL, data->d_buf, &in_pos, data->d_size, out,
+				      &out_pos, MINIDEBUGINFO_MAX_SZ) != LZMA_OK) {
+		pr_debug(".gnu_debugdata does not decompress (or is over %d MiB)\n",
+			 MINIDEBUGINFO_MAX_SZ >> 20);
+		free(out);
+		return NULL;
+	}
+	ef->sym_buf = out;
+	return elf_memory((char *)out, out_pos);
+}
+
+/* The separate debug file of the standard build-ID directory. */
+static Elf *open_debug_file(struct elf_file *ef)
+{
+	char path[PATH_MAX];
+	const uint8_t *id;
+	ssize_t len;
+	int off, fd;
+
+	len = dwelf_elf_gnu_build_id(ef->elf, (const void **)&id);
+	if (len < 2)
+		return NULL;
+	off = snprintf(path, sizeof(path), "%s/%02x/", DEBUG_BUILD_ID_DIR, id[0]);
+	for (ssize_t i = 1; i < len && off < (int)sizeof(path) - 8; i++)
+		off += snprintf(path + off, sizeof(path) - off, "%02x", id[i]);
+	snprintf(path + off, sizeof(path) - off, ".debug");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	ef->sym_fd = fd;
+	return elf_begin(fd, ELF_C_READ_MMAP, NULL);
+}
+
+/* A stripped file's symbols, from where a distribution keeps them. */
+static int scan_detached_symbols(struct scan_state *s)
+{
+	static const char *const from[] = { ".gnu_debugdata", "debug file" };
+	struct elf_file *ef = s->ef;
+
+	for (int i = 0; i < 2 && !s->obj->entry_cnt; i++) {
+		int err;
+
+		ef->sym_elf = i == 0 ? open_minidebuginfo(ef) : open_debug_file(ef);
+		if (!ef->sym_elf)
+			continue;
+		err = scan_symbols(s, ef->sym_elf);
+		if (err)
+			return err;
+		if (s->obj->entry_cnt) {
+			s->obj->symbols_from = from[i];
+			return 0;
+		}
+		elf_end(ef->sym_elf);
+		ef->sym_elf = NULL;
+	}
+	return 0;
+}
+
+/* The section of the object's own file that holds vaddr, and its data. */
+static Elf_Scn *section_of(Elf *elf, uint64_t vaddr, GElf_Shdr *sh, Elf_Data **data)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, sh) || sh->sh_type != SHT_PROGBITS ||
+		    !(sh->sh_flags & SHF_EXECINSTR) || vaddr < sh->sh_addr ||
+		    vaddr >= sh->sh_addr + sh->sh_size)
+			continue;
+		*data = elf_getdata(scn, NULL);
+		return *data && (*data)->d_buf ? scn : NULL;
+	}
+	return NULL;
+}
+
+/* The code at vaddr, at most len bytes and never past its section. NULL when unreadable. */
+static const uint8_t *code_at(Elf *elf, uint64_t vaddr, size_t *len)
+{
+	Elf_Data *data;
+	GElf_Shdr sh;
+	size_t off;
+
+	if (!section_of(elf, vaddr, &sh, &data))
+		return NULL;
+	off = vaddr - sh.sh_addr;
+	if (off >= data->d_size)
+		return NULL;
+	if (*len > data->d_size - off)
+		*len = data->d_size - off;
+	return (const uint8_t *)data->d_buf + off;
+}
+
+/* The file offset of a virtual address, through the executable PT_LOAD segment holding it. */
 static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 {
 	size_t phnum;
@@ -85,117 +298,300 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
-#define PLACEMENT_MAX_FUNC_SZ (64 * 1024)
-
-/* Decodes the function's code (all of it, when its size is known) to choose its probe offset. */
-static void place_probe(Elf *elf, const GElf_Sym *sym, enum alloc_fn fn, struct alloc_entry *e)
+/* The symbol a relocation of slot names (a PLT entry's GOT slot), or NULL. */
+static const char *slot_symbol(Elf *elf, uint64_t slot)
 {
-	Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
-	struct placement p = { 0 };
-	Elf_Data *data;
-	GElf_Shdr sh;
-	size_t off, len;
+	Elf_Scn *scn = NULL;
 
-	snprintf(e->placement_why, sizeof(e->placement_why), "entry: code not readable");
-	e->probe_offset = 0;
-	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-	    sym->st_value < sh.sh_addr || sym->st_value >= sh.sh_addr + sh.sh_size)
-		return;
-	data = elf_getdata(scn, NULL);
-	off = sym->st_value - sh.sh_addr;
-	if (!data || !data->d_buf || off >= data->d_size)
-		return;
-	len = sym->st_size ? sym->st_size : 64;
-	if (len > data->d_size - off)
-		len = data->d_size - off;
-	if (len > PLACEMENT_MAX_FUNC_SZ)
-		len = PLACEMENT_MAX_FUNC_SZ;
-	placement_choose((const uint8_t *)data->d_buf + off, len, fn_arg_cnt[fn], &p);
-	e->probe_offset = p.offset;
-	memcpy(e->placement_why, p.why, sizeof(e->placement_why));
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Scn *symscn;
+		Elf_Data *data, *syms;
+		GElf_Shdr sh, symsh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)) || !(symscn = elf_getscn(elf, sh.sh_link)) ||
+		    !gelf_getshdr(symscn, &symsh) || !(syms = elf_getdata(symscn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela rela;
+			GElf_Sym sym;
+
+			if (!gelf_getrela(data, i, &rela) || rela.r_offset != slot)
+				continue;
+			if (!gelf_getsym(syms, GELF_R_SYM(rela.r_info), &sym))
+				return NULL;
+			return elf_strptr(elf, symsh.sh_link, sym.st_name);
+		}
+	}
+	return NULL;
 }
 
-static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
-			struct alloc_entry entries[FN_CNT])
+/* The function a PLT entry at vaddr calls, by name; NULL when vaddr is no PLT entry. */
+static const char *plt_target(Elf *elf, uint64_t vaddr)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t cnt = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	size_t len = 16, shstrndx;
+	const uint8_t *code = code_at(elf, vaddr, &len);
+	const char *name;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	uint64_t slot;
 
-	for (size_t i = 0; data && i < cnt; i++) {
-		const char *name;
-		GElf_Sym sym;
+	if (!code || elf_getshdrstrndx(elf, &shstrndx) || !section_of(elf, vaddr, &sh, &data))
+		return NULL;
+	name = elf_strptr(elf, shstrndx, sh.sh_name);
+	if (!name || strncmp(name, ".plt", 4))
+		return NULL;
+	slot = codescan_plt_slot(code, len, vaddr);
+	return slot ? slot_symbol(elf, slot) : NULL;
+}
 
-		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
-		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
-			continue;
-		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name)
-			continue;
-		for (int fn = 0; fn < FN_CNT; fn++) {
-			if (entries[fn].found || strcmp(name, fn_names[fn]))
-				continue;
-			if (!vaddr_to_offset(elf, sym.st_value, &entries[fn].offset)) {
-				entries[fn].found = true;
-				place_probe(elf, &sym, fn, &entries[fn]);
+/* Places the probe of a probed entry whose code starts at vaddr (code_sz bytes long, 0:
+ * unknown), after decoding it; sets offset too. */
+static void place_probe(Elf *elf, struct alloc_entry *e, uint64_t vaddr, uint64_t code_sz)
+{
+	struct placement p = { 0 };
+	size_t len = code_sz ? code_sz : STUB_TARGET_SCAN_SZ;
+	const uint8_t *code;
+
+	if (len > PLACEMENT_MAX_FUNC_SZ)
+		len = PLACEMENT_MAX_FUNC_SZ;
+	code = code_at(elf, vaddr, &len);
+	e->probe_offset = 0;
+	if (vaddr_to_offset(elf, vaddr, &e->offset)) {
+		snprintf(e->note, sizeof(e->note), "not in an executable segment");
+		e->role = ENTRY_ELSEWHERE;
+		return;
+	}
+	if (!code) {
+		snprintf(e->note, sizeof(e->note), "entry: code not readable");
+		return;
+	}
+	placement_choose(code, len, alloc_row_arg_cnt(e->row), &p);
+	/* without the function's size a later jump back into its prologue cannot be ruled out */
+	if (!code_sz && p.offset) {
+		p.offset = 0;
+		snprintf(p.why, sizeof(p.why), "entry (the size of the code is unknown)");
+	}
+	e->probe_offset = p.offset;
+	snprintf(e->note, sizeof(e->note), "%s", p.why);
+}
+
+/* A stub: an alias of the entry point it jumps to, left to another object, or probed at
+ * its target when that is internal code. */
+static void resolve_stub(struct elf_file *ef, struct alloc_object *obj, size_t i, uint64_t target,
+			 uint64_t *code_vaddr, uint64_t *code_sz)
+{
+	struct alloc_entry *e = &obj->entries[i];
+	const char *name = plt_target(ef->elf, target);
+	int j = name ? find_entry_by_symbol(obj, name) : find_entry_by_vaddr(obj, target);
+
+	if (j >= 0 && (size_t)j != i) {
+		e->role = ENTRY_ALIAS;
+		e->alias_of = j;
+		snprintf(e->note, sizeof(e->note), "a jump to %s", obj->entries[j].symbol);
+	} else if (name && alloc_row_by_symbol(name) >= 0) {
+		e->role = ENTRY_ELSEWHERE;
+		snprintf(e->note, sizeof(e->note), "a jump to %s@plt: counted where %s is", name, name);
+	} else if (!name) {
+		*code_vaddr = target;
+		*code_sz = 0;
+	} else {
+		/* into a function of another object that may well call an entry point itself */
+		e->forwards = true;
+	}
+}
+
+/* True when the code calls or jumps to another entry point (j: which, for -v). */
+static bool forwards_to(struct elf_file *ef, const struct alloc_object *obj, size_t i,
+			const struct code_branches *br, const char **callee)
+{
+	for (size_t t = 0; t < br->target_cnt; t++) {
+		const char *name = plt_target(ef->elf, br->targets[t]);
+		int j;
+
+		if (name && alloc_row_by_symbol(name) >= 0) {
+			*callee = name;
+			return true;
+		}
+		j = name ? -1 : find_entry_by_vaddr(obj, br->targets[t]);
+		if (j >= 0 && (size_t)j != i) {
+			*callee = obj->entries[j].symbol;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Follows alias chains to the probed entry (a stub of a stub); roles of what they end in. */
+static void resolve_alias_chains(struct alloc_object *obj)
+{
+	for (size_t i = 0; i < obj->entry_cnt; i++) {
+		struct alloc_entry *e = &obj->entries[i];
+		int j = e->alias_of;
+
+		for (int hops = 0; e->role == ENTRY_ALIAS && hops < 8; hops++) {
+			const struct alloc_entry *to = &obj->entries[j];
+
+			if (to->role != ENTRY_ALIAS) {
+				e->alias_of = j;
+				if (to->role != ENTRY_PROBED)
+					e->role = to->role;
+				break;
 			}
+			j = to->alias_of;
+		}
+		if (e->role == ENTRY_ALIAS && obj->entries[e->alias_of].role != ENTRY_PROBED) {
+			e->role = ENTRY_ELSEWHERE; /* a cycle of stubs: nothing to probe */
+			snprintf(e->note, sizeof(e->note), "a cycle of jumps");
 		}
 	}
 }
 
-/* Two names at one address (glibc's memalign and aligned_alloc) are probed once. */
-static void mark_aliases(struct alloc_entry entries[FN_CNT])
+/* One probe an address: the lowest row at an address is probed, the others count into it. */
+static void merge_same_address(struct alloc_object *obj)
 {
-	for (int fn = 0; fn < FN_CNT; fn++) {
-		entries[fn].alias_of = FN_CNT;
-		for (int prev = 0; entries[fn].found && prev < fn; prev++) {
-			if (entries[prev].found && entries[prev].alias_of == FN_CNT &&
-			    entries[prev].offset == entries[fn].offset) {
-				entries[fn].alias_of = prev;
+	for (size_t i = 0; i < obj->entry_cnt; i++) {
+		struct alloc_entry *e = &obj->entries[i];
+
+		if (e->role != ENTRY_PROBED)
+			continue;
+		for (size_t j = 0; j < obj->entry_cnt; j++) {
+			struct alloc_entry *o = &obj->entries[j];
+
+			if (j == i || o->role != ENTRY_PROBED || o->offset != e->offset)
+				continue;
+			if (o->row < e->row ||
+			    (o->row == e->row && alloc_symbol_rank(o->symbol) < alloc_symbol_rank(e->symbol))) {
+				e->role = ENTRY_ALIAS;
+				e->alias_of = j;
+				snprintf(e->note, sizeof(e->note), "the same code as %s", o->symbol);
 				break;
 			}
 		}
 	}
 }
 
-int alloc_entries__read_elf(const char *path, struct alloc_entry entries[FN_CNT])
+static void analyse_entries(struct scan_state *s)
 {
-	Elf_Scn *scn = NULL;
-	Elf *elf = NULL;
-	int fd, err = 0;
+	struct alloc_object *obj = s->obj;
+	struct elf_file *ef = s->ef;
 
-	memset(entries, 0, sizeof(entries[0]) * FN_CNT);
+	for (size_t i = 0; i < obj->entry_cnt; i++) {
+		struct alloc_entry *e = &obj->entries[i];
+		uint64_t code_vaddr = e->vaddr, code_sz = s->sizes[i];
+		size_t len = code_sz ? code_sz : STUB_TARGET_SCAN_SZ;
+		const uint8_t *code = code_at(ef->elf, e->vaddr, &len);
+		struct code_branches br = { 0 };
+		const char *callee = NULL;
+
+		if (code && !codescan_branches(code, len, e->vaddr, &br) && br.is_stub)
+			resolve_stub(ef, obj, i, br.stub_target, &code_vaddr, &code_sz);
+		if (e->role != ENTRY_PROBED)
+			continue;
+		if (e->forwards)
+			callee = "a function of another object";
+		else if (code_vaddr == e->vaddr && forwards_to(ef, obj, i, &br, &callee)) {
+			if (alloc_row_api(e->row) == API_CXX) {
+				e->role = ENTRY_FORWARDED;
+				snprintf(e->note, sizeof(e->note), "calls %s: counted there", callee);
+				continue;
+			}
+			e->forwards = true;
+		}
+		place_probe(ef->elf, e, code_vaddr, code_sz);
+		if (e->forwards && e->role == ENTRY_PROBED) {
+			size_t n = strlen(e->note);
+
+			snprintf(e->note + n, sizeof(e->note) - n, "; calls %s, its own call", callee);
+		}
+	}
+	merge_same_address(obj);
+	resolve_alias_chains(obj);
+}
+
+static enum alloc_family decide_family(const struct elf_file *ef)
+{
+	static const enum alloc_family order[] = { FAMILY_JEMALLOC, FAMILY_TCMALLOC,
+						   FAMILY_MIMALLOC, FAMILY_MUSL, FAMILY_GLIBC };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (ef->family_votes[order[i]])
+			return order[i];
+	return FAMILY_OTHER;
+}
+
+static void elf_file__close(struct elf_file *ef)
+{
+	elf_end(ef->sym_elf);
+	free(ef->sym_buf);
+	if (ef->sym_fd >= 0)
+		close(ef->sym_fd);
+	elf_end(ef->elf);
+}
+
+int alloc_object__read_elf(const char *path, struct alloc_object *obj)
+{
+	struct elf_file ef = { .sym_fd = -1 };
+	struct scan_state s = { .ef = &ef, .obj = obj };
+	int fd, err;
+
+	obj->entries = NULL;
+	obj->entry_cnt = 0;
+	obj->family = FAMILY_OTHER;
+	obj->symbols_from = "symbol table";
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+	ef.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!ef.elf || elf_kind(ef.elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
 		goto out;
 	}
-	/* .dynsym first: what the dynamic linker binds to; .symtab for static executables */
-	for (int pass = 0; pass < 2; pass++) {
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-
-			if (gelf_getshdr(scn, &sh) &&
-			    sh.sh_type == (pass == 0 ? SHT_DYNSYM : SHT_SYMTAB))
-				scan_symtab(elf, scn, &sh, entries);
-		}
-	}
-	mark_aliases(entries);
+	err = scan_symbols(&s, ef.elf);
+	if (!err && !obj->entry_cnt)
+		err = scan_detached_symbols(&s);
+	if (err)
+		goto out;
+	obj->family = decide_family(&ef);
+	analyse_entries(&s);
 out:
-	elf_end(elf);
+	free(s.sizes);
+	elf_file__close(&ef);
 	close(fd);
+	if (err)
+		alloc_object__clear(obj);
 	return err;
 }
 
-static bool any_found(const struct alloc_entry entries[FN_CNT])
+bool alloc_elf_is_stripped(const char *path)
 {
-	for (int fn = 0; fn < FN_CNT; fn++)
-		if (entries[fn].found)
-			return true;
-	return false;
+	bool has_symbols = false;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+			has_symbols = true;
+	}
+	elf_end(elf);
+	close(fd);
+	return !has_symbols;
+}
+
+void alloc_object__clear(struct alloc_object *obj)
+{
+	free(obj->entries);
+	obj->entries = NULL;
+	obj->entry_cnt = 0;
 }
 
 static bool seen_file(const struct procmaps *pm, size_t upto, const struct mapping *m)
@@ -208,24 +604,23 @@ static bool seen_file(const struct procmaps *pm, size_t upto, const struct mappi
 
 int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const char *open_path)
 {
-	struct alloc_entry entries[FN_CNT];
-	struct alloc_object *obj, *tmp;
+	struct alloc_object obj = { 0 }, *tmp;
 
 	for (size_t i = 0; i < objs->cnt; i++)
 		if (!strcmp(objs->objs[i].open_path, open_path))
 			return 0;
-	if (alloc_entries__read_elf(open_path, entries) || !any_found(entries))
+	if (alloc_object__read_elf(open_path, &obj) || !obj.entry_cnt)
 		return 0;
 	tmp = realloc(objs->objs, (objs->cnt + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (!tmp) {
+		alloc_object__clear(&obj);
 		return -ENOMEM;
+	}
 	objs->objs = tmp;
-	obj = &objs->objs[objs->cnt];
-	obj->path = strdup(path);
-	obj->open_path = strdup(open_path);
-	memcpy(obj->entries, entries, sizeof(entries));
-	objs->cnt++;
-	return obj->path && obj->open_path ? 0 : -ENOMEM;
+	obj.path = strdup(path);
+	obj.open_path = strdup(open_path);
+	objs->objs[objs->cnt++] = obj;
+	return obj.path && obj.open_path ? 0 : -ENOMEM;
 }
 
 int alloc_objects__find(pid_t pid, struct alloc_objects *out)
@@ -257,8 +652,44 @@ void alloc_objects__clear(struct alloc_objects *objs)
 	for (size_t i = 0; i < objs->cnt; i++) {
 		free(objs->objs[i].path);
 		free(objs->objs[i].open_path);
+		alloc_object__clear(&objs->objs[i]);
 	}
 	free(objs->objs);
 	objs->objs = NULL;
 	objs->cnt = 0;
+}
+
+void alloc_objects__counter_label(const struct alloc_objects *objs, size_t obj_sets,
+				  unsigned counter, char *buf, size_t sz)
+{
+	bool rows[ALLOC_ROW_CNT] = { false };
+	size_t off = 0, shown = 0;
+
+	for (size_t set = 0; set < obj_sets; set++) {
+		for (size_t o = 0; o < objs[set].cnt; o++) {
+			const struct alloc_object *obj = &objs[set].objs[o];
+
+			if (obj->family != counter / ALLOC_ROW_CNT)
+				continue;
+			for (size_t i = 0; i < obj->entry_cnt; i++) {
+				const struct alloc_entry *e = &obj->entries[i];
+				const struct alloc_entry *to = e->role == ENTRY_ALIAS ?
+								       &obj->entries[e->alias_of] : e;
+
+				if (to->role == ENTRY_PROBED && to->row == alloc_counter_row(counter))
+					rows[e->row] = true;
+			}
+		}
+	}
+	buf[0] = '\0';
+	for (int row = 0; row < ALLOC_ROW_CNT && off < sz; row++) {
+		if (!rows[row])
+			continue;
+		/* a report row stays readable: -v lists every alias */
+		if (++shown > LABEL_MAX_NAMES) {
+			snprintf(buf + off, sz - off, "+more");
+			break;
+		}
+		off += snprintf(buf + off, sz - off, "%s%s", off ? "+" : "", alloc_row_name(row));
+	}
 }

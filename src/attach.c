@@ -46,7 +46,7 @@ struct probes {
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[1024];
+	static char buf[1 << 20];
 
 	if ((level == LIBBPF_DEBUG && log_get_level() < LOG_DEBUG) ||
 	    (level == LIBBPF_INFO && log_get_level() < LOG_INFO))
@@ -159,9 +159,9 @@ void probes__free(struct probes *p)
 }
 
 static int add_link(struct probes *p, struct bpf_program *prog, bool retprobe, pid_t pid,
-		    const char *path, uint64_t offset, enum alloc_fn fn)
+		    const char *path, uint64_t offset, uint64_t cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe, .bpf_cookie = fn);
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 
 	if (p->link_cnt == p->link_cap) {
@@ -211,54 +211,77 @@ static int attach_session(struct probes *p, pid_t pid, const struct alloc_object
 	return 0;
 }
 
+/* Frees need no return value: their probe may sit past the entry, and takes no return. */
 static int attach_classic(struct probes *p, pid_t pid, const struct alloc_object *obj,
-			  enum alloc_fn fn, uint64_t offset)
+			  uint64_t cookie, uint64_t offset)
 {
-	int err = add_link(p, p->skel->progs.alloc_enter, false, pid, obj->open_path, offset, fn);
+	int err = add_link(p, p->skel->progs.alloc_enter, false, pid, obj->open_path, offset,
+			   cookie);
+	enum alloc_kind kind = alloc_row_kind(cookie_row(cookie));
 
-	if (!err && fn != FN_FREE)
-		err = add_link(p, p->skel->progs.alloc_exit, true, pid, obj->open_path, offset, fn);
+	if (!err && kind != AK_FREE && kind != AK_RESIZE)
+		err = add_link(p, p->skel->progs.alloc_exit, true, pid, obj->open_path, offset,
+			       cookie);
 	return err;
 }
 
-static bool probed(const struct probes *p, const struct alloc_entry *e, enum alloc_fn fn)
+static bool probed(const struct probes *p, const struct alloc_entry *e)
 {
-	return e->found && e->alias_of == FN_CNT && (fn != FN_FREE || p->opts.track_inuse);
+	return e->role == ENTRY_PROBED &&
+	       (alloc_row_kind(e->row) != AK_FREE || p->opts.track_inuse);
+}
+
+static void say_entry(const struct probes *p, pid_t pid, const struct alloc_object *obj,
+		      const struct alloc_entry *e)
+{
+	if (e->role == ENTRY_PROBED && !probed(p, e))
+		pr_info("PID %d: %s in %s not probed: --alloc-only\n", (int)pid, e->symbol,
+			obj->path);
+	else if (e->role == ENTRY_PROBED)
+		pr_info("PID %d: %s %s at %s+0x%llx, probe %s\n", (int)pid,
+			alloc_family_name(obj->family), e->symbol, obj->path,
+			(unsigned long long)e->offset, e->note);
+	else if (e->role == ENTRY_ALIAS)
+		pr_info("PID %d: %s %s in %s: %s, probed once\n", (int)pid,
+			alloc_family_name(obj->family), e->symbol, obj->path, e->note);
+	else
+		pr_info("PID %d: %s in %s not probed: %s\n", (int)pid, e->symbol, obj->path,
+			e->note);
 }
 
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs)
 {
 	for (size_t i = 0; i < objs->cnt; i++) {
 		const struct alloc_object *obj = &objs->objs[i];
-		uint64_t offsets[FN_CNT], cookies[FN_CNT];
+		uint64_t *offsets, *cookies;
 		size_t cnt = 0;
 		int err = 0;
 
-		for (int fn = 0; fn < FN_CNT; fn++) {
-			const struct alloc_entry *e = &obj->entries[fn];
+		offsets = calloc(obj->entry_cnt, sizeof(*offsets));
+		cookies = calloc(obj->entry_cnt, sizeof(*cookies));
+		if (!offsets || !cookies)
+			err = -ENOMEM;
+		for (size_t n = 0; n < obj->entry_cnt && !err; n++) {
+			const struct alloc_entry *e = &obj->entries[n];
 
-			if (e->found && e->alias_of != FN_CNT)
-				pr_info("PID %d: %s is %s in %s: probed once\n", (int)pid,
-					alloc_fn_name(fn), alloc_fn_name(e->alias_of), obj->path);
-			if (!probed(p, e, fn))
+			say_entry(p, pid, obj, e);
+			if (!probed(p, e))
 				continue;
-			pr_info("PID %d: %s at %s+0x%llx, probe %s\n", (int)pid, alloc_fn_name(fn),
-				obj->path, (unsigned long long)e->offset, e->placement_why);
 			offsets[cnt] = e->offset + e->probe_offset;
-			cookies[cnt++] = fn;
+			cookies[cnt++] = alloc_cookie(e->row, obj->family, e->forwards);
 			if (p->opts.mode == UPROBE_MODE_CLASSIC &&
-			    (err = attach_classic(p, pid, obj, fn, offsets[cnt - 1]))) {
-				pr_warn("cannot attach to %s in %s of PID %d: %s\n", alloc_fn_name(fn),
+			    (err = attach_classic(p, pid, obj, cookies[cnt - 1], offsets[cnt - 1])))
+				pr_warn("cannot attach to %s in %s of PID %d: %s\n", e->symbol,
 					obj->path, (int)pid, strerror(-err));
-				return err;
-			}
 		}
-		if (p->opts.mode == UPROBE_MODE_SESSION && cnt &&
-		    (err = attach_session(p, pid, obj, offsets, cookies, cnt))) {
+		if (!err && p->opts.mode == UPROBE_MODE_SESSION && cnt &&
+		    (err = attach_session(p, pid, obj, offsets, cookies, cnt)))
 			pr_warn("cannot attach to %s of PID %d: %s\n", obj->path, (int)pid,
 				strerror(-err));
+		free(offsets);
+		free(cookies);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -296,7 +319,7 @@ int probes__ringbuf_fd(const struct probes *p)
 	return bpf_map__fd(p->skel->maps.events);
 }
 
-int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT])
+int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct fn_counter *percpu;
@@ -307,16 +330,16 @@ int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT])
 	percpu = calloc(ncpu, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	memset(out, 0, sizeof(*out) * FN_CNT);
-	for (__u32 fn = 0; fn < FN_CNT; fn++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.fn_counters), &fn, percpu)) {
+	memset(out, 0, sizeof(*out) * ALLOC_COUNTER_CNT);
+	for (__u32 i = 0; i < ALLOC_COUNTER_CNT; i++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.fn_counters), &i, percpu)) {
 			err = -errno;
 			pr_warn("cannot read the exact counters: %s\n", strerror(-err));
 			break;
 		}
 		for (int cpu = 0; cpu < ncpu; cpu++) {
-			out[fn].calls += percpu[cpu].calls;
-			out[fn].bytes += percpu[cpu].bytes;
+			out[i].calls += percpu[cpu].calls;
+			out[i].bytes += percpu[cpu].bytes;
 		}
 	}
 	free(percpu);

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "addrspace.h"
-#include "allocators.h"
+#include "alloc_names.h"
 #include "collect.h"
 #include "hashmap.h"
 #include "clock.h"

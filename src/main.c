@@ -24,6 +24,8 @@
 #include "profile.h"
 #include "target.h"
 
+#define ALLOC_LABEL_SZ 160
+
 enum exit_status {
 	EXIT_OK = 0,
 	EXIT_REFUSED = 1, /* could not run: no such process, not root, a corrupt profile ... */
@@ -48,6 +50,20 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Why nothing was found: a stripped executable is the one case the user can fix. */
+static void say_no_allocator(pid_t pid, const char *comm)
+{
+	char exe[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (alloc_elf_is_stripped(exe))
+		pr_warn("PID %d (%s): no allocator found: its executable is stripped and has no .gnu_debugdata, nor a debug file in /usr/lib/debug/.build-id (build it with symbols, or install its debug package)\n",
+			(int)pid, comm);
+	else
+		pr_warn("PID %d (%s): no allocator found (none of malloc, free, operator new, ... is defined in what it maps)\n",
+			(int)pid, comm);
+}
+
 static int find_allocators(const struct targets *targets, struct alloc_objects *objs)
 {
 	for (size_t i = 0; i < targets->cnt; i++) {
@@ -59,8 +75,7 @@ static int find_allocators(const struct targets *targets, struct alloc_objects *
 			return err;
 		}
 		if (!objs[i].cnt) {
-			pr_warn("PID %d (%s): no allocator found (none of malloc, free, ... is defined in what it maps)\n",
-				(int)t->pid, t->comm);
+			say_no_allocator(t->pid, t->comm);
 			return -ENOENT;
 		}
 	}
@@ -148,23 +163,32 @@ static void fill_report(const struct probes *probes, const struct collector *col
 			st.unwind_ns / 1e3 / st.unwound);
 }
 
-/* "aligned_alloc+memalign" where one probe serves two names (they share an address). */
-static void label_aliases(const struct alloc_objects *objs, size_t cnt, char labels[FN_CNT][64],
-			  struct report_info *info)
+/* The row names of each counter that several entry points count into ("free+delete"). */
+static void label_counters(const struct alloc_objects *objs, size_t cnt,
+			   char (*labels)[ALLOC_LABEL_SZ], struct report_info *info)
 {
-	for (size_t i = 0; i < cnt; i++) {
-		for (size_t o = 0; o < objs[i].cnt; o++) {
-			for (int fn = 0; fn < FN_CNT; fn++) {
-				enum alloc_fn to = objs[i].objs[o].entries[fn].alias_of;
-
-				if (!objs[i].objs[o].entries[fn].found || to == FN_CNT || info->fn_labels[to])
-					continue;
-				snprintf(labels[to], sizeof(labels[to]), "%s+%s", alloc_fn_name(to),
-					 alloc_fn_name(fn));
-				info->fn_labels[to] = labels[to];
-			}
-		}
+	for (unsigned counter = 0; counter < ALLOC_COUNTER_CNT; counter++) {
+		if (!info->counters[counter].calls)
+			continue;
+		alloc_objects__counter_label(objs, cnt, counter, labels[counter], ALLOC_LABEL_SZ);
+		if (labels[counter][0])
+			info->counter_labels[counter] = labels[counter];
 	}
+}
+
+/* What the probes of these objects cannot see, for the report. */
+static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const char **out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		for (size_t o = 0; o < objs[i].cnt && n < max; o++)
+			if (objs[i].objs[o].family == FAMILY_MIMALLOC) {
+				out[n++] = "mimalloc's mi_heap_*, mi_strdup and mi_expand calls (not probed)";
+				return n;
+			}
+	return n;
 }
 
 static int write_outputs(const struct profile *profile, const struct report_info *info,
@@ -413,7 +437,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	struct report_target rtargets[CLI_MAX_PIDS];
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
-	char fn_labels[FN_CNT][64];
+	static char labels[ALLOC_COUNTER_CNT][ALLOC_LABEL_SZ];
+	const char *not_seen[4];
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal };
 	uint64_t window_end_ns;
@@ -451,7 +476,9 @@ static int run_profile(struct run *r, int argc, char **argv)
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
 	collector__record_live_ages(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
-	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
+	label_counters(r->objs, r->targets.cnt, labels, &info);
+	info.not_seen = not_seen;
+	info.not_seen_cnt = blind_spots(r->objs, r->targets.cnt, not_seen, 4);
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "hashmap.h"
+#include "alloc_names.h"
 #include "output.h"
 #include "profile.pb-c.h"
 
@@ -342,8 +343,6 @@ static int gzip_write(const uint8_t *buf, size_t len, FILE *f)
  * already). pprof prunes every frame beneath a match: name exact functions only, never a
  * prefix that could match a caller such as __libc_start_main.
  */
-#define DROP_FRAMES "(__libc_)?(malloc|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|" \
-		    "memalign|valloc|pvalloc|free)|operator (new|delete)(\\[\\])?(\\(.*\\))?"
 
 int output_pprof__write(const struct profile *p, const struct pprof_info *info, FILE *f)
 {
@@ -380,7 +379,7 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	b.msg.default_sample_type = str_id(&b, value_type_name(info->default_type));
 	b.msg.time_nanos = info->time_nanos;
 	b.msg.duration_nanos = info->duration_nanos;
-	b.msg.drop_frames = str_id(&b, DROP_FRAMES);
+	b.msg.drop_frames = str_id(&b, alloc_drop_frames_regex());
 	if (info->comment) {
 		b.msg.comment = calloc(1, sizeof(*b.msg.comment));
 		if (b.msg.comment)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "allocators.h"
+#include "alloc_names.h"
 #include "output.h"
 #include "units.h"
 
@@ -63,28 +63,59 @@ static void totals_row(FILE *f, const char *what, double cnt, double bytes, cons
 		format_bytes(bytes, human, sizeof(human)), extra);
 }
 
+/* The exact rows of one report group: C rows of one family, or C++ operators. */
+static void write_group(const struct report_info *info, enum alloc_family family, bool cxx,
+			uint64_t *calls, uint64_t *bytes, uint64_t *frees, FILE *f)
+{
+	bool header = false;
+
+	for (int row = 0; row < ALLOC_ROW_CNT; row++) {
+		unsigned counter = family * ALLOC_ROW_CNT + row;
+		const struct fn_counter *c = &info->counters[counter];
+		const char *label = info->counter_labels[counter] ?: alloc_row_name(row);
+
+		if (!c->calls || (alloc_row_api(row) == API_CXX) != cxx)
+			continue;
+		if (!header) {
+			if (cxx)
+				fprintf(f, " C++ (%s)\n", alloc_family_name(family));
+			else
+				fprintf(f, " %s\n", alloc_family_name(family));
+			header = true;
+		}
+		switch (alloc_row_kind(row)) {
+		case AK_FREE:
+			*frees += c->calls;
+			fprintf(f, "  %-22s %8llu\n", label, (unsigned long long)c->calls);
+			break;
+		case AK_RESIZE: /* resized in place: no new block */
+			fprintf(f, "  %-22s %8llu\n", label, (unsigned long long)c->calls);
+			break;
+		default:
+			*calls += c->calls;
+			*bytes += c->bytes;
+			totals_row(f, label, c->calls, c->bytes, "");
+		}
+	}
+}
+
 static void write_totals(const struct profile *p, const struct report_info *info, FILE *f)
 {
-	uint64_t calls = 0, bytes = 0;
+	uint64_t calls = 0, bytes = 0, frees = 0;
 	struct stack_values t;
 	char live[64];
 
 	fprintf(f, "\n%-24s %8s %16s\n", "exact (kernel)", "calls", "bytes");
-	for (int fn = 0; fn < FN_CNT; fn++) {
-		const struct fn_counter *c = &info->counters[fn];
-
-		if (fn == FN_FREE || !c->calls)
-			continue;
-		calls += c->calls;
-		bytes += c->bytes;
-		totals_row(f, info->fn_labels[fn] ? info->fn_labels[fn] : alloc_fn_name(fn),
-			   c->calls, c->bytes, "");
-	}
+	for (int cxx = 0; cxx < 2; cxx++)
+		for (int family = 0; family < FAMILY_CNT; family++)
+			write_group(info, family, cxx, &calls, &bytes, &frees, f);
 	totals_row(f, "all allocations", calls, bytes, "");
 	if (info->inuse_untracked)
-		fprintf(f, "  %-22s %8s\n", "free", "-");
+		fprintf(f, "  %-22s %8s\n", "all frees", "-");
 	else
-		fprintf(f, "  %-22s %8llu\n", "free", (unsigned long long)info->counters[FN_FREE].calls);
+		fprintf(f, "  %-22s %8llu\n", "all frees", (unsigned long long)frees);
+	for (size_t i = 0; i < info->not_seen_cnt; i++)
+		fprintf(f, "  not seen: %s\n", info->not_seen[i]);
 
 	profile__totals(p, &t);
 	fprintf(f, "%-24s %8s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",

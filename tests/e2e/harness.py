@@ -27,10 +27,10 @@ def target_path(name):
 class Target:
     """A target program, held before its allocation pattern until release()."""
 
-    def __init__(self, name, *args):
+    def __init__(self, name, *args, env=None):
         self.proc = subprocess.Popen([target_path(name), *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+                                     text=True, env=None if env is None else {**os.environ, **env})
         line = self.proc.stdout.readline()
         m = re.match(r"pid (\d+)", line)
         if not m:
@@ -126,9 +126,10 @@ def run_refused(*args, memsnoop=None):
     return p.returncode, p.stdout, p.stderr
 
 
-def profile(target_name, *mem_args, target_args=()):
-    """Profiles one target run from release to exit. Returns (truth, status, report, stderr)."""
-    target = Target(target_name, *target_args)
+def profile(target_name, *mem_args, target_args=(), env=None):
+    """Profiles one target run from release to exit (env: added to the target's environment).
+    Returns (truth, status, report, stderr)."""
+    target = Target(target_name, *target_args, env=env)
     try:
         ms = Memsnoop("-p", target.pid, *mem_args)
         ms.wait_attached()
@@ -154,19 +155,34 @@ def read_folded(path):
 
 
 def parse_report(text):
-    """The text report's totals: {'exact': {fn: (calls, bytes)}, 'free': calls,
-    'allocated': (objects, bytes), 'in use': (objects, bytes)}; None where the report
-    shows '-' (not measured)."""
-    rows = {}
+    """The text report's totals: {'exact': {row: (calls, bytes)}, 'groups': {group: {row:
+    (calls, bytes)}}, 'free': calls of every free, 'allocated': (objects, bytes), 'in use':
+    (objects, bytes)}; None where the report shows '-' (not measured). Exact rows come under
+    a group header (' glibc', ' C++ (jemalloc)'); a row in several groups sums."""
+    rows, groups, group = {}, {}, None
     for line in text.splitlines():
+        if line.startswith("estimated"):
+            group = None
+        h = re.match(r" (\S.*)$", line)
+        if h and not line.startswith("  "):
+            group = groups.setdefault(h.group(1), {})
+            continue
         m = re.match(r"  (\S+(?: \S+){0,2})\s+(\d+|-)(?:\s+(\d+)\s)?", line)
-        if m:
-            count = None if m.group(2) == "-" else int(m.group(2))
-            rows[m.group(1)] = (count, int(m.group(3)) if m.group(3) else None)
-    report = {"free": rows.pop("free")[0], "allocated": rows.pop("allocated")}
+        if not m:
+            continue
+        count = None if m.group(2) == "-" else int(m.group(2))
+        value = (count, int(m.group(3)) if m.group(3) else None)
+        if group is not None:
+            group[m.group(1)] = value
+            old = rows.get(m.group(1))
+            if old:
+                value = (old[0] + value[0], (old[1] or 0) + (value[1] or 0) if value[1] is not None else None)
+        rows[m.group(1)] = value
+    report = {"free": rows.pop("all frees")[0], "allocated": rows.pop("allocated")}
     in_use = rows.pop("in use", None) or rows.pop("leaked at exit")
     report["in use"] = None if in_use[0] is None else in_use
     report["exact"] = rows
+    report["groups"] = groups
     return report
 
 
