@@ -93,6 +93,7 @@ FAMILY_TARGETS := $(addprefix $(OUTPUT)/tests/targets/,alloc_cxx_jemalloc alloc_
 	alloc_c_musl alloc_c_stripped alloc_c_minidebug)
 TARGET_BINS += $(FAMILY_TARGETS)
 $(OUTPUT)/tests/targets/alloc_c $(OUTPUT)/tests/targets/alloc_cxx: tests/targets/alloc_pattern.h
+$(OUTPUT)/tests/targets/bench_churn $(OUTPUT)/tests/targets/bench_new: tests/targets/bench_loop.h
 
 $(OUTPUT)/tests/targets/alloc_cxx_jemalloc: tests/targets/alloc_cxx.cc tests/targets/alloc_pattern.h | $(DEPS_STAMP)
 	$(call msg,CXX,$@)
@@ -135,7 +136,8 @@ demo: $(DEPS_STAMP)
 
 bench: $(DEPS_STAMP)
 	$(Q)bash scripts/install-deps.sh --bench
-	$(Q)$(MAKE) -s --no-print-directory all $(OUTPUT)/tests/targets/bench_churn
+	$(Q)$(MAKE) -s --no-print-directory all $(OUTPUT)/tests/targets/bench_churn \
+		$(OUTPUT)/tests/targets/bench_new
 	$(Q)$(PYTHON) scripts/bench.py $(OUTPUT)
 
 # The pprof reader under libFuzzer with ASan and UBSan, FUZZ_SECONDS long, from the corpus

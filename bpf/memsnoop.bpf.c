@@ -52,18 +52,6 @@ static __always_inline void count_call(__u32 counter, __u64 bytes)
 	}
 }
 
-/* a * b, or ~0 when it overflows (the allocator then fails the call) */
-static __always_inline __u64 mul_saturated(__u64 a, __u64 b)
-{
-	__u64 limit;
-
-	if (!a)
-		return 0;
-	limit = ~0ULL / a;
-	barrier_var(limit); /* else clang folds the test into a 128-bit multiply BPF lacks */
-	return b > limit ? ~0ULL : a * b;
-}
-
 static __always_inline struct thread_state *thread_state(bool create)
 {
 	struct thread_state *st;
@@ -436,23 +424,13 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 
 /* The argument registers of the System V calling convention that libbpf 1.1 names, read at
  * fixed context offsets (the verifier refuses a computed one). */
-struct call_args {
-	__u64 reg[5];
-};
-
-static __always_inline void read_args(struct pt_regs *ctx, struct call_args *a)
+static __always_inline void read_args(struct pt_regs *ctx, __u64 reg[5])
 {
-	a->reg[0] = PT_REGS_PARM1(ctx);
-	a->reg[1] = PT_REGS_PARM2(ctx);
-	a->reg[2] = PT_REGS_PARM3(ctx);
-	a->reg[3] = PT_REGS_PARM4(ctx);
-	a->reg[4] = PT_REGS_PARM5(ctx);
-}
-
-/* Argument n, 1 to 5; 0 for none. */
-static __always_inline __u64 arg_n(const struct call_args *a, __u32 n)
-{
-	return n >= 1 && n <= 5 ? a->reg[n - 1] : 0;
+	reg[0] = PT_REGS_PARM1(ctx);
+	reg[1] = PT_REGS_PARM2(ctx);
+	reg[2] = PT_REGS_PARM3(ctx);
+	reg[3] = PT_REGS_PARM4(ctx);
+	reg[4] = PT_REGS_PARM5(ctx);
 }
 
 /* Reads the arguments the cookie's table row names and enters the call: WANT_RETURN or
@@ -461,35 +439,31 @@ static __always_inline int enter_by_cookie(struct pt_regs *ctx, __u64 cookie)
 {
 	__u32 row = cookie_row(cookie);
 	const struct alloc_row_spec *spec;
-	struct call_args a;
-	__u64 size;
+	struct alloc_call call;
+	__u64 reg[5];
 
 	if (row >= ALLOC_ROW_CNT)
 		return SKIP_RETURN;
 	spec = &alloc_row_specs[row];
-	read_args(ctx, &a);
+	read_args(ctx, reg);
+	alloc_decode(spec, reg, &call);
 	switch (spec->kind) {
 	case AK_FREE:
-		on_free(ctx, cookie, arg_n(&a, spec->ptr_arg));
+		on_free(ctx, cookie, call.ptr);
 		return SKIP_RETURN;
 	case AK_RESIZE:
 		if (traced_now())
 			count_call(cookie_counter(cookie), 0);
 		return SKIP_RETURN;
 	default:
-		size = arg_n(&a, spec->size_arg);
-		if (spec->count_arg)
-			size = mul_saturated(arg_n(&a, spec->count_arg), size);
-		return on_alloc_enter(ctx, cookie, spec->kind, size,
-				      spec->kind == AK_REALLOC ? arg_n(&a, spec->ptr_arg) : 0,
-				      spec->kind == AK_OUT_PARAM ? arg_n(&a, spec->out_arg) : 0);
+		return on_alloc_enter(ctx, cookie, spec->kind, call.size, call.ptr, call.out);
 	}
 }
 
 /*
- * Every probe carries its allocator table row (and the object's family) as its attach cookie. Session mode: one
- * program for every entry point of an object; the kernel runs it again at the return when
- * the entry returned WANT_RETURN.
+ * Every probe carries its allocator table row (and the object's family) as its attach cookie.
+ * Session mode: one program for every entry point of an object; the kernel runs it again at
+ * the return when the entry returned WANT_RETURN.
  */
 SEC("uprobe/session")
 int alloc_session(struct pt_regs *ctx)

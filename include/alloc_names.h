@@ -19,6 +19,8 @@ enum alloc_api alloc_row_api(enum alloc_row row);
 unsigned alloc_row_arg_cnt(enum alloc_row row);
 
 const char *alloc_family_name(enum alloc_family family);
+/* What memsnoop cannot see of a family's interface, for the report; NULL: nothing. */
+const char *alloc_family_blind_spot(enum alloc_family family);
 /* The family that a symbol only that allocator exports proves (jemalloc's mallocx,
  * tcmalloc's tc_malloc, ...), or -1. */
 int alloc_family_marker(const char *symbol);

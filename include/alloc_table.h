@@ -166,6 +166,46 @@ struct alloc_row_spec {
 static const struct alloc_row_spec alloc_row_specs[ALLOC_ROW_CNT] = { ALLOC_TABLE(ALLOC_ROW_SPEC) };
 #undef ALLOC_ROW_SPEC
 
+/* A call's arguments as its row reads them. */
+struct alloc_call {
+	__u64 size; /* bytes requested: count * size where the row has a count */
+	__u64 ptr;  /* the block freed, reallocated or resized */
+	__u64 out;  /* where an AK_OUT_PARAM call writes the new block */
+};
+
+/* a * b, or ~0 when it overflows (the allocator then fails the call) */
+static __always_inline __u64 mul_saturated(__u64 a, __u64 b)
+{
+	__u64 limit;
+
+	if (!a)
+		return 0;
+	limit = ~0ULL / a;
+#ifdef __BPF__
+	barrier_var(limit); /* else clang folds the test into a 128-bit multiply BPF lacks */
+#endif
+	return b > limit ? ~0ULL : a * b;
+}
+
+/* Argument n (1 to 5) of reg[], the argument registers in order; 0 for none. */
+static __always_inline __u64 alloc_arg(const __u64 reg[5], __u32 n)
+{
+	return n >= 1 && n <= 5 ? reg[n - 1] : 0;
+}
+
+/* Decodes a call from its argument registers, the way its row says: the BPF program does
+ * this on every probed call, the unit tests on made-up registers. */
+static __always_inline void alloc_decode(const struct alloc_row_spec *spec, const __u64 reg[5],
+					 struct alloc_call *call)
+{
+	call->size = alloc_arg(reg, spec->size_arg);
+	if (spec->count_arg)
+		call->size = mul_saturated(alloc_arg(reg, spec->count_arg), call->size);
+	call->ptr = spec->kind == AK_ALLOC || spec->kind == AK_OUT_PARAM ? 0 :
+									   alloc_arg(reg, spec->ptr_arg);
+	call->out = spec->kind == AK_OUT_PARAM ? alloc_arg(reg, spec->out_arg) : 0;
+}
+
 /*
  * The attach cookie: the row, the family of the object probed, and whether that function
  * calls another entry point (then the inner call is the outer one's own and is not counted:

@@ -4,6 +4,9 @@
 1. A malloc-heavy loop (tests/targets/bench_churn.c: malloc+free pairs of 16..1039 bytes,
    1 and 2 threads), untraced and under memsnoop (default rate, -r 1, --alloc-only, classic
    uprobes) and under bpftrace (a malloc uprobe recording ustack), alternating, median of RUNS.
+   The same loop in C++ (tests/targets/bench_new.cc: new[]+delete[]), untraced and at the
+   default rate: under glibc + libstdc++ only malloc and free are probed, so a new+delete pair
+   must cost what a malloc+free pair does.
 2. redis-server (jemalloc) under redis-benchmark SET, GET, LPUSH on loopback, untraced and
    with memsnoop attached at the default rate, alternating, median of RUNS.
 3. memsnoop's own CPU (user + system, per second of the run) and peak RSS during those runs.
@@ -82,8 +85,8 @@ def run_bpftrace(target):
     return truth["ns_per_pair"], None
 
 
-def run_churn(args, threads):
-    target = harness.Target("bench_churn", PAIRS, threads)
+def run_churn(args, threads, loop="bench_churn"):
+    target = harness.Target(loop, PAIRS, threads)
     try:
         if args is None:
             target.release()
@@ -193,6 +196,21 @@ def main():
         for name, _ in CHURN_CONFIGS:
             med = statistics.median(results[name])
             say(f"| {threads} | {name} | {med:.0f} | {med - base:.0f} | {med / base:.1f}x |")
+
+    say("")
+    say(f"### new[]+delete[] against malloc+free (glibc + libstdc++), 1 thread, median of {RUNS} runs")
+    say("")
+    say("| loop | untraced ns per pair | memsnoop (default rate) ns per pair | added ns per pair |")
+    say("|---|---:|---:|---:|")
+    loops = {loop: {"untraced": [], "memsnoop": []} for loop in ("bench_churn", "bench_new")}
+    for _ in range(RUNS):
+        for loop, results in loops.items():
+            results["untraced"].append(run_churn(None, 1, loop)[0])
+            results["memsnoop"].append(run_churn([], 1, loop)[0])
+    for loop, results in loops.items():
+        base, traced = (statistics.median(results[k]) for k in ("untraced", "memsnoop"))
+        name = "malloc+free" if loop == "bench_churn" else "new[]+delete[]"
+        say(f"| {name} | {base:.0f} | {traced:.0f} | {traced - base:.0f} |")
 
     say("")
     say(f"### redis-server (jemalloc) under redis-benchmark, {REDIS_REQUESTS} requests per "

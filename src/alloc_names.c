@@ -123,6 +123,18 @@ const char *alloc_family_name(enum alloc_family family)
 	return family < FAMILY_CNT ? family_names[family] : "?";
 }
 
+const char *alloc_family_blind_spot(enum alloc_family family)
+{
+	switch (family) {
+	case FAMILY_JEMALLOC:
+		return "jemalloc's xallocx resizes blocks in place: its calls are counted, a sampled block keeps the size it had";
+	case FAMILY_MIMALLOC:
+		return "mimalloc's mi_heap_*, mi_strdup, mi_strndup and mi_expand calls (not probed)";
+	default:
+		return NULL;
+	}
+}
+
 int alloc_family_marker(const char *symbol)
 {
 	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)

@@ -176,18 +176,18 @@ static void label_counters(const struct alloc_objects *objs, size_t cnt,
 	}
 }
 
-/* What the probes of these objects cannot see, for the report. */
-static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const char **out,
-			  size_t max)
+/* What the probes of these objects cannot see, for the report: a line per family mapped. */
+static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const char **out)
 {
+	bool mapped[FAMILY_CNT] = { false };
 	size_t n = 0;
 
 	for (size_t i = 0; i < cnt; i++)
-		for (size_t o = 0; o < objs[i].cnt && n < max; o++)
-			if (objs[i].objs[o].family == FAMILY_MIMALLOC) {
-				out[n++] = "mimalloc's mi_heap_*, mi_strdup and mi_expand calls (not probed)";
-				return n;
-			}
+		for (size_t o = 0; o < objs[i].cnt; o++)
+			mapped[objs[i].objs[o].family] = true;
+	for (int family = 0; family < FAMILY_CNT; family++)
+		if (mapped[family] && alloc_family_blind_spot(family))
+			out[n++] = alloc_family_blind_spot(family);
 	return n;
 }
 
@@ -438,7 +438,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
 	static char labels[ALLOC_COUNTER_CNT][ALLOC_LABEL_SZ];
-	const char *not_seen[4];
+	const char *not_seen[FAMILY_CNT];
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal };
 	uint64_t window_end_ns;
@@ -478,7 +478,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	label_counters(r->objs, r->targets.cnt, labels, &info);
 	info.not_seen = not_seen;
-	info.not_seen_cnt = blind_spots(r->objs, r->targets.cnt, not_seen, 4);
+	info.not_seen_cnt = blind_spots(r->objs, r->targets.cnt, not_seen);
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;

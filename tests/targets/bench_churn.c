@@ -1,28 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/*
- * A malloc-heavy loop: each of THREADS threads (argv[2], default 1) runs PAIRS (argv[1])
- * malloc+free pairs of mixed sizes, all starting together. Prints the wall-clock ns per
- * pair and thread.
- */
-#include <pthread.h>
-#include <stdint.h>
-#include <time.h>
-#include "target.h"
+/* A malloc-heavy loop: malloc+free pairs of 16..1039 bytes (scaffolding in bench_loop.h). */
+#include "bench_loop.h"
 
-#define MAX_THREADS 16
-
-static pthread_barrier_t start;
-static long pairs = 200000;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-NOINLINE void churn(long n, uint32_t x)
+NOINLINE static void churn(long n, uint32_t x)
 {
 	void *volatile sink; /* per thread: keeps the pair from being optimized away */
 
@@ -32,33 +12,4 @@ NOINLINE void churn(long n, uint32_t x)
 		free(sink);
 	}
 	KEEP();
-}
-
-static void *thread_main(void *arg)
-{
-	pthread_barrier_wait(&start);
-	churn(pairs, (uint32_t)(uintptr_t)arg);
-	return NULL;
-}
-
-int main(int argc, char **argv)
-{
-	long threads = argc > 2 ? atol(argv[2]) : 1;
-	pthread_t t[MAX_THREADS];
-	double begin;
-
-	if (argc > 1)
-		pairs = atol(argv[1]);
-	if (threads < 1 || threads > MAX_THREADS || pairs < 1)
-		return 2;
-	pthread_barrier_init(&start, NULL, threads + 1);
-	for (long i = 0; i < threads; i++)
-		pthread_create(&t[i], NULL, thread_main, (void *)(i + 1));
-	target_hold_until_attached();
-	begin = now_ns();
-	pthread_barrier_wait(&start);
-	for (long i = 0; i < threads; i++)
-		pthread_join(t[i], NULL);
-	target_truth("ns_per_pair", (now_ns() - begin) / pairs);
-	return 0;
 }

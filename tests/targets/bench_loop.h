@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The benchmark loops' scaffolding: each of THREADS threads (argv[2], default 1) runs
+ * churn(PAIRS (argv[1]), seed) allocate+release pairs, all starting together once the
+ * benchmark says memsnoop has attached. Prints the wall-clock ns per pair and thread. The
+ * including file defines churn().
+ */
+#ifndef BENCH_LOOP_H
+#define BENCH_LOOP_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+#include "target.h"
+
+#define MAX_THREADS 16
+
+static pthread_barrier_t start;
+static long pairs = 200000;
+
+static void churn(long n, uint32_t x);
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void *thread_main(void *arg)
+{
+	pthread_barrier_wait(&start);
+	churn(pairs, (uint32_t)(uintptr_t)arg);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	long threads = argc > 2 ? atol(argv[2]) : 1;
+	pthread_t t[MAX_THREADS];
+	double begin;
+
+	if (argc > 1)
+		pairs = atol(argv[1]);
+	if (threads < 1 || threads > MAX_THREADS || pairs < 1)
+		return 2;
+	pthread_barrier_init(&start, NULL, threads + 1);
+	for (long i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, thread_main, (void *)(i + 1));
+	target_hold_until_attached();
+	begin = now_ns();
+	pthread_barrier_wait(&start);
+	for (long i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	target_truth("ns_per_pair", (now_ns() - begin) / pairs);
+	return 0;
+}
+
+#endif /* BENCH_LOOP_H */
