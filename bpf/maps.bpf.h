@@ -66,6 +66,23 @@ struct {
 	__type(value, struct dwarf_scratch);
 } dwarf_scratches SEC(".maps");
 
+/* --cgroup: the cgroups whose processes are profiled, through links that see every process
+ * mapping a probed file. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, CGROUP_TARGETS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroups SEC(".maps");
+
+/* -p processes profiled beside --cgroup, wherever their cgroup is: tgid -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} scope_pids SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

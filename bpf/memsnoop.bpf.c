@@ -24,6 +24,7 @@ const volatile bool session_mode = false;
 const volatile bool track_inuse = true; /* false: allocation profile only, free not probed */
 const volatile bool unwind_dwarf = false; /* copy registers and stack for user space to unwind */
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
+const volatile __u32 cgroup_cnt = 0; /* --cgroup: entries of the cgroups map in use */
 
 /* What a session entry program returns. */
 #define WANT_RETURN 0
@@ -63,9 +64,33 @@ static __always_inline struct thread_state *thread_state(bool create)
 	return st;
 }
 
+/* True when the current task is in a profiled cgroup. */
+static __always_inline bool in_cgroups(void)
+{
+	for (__u32 i = 0; i < CGROUP_TARGETS_MAX; i++) {
+		if (i >= cgroup_cnt)
+			break;
+		if (bpf_current_task_under_cgroup(&cgroups, i) == 1)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a process is profiled. Without --cgroup every link is filtered to the profiled
+ * PIDs by the kernel; with it, links see every process that maps a probed file, and only the
+ * cgroups' processes and the -p ones are kept.
+ */
+static __always_inline bool in_scope(__u32 tgid)
+{
+	return !cgroup_cnt || bpf_map_lookup_elem(&scope_pids, &tgid) || in_cgroups();
+}
+
 static __always_inline bool traced_now(void)
 {
-	return ready && (bpf_get_current_pid_tgid() >> 32) != self_tgid;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return ready && tgid != self_tgid && in_scope(tgid);
 }
 
 /*
@@ -400,8 +425,9 @@ static long drop_if_tgid(struct bpf_map *map, struct live_key *key, struct live_
 }
 
 /*
- * A traced process exec'd (its thread has our state): the old image's blocks are gone with
- * it, neither in use nor leaked. Drop them here, and tell user space.
+ * A traced process exec'd (its thread has our state), or a process of a profiled cgroup did:
+ * the old image's blocks are gone with it, neither in use nor leaked. Drop them here, and
+ * tell user space, which reads the new image (and probes any allocator file it brings).
  */
 SEC("raw_tp/sched_process_exec")
 int on_exec(struct bpf_raw_tracepoint_args *ctx)
@@ -409,16 +435,49 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct event_header ev = { .type = EV_EXEC, .tgid = bpf_get_current_pid_tgid() >> 32 };
 	struct thread_state *st;
 
-	if (!ready)
+	if (!ready || ev.tgid == self_tgid)
 		return 0;
 	st = bpf_task_storage_get(&thread_states, bpf_get_current_task_btf(), NULL, 0);
-	if (!st)
+	if (st)
+		st->depth = 0;
+	else if (!cgroup_cnt || !in_scope(ev.tgid))
 		return 0;
-	st->depth = 0;
 	ev.ts_ns = bpf_ktime_get_ns();
 	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
 		count_drop(DROP_RINGBUF_FREE);
+	return 0;
+}
+
+/* --cgroup: a process of a profiled cgroup forked one (a thread is not a process). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct fork_event ev = { .hdr.type = EV_PROC_FORK };
+
+	if (!ready || !cgroup_cnt || child->pid != child->tgid)
+		return 0;
+	ev.parent = parent->tgid;
+	if (ev.parent == self_tgid || !in_scope(ev.parent))
+		return 0;
+	ev.hdr.tgid = child->tgid;
+	ev.hdr.ts_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		count_drop(DROP_RINGBUF_PROC);
+	return 0;
+}
+
+/* --cgroup: the last thread of a process of a profiled cgroup exited. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_process_exit, struct task_struct *task, bool group_dead)
+{
+	struct event_header ev = { .type = EV_PROC_EXIT, .tgid = task->tgid };
+
+	if (!ready || !cgroup_cnt || !group_dead || ev.tgid == self_tgid || !in_scope(ev.tgid))
+		return 0;
+	ev.ts_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		count_drop(DROP_RINGBUF_PROC);
 	return 0;
 }
 

@@ -25,6 +25,8 @@ struct probes_opts {
 	enum uprobe_mode mode;
 	bool unwind_dwarf;    /* copy registers and stack (else walk frame pointers) */
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
+	const int *cgroup_fds; /* --cgroup: the cgroups' directories (links see every process) */
+	uint32_t cgroup_cnt;
 };
 
 struct probes;
@@ -36,6 +38,11 @@ enum uprobe_mode probes__mode(const struct probes *p);
 
 /* Attaches to every entry point of objs, for pid only. 0 or a negative errno. */
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs);
+/* --cgroup: attaches to every entry point of obj in every process that maps it (the BPF
+ * programs keep the cgroups' processes). 0 or a negative errno. */
+int probes__attach_file(struct probes *p, const struct alloc_object *obj);
+/* --cgroup with -p: pid is profiled too, wherever its cgroup is. 0 or a negative errno. */
+int probes__add_scope_pid(struct probes *p, pid_t pid);
 /* Handlers stay silent until armed, so that a half-done attach reports nothing. Also
  * watches exec. 0 or a negative errno. */
 int probes__arm(struct probes *p);

@@ -16,6 +16,7 @@
 #define STACK_CHUNK_SZ 1024			    /* stack copies are read in chunks of this */
 #define MAX_STACK_BYTES (64 * STACK_CHUNK_SZ)	    /* the most --stack-bytes may ask for */
 #define DWARF_REG_CNT 17			    /* x86-64 DWARF registers 0..16 (16: rip) */
+#define CGROUP_TARGETS_MAX 8			    /* --cgroup paths */
 
 #include "alloc_table.h"
 
@@ -24,6 +25,8 @@ enum event_type {
 	EV_FREE = 2,	    /* struct free_event */
 	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
 	EV_EXEC = 4,	    /* struct event_header: the process exec'd, its old blocks are gone */
+	EV_PROC_FORK = 5,   /* struct fork_event: a process of a profiled cgroup forked hdr.tgid */
+	EV_PROC_EXIT = 6,   /* struct event_header: a process of a profiled cgroup exited */
 };
 
 /* Everything that can be lost between the target and the report. */
@@ -34,6 +37,7 @@ enum drop_reason {
 	DROP_STACK_FAILED,	/* stack could not be captured */
 	DROP_THREAD_STATE,	/* per-thread state could not be created */
 	DROP_SCRATCH_BUSY,	/* stack copy skipped: this CPU's buffer was in use (preemption) */
+	DROP_RINGBUF_PROC,	/* a process's fork or exit in a profiled cgroup: ring buffer full */
 	DROP_CNT,
 };
 
@@ -84,6 +88,13 @@ struct alloc_dwarf_event {
 	__u8 stack[MAX_STACK_BYTES];
 };
 
+/* A new process in a profiled cgroup: hdr.tgid, forked by parent. */
+struct fork_event {
+	struct event_header hdr;
+	__u32 parent;
+	__u32 __pad;
+};
+
 /* The free (or realloc away) of a sampled pointer. */
 struct free_event {
 	struct event_header hdr;
@@ -118,6 +129,7 @@ _Static_assert(sizeof(struct alloc_event) == 48 + MAX_STACK_DEPTH * 8, "alloc_ev
 _Static_assert(sizeof(struct alloc_dwarf_event) == 48 + DWARF_REG_CNT * 8 + MAX_STACK_BYTES,
 	       "alloc_dwarf_event layout");
 _Static_assert(sizeof(struct free_event) == 40, "free_event layout");
+_Static_assert(sizeof(struct fork_event) == 24, "fork_event layout");
 _Static_assert(sizeof(struct fn_counter) == 16, "fn_counter layout");
 _Static_assert(sizeof(struct live_key) == 16, "live_key layout");
 _Static_assert(sizeof(struct live_val) == 16, "live_val layout");

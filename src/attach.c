@@ -37,6 +37,7 @@ struct uprobe_multi_link_attr {
 struct probes {
 	struct memsnoop_bpf *skel;
 	struct bpf_link *exec_link;  /* sched_process_exec */
+	struct bpf_link *fork_link, *exit_link; /* --cgroup: sched_process_fork and _exit */
 	struct probes_opts opts;     /* mode resolved */
 	struct bpf_link **links;     /* classic */
 	size_t link_cnt, link_cap;
@@ -123,6 +124,7 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->track_inuse = opts->track_inuse;
 	select_programs(p->skel, session);
 	p->skel->rodata->unwind_dwarf = opts->unwind_dwarf;
+	p->skel->rodata->cgroup_cnt = opts->cgroup_cnt;
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
 	/*
 	 * Dense sampling sends bursts: a big buffer. Sparse sampling does not: a big buffer would
@@ -139,6 +141,14 @@ struct probes *probes__open(const struct probes_opts *opts)
 		pr_warn("cannot load the BPF programs: %s (run with -vv for the verifier's log)\n",
 			strerror(-err));
 		goto fail;
+	}
+	for (__u32 i = 0; i < opts->cgroup_cnt; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.cgroups), &i, &opts->cgroup_fds[i],
+					BPF_ANY)) {
+			err = -errno;
+			pr_warn("cannot watch cgroup %u: %s\n", i, strerror(-err));
+			goto fail;
+		}
 	}
 	return p;
 fail:
@@ -234,54 +244,85 @@ static bool probed(const struct probes *p, const struct alloc_entry *e)
 static void say_entry(const struct probes *p, pid_t pid, const struct alloc_object *obj,
 		      const struct alloc_entry *e)
 {
+	char who[32] = "every process";
+
+	if (pid)
+		snprintf(who, sizeof(who), "PID %d", (int)pid);
 	if (e->role == ENTRY_PROBED && !probed(p, e))
-		pr_info("PID %d: %s in %s not probed: --alloc-only\n", (int)pid, e->symbol,
-			obj->path);
+		pr_info("%s: %s in %s not probed: --alloc-only\n", who, e->symbol, obj->path);
 	else if (e->role == ENTRY_PROBED)
-		pr_info("PID %d: %s %s at %s+0x%llx, probe %s\n", (int)pid,
-			alloc_family_name(obj->family), e->symbol, obj->path,
-			(unsigned long long)e->offset, e->note);
+		pr_info("%s: %s %s at %s+0x%llx, probe %s\n", who, alloc_family_name(obj->family),
+			e->symbol, obj->path, (unsigned long long)e->offset, e->note);
 	else if (e->role == ENTRY_ALIAS)
-		pr_info("PID %d: %s %s in %s: %s, probed once\n", (int)pid,
-			alloc_family_name(obj->family), e->symbol, obj->path, e->note);
+		pr_info("%s: %s %s in %s: %s, probed once\n", who, alloc_family_name(obj->family),
+			e->symbol, obj->path, e->note);
 	else
-		pr_info("PID %d: %s in %s not probed: %s\n", (int)pid, e->symbol, obj->path,
-			e->note);
+		pr_info("%s: %s in %s not probed: %s\n", who, e->symbol, obj->path, e->note);
+}
+
+/* Probes every entry point of obj, for pid only, or (ALL_PROCESSES) wherever it is mapped. */
+#define ALL_PROCESSES 0
+
+static int attach_object(struct probes *p, pid_t pid, const struct alloc_object *obj)
+{
+	/* classic attachment names "every process" -1; a uprobe_multi link, pid 0 */
+	pid_t classic_pid = pid == ALL_PROCESSES ? -1 : pid;
+	uint64_t *offsets, *cookies;
+	size_t cnt = 0;
+	int err = 0;
+
+	offsets = calloc(obj->entry_cnt, sizeof(*offsets));
+	cookies = calloc(obj->entry_cnt, sizeof(*cookies));
+	if (!offsets || !cookies)
+		err = -ENOMEM;
+	for (size_t n = 0; n < obj->entry_cnt && !err; n++) {
+		const struct alloc_entry *e = &obj->entries[n];
+
+		say_entry(p, pid, obj, e);
+		if (!probed(p, e))
+			continue;
+		offsets[cnt] = e->offset + e->probe_offset;
+		cookies[cnt++] = alloc_cookie(e->row, obj->family, e->forwards);
+		if (p->opts.mode == UPROBE_MODE_CLASSIC &&
+		    (err = attach_classic(p, classic_pid, obj, cookies[cnt - 1], offsets[cnt - 1])))
+			pr_warn("cannot attach to %s in %s: %s\n", e->symbol, obj->path, strerror(-err));
+	}
+	if (!err && p->opts.mode == UPROBE_MODE_SESSION && cnt &&
+	    (err = attach_session(p, pid, obj, offsets, cookies, cnt)))
+		pr_warn("cannot attach to %s: %s\n", obj->path, strerror(-err));
+	free(offsets);
+	free(cookies);
+	return err;
 }
 
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs)
 {
 	for (size_t i = 0; i < objs->cnt; i++) {
-		const struct alloc_object *obj = &objs->objs[i];
-		uint64_t *offsets, *cookies;
-		size_t cnt = 0;
-		int err = 0;
+		int err = attach_object(p, pid, &objs->objs[i]);
 
-		offsets = calloc(obj->entry_cnt, sizeof(*offsets));
-		cookies = calloc(obj->entry_cnt, sizeof(*cookies));
-		if (!offsets || !cookies)
-			err = -ENOMEM;
-		for (size_t n = 0; n < obj->entry_cnt && !err; n++) {
-			const struct alloc_entry *e = &obj->entries[n];
-
-			say_entry(p, pid, obj, e);
-			if (!probed(p, e))
-				continue;
-			offsets[cnt] = e->offset + e->probe_offset;
-			cookies[cnt++] = alloc_cookie(e->row, obj->family, e->forwards);
-			if (p->opts.mode == UPROBE_MODE_CLASSIC &&
-			    (err = attach_classic(p, pid, obj, cookies[cnt - 1], offsets[cnt - 1])))
-				pr_warn("cannot attach to %s in %s of PID %d: %s\n", e->symbol,
-					obj->path, (int)pid, strerror(-err));
-		}
-		if (!err && p->opts.mode == UPROBE_MODE_SESSION && cnt &&
-		    (err = attach_session(p, pid, obj, offsets, cookies, cnt)))
-			pr_warn("cannot attach to %s of PID %d: %s\n", obj->path, (int)pid,
-				strerror(-err));
-		free(offsets);
-		free(cookies);
-		if (err)
+		if (err) {
+			pr_warn("PID %d is not profiled\n", (int)pid);
 			return err;
+		}
+	}
+	return 0;
+}
+
+int probes__attach_file(struct probes *p, const struct alloc_object *obj)
+{
+	return attach_object(p, ALL_PROCESSES, obj);
+}
+
+int probes__add_scope_pid(struct probes *p, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.scope_pids), &key, &one, BPF_ANY)) {
+		int err = -errno;
+
+		pr_warn("cannot add PID %d to the profiled processes: %s\n", (int)pid, strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -296,6 +337,15 @@ int probes__arm(struct probes *p)
 		pr_warn("cannot attach to the exec tracepoint: %s\n", strerror(-err));
 		return err;
 	}
+	if (p->opts.cgroup_cnt) {
+		p->fork_link = bpf_program__attach(p->skel->progs.on_fork);
+		p->exit_link = p->fork_link ? bpf_program__attach(p->skel->progs.on_process_exit) : NULL;
+		if (!p->exit_link) {
+			err = -errno;
+			pr_warn("cannot attach to the fork and exit tracepoints: %s\n", strerror(-err));
+			return err;
+		}
+	}
 	p->skel->bss->ready = true;
 	return 0;
 }
@@ -305,7 +355,9 @@ void probes__detach(struct probes *p)
 	if (p->skel && p->skel->bss)
 		p->skel->bss->ready = false;
 	bpf_link__destroy(p->exec_link);
-	p->exec_link = NULL;
+	bpf_link__destroy(p->fork_link);
+	bpf_link__destroy(p->exit_link);
+	p->exec_link = p->fork_link = p->exit_link = NULL;
 	for (size_t i = 0; i < p->link_cnt; i++)
 		bpf_link__destroy(p->links[i]);
 	p->link_cnt = 0;

@@ -19,6 +19,7 @@ static const char *const drop_names[DROP_CNT] = {
 	[DROP_STACK_FAILED] = "samples lost: stack could not be read",
 	[DROP_THREAD_STATE] = "calls not seen: per-thread state could not be created",
 	[DROP_SCRATCH_BUSY] = "samples lost: the CPU's stack-copy buffer was in use",
+	[DROP_RINGBUF_PROC] = "process starts or exits in the cgroup not seen: ring buffer full",
 };
 
 bool report_losses_any(const struct report_losses *l)
