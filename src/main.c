@@ -449,7 +449,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	info.target_cnt = r->targets.cnt;
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
-	collector__record_live_ages(r->collector, window_end_ns);
+	collector__snapshot(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
 	pinfo.duration_nanos = info.duration_s * 1e9;
