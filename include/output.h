@@ -70,6 +70,9 @@ int output_lifetimes__write(const struct profile *p, FILE *f);
 /* The stack ids with a non-zero value, largest first (ties by id); *cnt of them. Free it. */
 uint32_t *rank_stacks(const struct profile *p, enum value_type value, size_t *cnt);
 
+/* A drop's short name ("ringbuf_full_allocs"), for outputs read by programs. */
+const char *drop_name(int drop);
+
 /* True when anything was lost: the report then says so loudly. */
 bool report_losses_any(const struct report_losses *l);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,9 @@
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "memview.h"
 #include "output.h"
+#include "output_live.h"
 #include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
@@ -118,8 +121,9 @@ static int finish_output(int err, FILE *f, const char *path)
 	return err;
 }
 
-static void fill_report(const struct probes *probes, const struct collector *collector,
-			const struct cli_opts *opts, struct report_info *info)
+/* The exact counters and every loss so far: what each tick and the final report show. */
+static void read_figures(const struct probes *probes, const struct collector *collector,
+			 const struct cli_opts *opts, struct report_info *info)
 {
 	struct collector_stats st;
 
@@ -134,6 +138,15 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
 	info->lifetimes = opts->lifetimes;
+}
+
+static void fill_report(const struct probes *probes, const struct collector *collector,
+			const struct cli_opts *opts, struct report_info *info)
+{
+	struct collector_stats st;
+
+	read_figures(probes, collector, opts, info);
+	collector__stats(collector, &st);
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
@@ -257,6 +270,12 @@ struct run {
 	struct collector *collector;
 	struct ring_buffer *rb;
 	int sigfd;
+	FILE *report;		     /* stdout, or stderr when a launched program owns stdout */
+	double start_s;		     /* CLOCK_MONOTONIC at the start of the window */
+	struct live_view *live;	     /* --interval, or NULL */
+	char *cgroup_dirs[CLI_MAX_PIDS]; /* each target's cgroup v2 directory, or NULL */
+	struct mem_series mem;	     /* the targets' memory, each tick and at the end */
+	struct report_target rtargets[CLI_MAX_PIDS];
 };
 
 /* -p: a signal ends the run. */
@@ -316,6 +335,8 @@ static int prepare_targets(struct run *r)
 	const char *name;
 	pid_t pid;
 
+	if (r->opts.command)
+		r->report = stderr; /* a launched program owns stdout */
 	if (!r->opts.command)
 		return targets__open(r->opts.pids, r->opts.pid_cnt, &r->targets) ?:
 		       find_allocators(&r->targets, r->objs);
@@ -341,6 +362,73 @@ static int prepare_targets(struct run *r)
 	return 0;
 }
 
+/* Each live target's memory now, into the series. */
+static void sample_memory(struct run *r, double t_s)
+{
+	struct mem_point pt;
+
+	for (size_t i = 0; i < r->targets.cnt; i++) {
+		if (r->targets.list[i].exited)
+			continue;
+		mem_read(r->targets.list[i].pid, r->cgroup_dirs[i], t_s, &pt);
+		if (mem_series__add(&r->mem, &pt))
+			pr_warn("out of memory: memory readings dropped\n");
+	}
+}
+
+static void fill_targets(struct run *r, struct report_info *info)
+{
+	for (size_t i = 0; i < r->targets.cnt; i++)
+		r->rtargets[i] = (struct report_target){ r->targets.list[i].pid, r->targets.list[i].comm,
+							 r->targets.list[i].exited };
+	info->targets = r->rtargets;
+	info->target_cnt = r->targets.cnt;
+}
+
+/* Every tick: new stacks symbolized (outside the ring buffer callback); the live view. */
+static void on_tick(void *ctx)
+{
+	struct run *r = ctx;
+	struct report_info info = {};
+	double t_s = mono_ns() / 1e9 - r->start_s;
+
+	if (!r->live) {
+		collector__resolve(r->collector);
+		return;
+	}
+	collector__snapshot(r->collector, mono_ns());
+	sample_memory(r, t_s);
+	read_figures(r->probes, r->collector, &r->opts, &info);
+	fill_targets(r, &info);
+	live_view__write(r->live, r->profile,
+			 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem }, r->report);
+}
+
+/* --interval, or on a terminal its default: the live view on the report's stream. */
+static int open_live_view(struct run *r)
+{
+	bool tty = isatty(fileno(r->report));
+	double interval = r->opts.has_interval ? r->opts.interval_s : tty ? CLI_TERMINAL_INTERVAL_S : 0;
+	struct winsize ws;
+
+	r->opts.interval_s = interval;
+	for (size_t i = 0; i < r->targets.cnt; i++) {
+		char dir[4096];
+
+		if (!mem_cgroup_dir(r->targets.list[i].pid, dir, sizeof(dir)))
+			r->cgroup_dirs[i] = strdup(dir);
+	}
+	if (!interval)
+		return 0;
+	r->live = live_view__new(&(struct live_view_opts){
+		.value = r->opts.value,
+		.top_n = r->opts.top_n,
+		.redraw = tty,
+		.width = tty && !ioctl(fileno(r->report), TIOCGWINSZ, &ws) && ws.ws_col ? ws.ws_col : 160,
+	});
+	return r->live ? 0 : -ENOMEM;
+}
+
 static int open_session(struct run *r)
 {
 	bool several = r->targets.cnt > 1 || r->opts.follow_forks;
@@ -357,7 +445,7 @@ static int open_session(struct run *r)
 	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
 						   r->profile)
 				  : NULL;
-	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector)
+	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector || open_live_view(r))
 		return -ENOMEM;
 	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
 				 r->collector, NULL);
@@ -380,6 +468,10 @@ static int open_session(struct run *r)
 
 static void close_session(struct run *r)
 {
+	live_view__free(r->live);
+	mem_series__clear(&r->mem);
+	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
+		free(r->cgroup_dirs[i]);
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
 	collector__free(r->collector);
@@ -410,19 +502,20 @@ static int launched_status(struct run *r, const struct profile *profile)
 
 static int run_profile(struct run *r, int argc, char **argv)
 {
-	struct report_target rtargets[CLI_MAX_PIDS];
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
 	char fn_labels[FN_CNT][64];
 	enum loop_end end = LOOP_END_SIGNAL;
-	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal };
+	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
+				    /* without a live view, new stacks are still resolved each second */
+				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick };
 	uint64_t window_end_ns;
 	double start;
 	int err;
 
 	if (probes__arm(r->probes))
 		return EXIT_REFUSED;
-	start = mono_ns() / 1e9;
+	start = r->start_s = mono_ns() / 1e9;
 	pinfo.time_nanos = wall_ns();
 	if (r->launch) {
 		fprintf(stderr, "memsnoop: attached; running %s\n", r->opts.command[0]);
@@ -436,17 +529,14 @@ static int run_profile(struct run *r, int argc, char **argv)
 		err = loop_run(r->rb, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
 	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
 	window_end_ns = mono_ns();
+	sample_memory(r, info.duration_s); /* before the detach: a target may exit meanwhile */
 	/* detach first, then drain: nothing is in flight once the probes are gone */
 	probes__detach(r->probes);
 	ring_buffer__consume(r->rb);
 	pr_info("stopped: %s\n", end == LOOP_END_SIGNAL ? "signal" :
 				   end == LOOP_END_DURATION ? "duration reached" : "every target exited");
 
-	for (size_t i = 0; i < r->targets.cnt; i++)
-		rtargets[i] = (struct report_target){ r->targets.list[i].pid, r->targets.list[i].comm,
-						      r->targets.list[i].exited };
-	info.targets = rtargets;
-	info.target_cnt = r->targets.cnt;
+	fill_targets(r, &info);
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
 	collector__snapshot(r->collector, window_end_ns);
@@ -456,7 +546,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;
 	/* a launched program owns stdout: the report goes to stderr */
-	err = write_outputs(r->profile, &info, &pinfo, &r->outputs, r->launch ? stderr : stdout) ?: err;
+	err = write_outputs(r->profile, &info, &pinfo, &r->outputs, r->report) ?: err;
 	free((char *)pinfo.comment);
 	if (r->launch)
 		return launched_status(r, r->profile);
@@ -465,7 +555,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .sigfd = -1 };
+	struct run r = { .sigfd = -1, .report = stdout };
 	int status = EXIT_REFUSED, err;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))

@@ -21,6 +21,26 @@ static const char *const drop_names[DROP_CNT] = {
 	[DROP_SCRATCH_BUSY] = "samples lost: the CPU's stack-copy buffer was in use",
 };
 
+/* The drops' names in machine-read outputs (the live view, summary.json). */
+static const char *const drop_keys[DROP_CNT] = {
+	[DROP_RINGBUF_ALLOC] = "ringbuf_full_allocs",
+	[DROP_RINGBUF_FREE] = "ringbuf_full_frees",
+	[DROP_LIVE_FULL] = "live_map_full",
+	[DROP_STACK_FAILED] = "stack_failed",
+	[DROP_THREAD_STATE] = "thread_state_failed",
+	[DROP_SCRATCH_BUSY] = "scratch_busy",
+};
+
+const char *drop_name(int drop)
+{
+	static char other[32];
+
+	if (drop >= 0 && drop < DROP_CNT && drop_keys[drop])
+		return drop_keys[drop];
+	snprintf(other, sizeof(other), "drop_%d", drop);
+	return other;
+}
+
 bool report_losses_any(const struct report_losses *l)
 {
 	for (int i = 0; i < DROP_CNT; i++)

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "array.h"
+#include "memview.h"
+
+static const struct mem_field_info fields[MEM_FIELD_CNT] = {
+	[MEM_RSS] = { "rss", "smaps_rollup", "Rss:", true },
+	[MEM_PSS] = { "pss", "smaps_rollup", "Pss:", true },
+	[MEM_ANON] = { "anonymous", "smaps_rollup", "Anonymous:", true },
+	[MEM_PSS_FILE] = { "pss_file", "smaps_rollup", "Pss_File:", true },
+	[MEM_PSS_SHMEM] = { "pss_shmem", "smaps_rollup", "Pss_Shmem:", true },
+	[MEM_SWAP] = { "swap", "smaps_rollup", "Swap:", true },
+	[MEM_ANON_HUGE] = { "anon_huge_pages", "smaps_rollup", "AnonHugePages:", true },
+	[MEM_CG_CURRENT] = { "cgroup_current", "memory.current", NULL, true },
+	[MEM_CG_PEAK] = { "cgroup_peak", "memory.peak", NULL, true },
+	[MEM_CG_ANON] = { "cgroup_anon", "memory.stat", "anon", true },
+	[MEM_CG_FILE] = { "cgroup_file", "memory.stat", "file", true },
+	[MEM_CG_KERNEL] = { "cgroup_kernel", "memory.stat", "kernel", true },
+	[MEM_CG_SLAB] = { "cgroup_slab", "memory.stat", "slab", true },
+	[MEM_CG_SOCK] = { "cgroup_sock", "memory.stat", "sock", true },
+	[MEM_CG_SHMEM] = { "cgroup_shmem", "memory.stat", "shmem", true },
+	[MEM_CG_OOM] = { "cgroup_oom", "memory.events", "oom", false },
+	[MEM_CG_OOM_KILL] = { "cgroup_oom_kill", "memory.events", "oom_kill", false },
+};
+
+const struct mem_field_info *mem_field_info(enum mem_field f)
+{
+	return f < MEM_FIELD_CNT ? &fields[f] : NULL;
+}
+
+int mem_parse_value(FILE *f, const char *key, uint64_t *out)
+{
+	char line[256], word[64], unit[8];
+	unsigned long long v;
+	int n;
+
+	while (fgets(line, sizeof(line), f)) {
+		if (!key) {
+			if (sscanf(line, "%llu", &v) != 1)
+				return -ENOENT;
+			*out = v;
+			return 0;
+		}
+		n = sscanf(line, "%63s %llu %7s", word, &v, unit);
+		if (n < 2 || strcmp(word, key))
+			continue;
+		*out = n == 3 && !strcmp(unit, "kB") ? v * 1024 : v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int read_field(const char *dir, const struct mem_field_info *fi, uint64_t *out)
+{
+	char path[4096];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, fi->file);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = mem_parse_value(f, fi->key, out);
+	fclose(f);
+	return err;
+}
+
+void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *out)
+{
+	char proc_dir[32];
+
+	memset(out, 0, sizeof(*out));
+	out->t_s = t_s;
+	out->pid = pid;
+	snprintf(proc_dir, sizeof(proc_dir), "/proc/%d", (int)pid);
+	for (int i = 0; i < MEM_FIELD_CNT; i++) {
+		const char *dir = i < MEM_FIRST_CGROUP_FIELD ? proc_dir : cgroup_dir;
+
+		out->has[i] = dir && !read_field(dir, &fields[i], &out->v[i]);
+	}
+}
+
+/* The mount point of the cgroup2 file system, from mountinfo's "... - cgroup2 ..." line. */
+static int cgroup2_mount(char *buf, size_t sz)
+{
+	char line[4096], mnt[4096], fstype[64];
+	int err = -ENOENT;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -errno;
+	while (err && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2") ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		snprintf(buf, sz, "%s", mnt);
+		err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+int mem_cgroup_dir(pid_t pid, char *buf, size_t sz)
+{
+	char mnt[4096], path[64], line[4096];
+	int err;
+	FILE *f;
+
+	err = cgroup2_mount(mnt, sizeof(mnt));
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = -ENOENT;
+	while (err && fgets(line, sizeof(line), f)) {
+		/* the v2 line is "0::/path" */
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, sz, "%s%s", mnt, strcmp(line + 3, "/") ? line + 3 : "");
+		err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+int mem_series__add(struct mem_series *s, const struct mem_point *pt)
+{
+	if (grow_array((void **)&s->points, &s->cap, s->cnt + 1, sizeof(*s->points)))
+		return -ENOMEM;
+	s->points[s->cnt++] = *pt;
+	return 0;
+}
+
+void mem_series__clear(struct mem_series *s)
+{
+	free(s->points);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct mem_point *mem_series__last(const struct mem_series *s, pid_t pid)
+{
+	for (size_t i = s->cnt; i-- > 0;)
+		if (s->points[i].pid == pid)
+			return &s->points[i];
+	return NULL;
+}

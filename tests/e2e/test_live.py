@@ -1,0 +1,89 @@
+"""The live view (--interval): a growing process seen tick by tick, appended blocks when the
+output is not a terminal, redrawn in place on one; the final report unchanged by the ticks."""
+import os
+import pty
+import re
+import select
+import subprocess
+import time
+import unittest
+
+import harness
+
+CLEAR = "\033[H\033[2J"
+
+
+def blocks(text):
+    """The full blocks of a non-terminal live view: [(tick, [lines])], before the report."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"--- memsnoop [\d.]+ s, tick (\d+) ---$", line)
+        if m:
+            out.append((int(m.group(1)), []))
+        elif line.startswith("memsnoop: "):
+            break  # the final report
+        elif out:
+            out[-1][1].append(line)
+    return out
+
+
+class LiveViewTest(unittest.TestCase):
+    def test_growing_site_on_top_with_positive_change_each_tick(self):
+        truth, status, out, err = harness.profile("grower", "--interval", "1", "-r", "1",
+                                                  "-n", "3", "--lifetimes",
+                                                  target_args=(3500,))
+        self.assertEqual(status, 0, err)
+        self.assertNotIn("\033", out)  # not a terminal: no escape sequences
+        got = blocks(out)
+        self.assertGreaterEqual(len(got), 3, out)
+        self.assertEqual([t for t, _ in got], list(range(1, len(got) + 1)))
+        for tick, lines in got:
+            rows = [l for l in lines if re.match(r"\s+\d+\s", l)]
+            self.assertTrue(rows, f"tick {tick}: no site: {lines}")
+            fields = rows[0].split()
+            self.assertTrue(rows[0].split("  ")[-1].strip().startswith("grow_cache"), rows[0])
+            self.assertTrue(fields[3].startswith("+") and fields[3] != "+0", rows[0])
+            self.assertTrue(any(re.match(r"PID \d+ grower: rss \d", l) for l in lines), lines)
+            self.assertTrue(any(re.match(r"exact, last [\d.]+ s: [1-9]\d* allocations \([\d.]+/s\)", l)
+                                for l in lines), lines)
+            self.assertIn("lost: none", lines)
+        # several snapshots, one final report: exact, nothing counted twice
+        report = harness.parse_report(out[out.index("memsnoop: "):])
+        self.assertEqual(report["in use"], (truth["kept"], truth["kept_bytes"]))
+        self.assertIn(f"age of all samples live at the report ({truth['kept']} objects)", out)
+
+    def test_terminal_redraws_in_place(self):
+        target = harness.Target("grower", 2500)
+        master, slave = pty.openpty()
+        try:
+            ms = subprocess.Popen([harness.memsnoop_path(), "-p", str(target.pid),
+                                   "--interval", "0.5"],
+                                  stdin=subprocess.DEVNULL, stdout=slave,
+                                  stderr=subprocess.PIPE, text=True)
+            os.close(slave)
+            head = ""
+            while "attached" not in head:
+                head += os.read(ms.stderr.fileno(), 4096).decode()
+            target.release()
+            target.finish()
+            ms.wait(timeout=harness.TIMEOUT)
+            screen = b""
+            while select.select([master], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+        finally:
+            target.kill()
+            os.close(master)
+        text = screen.decode()
+        self.assertEqual(ms.returncode, 0)
+        self.assertGreaterEqual(text.count(CLEAR), 3, text)
+        self.assertIn("grow_cache", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
