@@ -10,7 +10,8 @@
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
-       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_INTERVAL };
+       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_INTERVAL,
+       OPT_ICICLE };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -26,6 +27,7 @@ static const struct option long_opts[] = {
 	{ "follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS },
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "icicle", no_argument, NULL, OPT_ICICLE },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -47,8 +49,10 @@ void cli_usage(FILE *f)
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
-		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs)\n"
-		"                          and PREFIX.lifetimes.json (lifetime histograms)\n"
+		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs),\n"
+		"                          PREFIX.svg (a flame graph to open in a browser) and\n"
+		"                          PREFIX.lifetimes.json (lifetime histograms)\n"
+		"      --icicle            PREFIX.svg with the root at the top (it can flip either way)\n"
 		"      --interval SECONDS  live view: every SECONDS, the top sites and their change, exact\n"
 		"                          rates, heap in use, process memory (default 5 on a terminal,\n"
 		"                          else none; 0: none); redrawn on a terminal, appended otherwise\n"
@@ -207,6 +211,9 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		return 0;
 	case OPT_LIFETIMES:
 		opts->lifetimes = true;
+		return 0;
+	case OPT_ICICLE:
+		opts->icicle = true;
 		return 0;
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))

@@ -22,6 +22,7 @@
 #include "memview.h"
 #include "output.h"
 #include "output_live.h"
+#include "output_svg.h"
 #include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
@@ -35,8 +36,8 @@ enum exit_status {
 };
 
 struct outputs {
-	char *folded_path, *pprof_path, *lifetimes_path;
-	FILE *folded, *pprof, *lifetimes;
+	char *folded_path, *pprof_path, *lifetimes_path, *svg_path;
+	FILE *folded, *pprof, *lifetimes, *svg;
 };
 
 
@@ -93,7 +94,8 @@ static int open_outputs(const char *prefix, struct outputs *out)
 		return 0;
 	return open_output(prefix, ".folded", &out->folded_path, &out->folded) ?:
 	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof) ?:
-	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes);
+	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes) ?:
+	       open_output(prefix, ".svg", &out->svg_path, &out->svg);
 }
 
 static void close_outputs(struct outputs *out)
@@ -104,9 +106,12 @@ static void close_outputs(struct outputs *out)
 		fclose(out->pprof);
 	if (out->lifetimes)
 		fclose(out->lifetimes);
+	if (out->svg)
+		fclose(out->svg);
 	free(out->folded_path);
 	free(out->pprof_path);
 	free(out->lifetimes_path);
+	free(out->svg_path);
 }
 
 /* Flushes what a writer wrote and says so; the writer's error or the flush's. */
@@ -181,7 +186,7 @@ static void label_aliases(const struct alloc_objects *objs, size_t cnt, char lab
 }
 
 static int write_outputs(const struct profile *profile, const struct report_info *info,
-			 const struct pprof_info *pinfo, struct outputs *out, FILE *report)
+			 const struct pprof_info *pinfo, bool icicle, struct outputs *out, FILE *report)
 {
 	int err = output_text__write(profile, info, report);
 
@@ -197,6 +202,11 @@ static int write_outputs(const struct profile *profile, const struct report_info
 	if (out->lifetimes)
 		err = finish_output(output_lifetimes__write(profile, out->lifetimes),
 				    out->lifetimes, out->lifetimes_path) ?: err;
+	if (out->svg)
+		err = finish_output(output_svg__write(profile,
+						      &(struct svg_opts){ info->value, icicle, info },
+						      out->svg),
+				    out->svg, out->svg_path) ?: err;
 	return err;
 }
 
@@ -546,7 +556,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;
 	/* a launched program owns stdout: the report goes to stderr */
-	err = write_outputs(r->profile, &info, &pinfo, &r->outputs, r->report) ?: err;
+	err = write_outputs(r->profile, &info, &pinfo, r->opts.icicle, &r->outputs, r->report) ?: err;
 	free((char *)pinfo.comment);
 	if (r->launch)
 		return launched_status(r, r->profile);
