@@ -57,7 +57,9 @@ struct mem_point {
 	uint64_t v[MEM_FIELD_CNT]; /* bytes, or counts */
 };
 
-/* Readings over a run, in time order. */
+/* Readings over a run, in time order; past MEM_SERIES_MAX, every other one is dropped. */
+#define MEM_SERIES_MAX 4096
+
 struct mem_series {
 	struct mem_point *points;
 	size_t cnt, cap;
@@ -78,7 +80,14 @@ int mem_cgroup_dir(pid_t pid, char *buf, size_t sz);
 /* Reads pid's figures, and those of the cgroup in cgroup_dir (NULL: none), at t_s. */
 void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *out);
 
-/* Appends a copy of pt. 0 or -ENOMEM. */
+/*
+ * The figures pt has, in field order: "rss 4.0 MiB, anonymous 3.0 MiB, ..." (human) or
+ * "rss=4194304 anonymous=3145728 ..." (exact); the cgroup's after sep_cgroup when it has any.
+ * Pure: usable by every writer.
+ */
+void mem_point__describe(const struct mem_point *pt, bool exact, const char *sep_cgroup, FILE *f);
+
+/* Appends a copy of pt (thinning the series when full). 0 or -ENOMEM. */
 int mem_series__add(struct mem_series *s, const struct mem_point *pt);
 void mem_series__clear(struct mem_series *s);
 

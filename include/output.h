@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "memsnoop_abi.h"
+#include "memview.h"
 #include "profile.h"
 
 /* Folded stacks: "root;...;leaf VALUE" a line, sorted, equal stacks merged, zeros omitted. */
@@ -18,6 +19,8 @@ struct pprof_info {
 	int64_t duration_nanos;
 	const char *comment;	       /* memsnoop's command line, or NULL */
 	enum value_type default_type;
+	char *const *extra_comments;   /* more comments: the memory readings */
+	size_t extra_comment_cnt;
 };
 
 /*
@@ -55,6 +58,7 @@ struct report_info {
 	bool at_exit;	      /* a launched program ran to its exit: what is in use leaked */
 	bool lifetimes;	      /* print lifetime histograms */
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
+	const struct mem_series *mem; /* the kernel's view of the targets' memory; NULL: none */
 };
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */

@@ -9,7 +9,7 @@ packages=(
 	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
 	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
-	chromium
+	chromium python3-jsonschema
 )
 if [ "${1:-}" = "--bench" ]; then
 	packages+=(bpftrace redis-server redis-tools)

@@ -22,6 +22,7 @@
 #include "memview.h"
 #include "output.h"
 #include "output_live.h"
+#include "output_summary.h"
 #include "output_svg.h"
 #include "pprof_read.h"
 #include "preflight.h"
@@ -36,8 +37,8 @@ enum exit_status {
 };
 
 struct outputs {
-	char *folded_path, *pprof_path, *lifetimes_path, *svg_path;
-	FILE *folded, *pprof, *lifetimes, *svg;
+	char *folded_path, *pprof_path, *lifetimes_path, *svg_path, *summary_path;
+	FILE *folded, *pprof, *lifetimes, *svg, *summary;
 };
 
 
@@ -95,7 +96,8 @@ static int open_outputs(const char *prefix, struct outputs *out)
 	return open_output(prefix, ".folded", &out->folded_path, &out->folded) ?:
 	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof) ?:
 	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes) ?:
-	       open_output(prefix, ".svg", &out->svg_path, &out->svg);
+	       open_output(prefix, ".svg", &out->svg_path, &out->svg) ?:
+	       open_output(prefix, ".summary.json", &out->summary_path, &out->summary);
 }
 
 static void close_outputs(struct outputs *out)
@@ -108,10 +110,13 @@ static void close_outputs(struct outputs *out)
 		fclose(out->lifetimes);
 	if (out->svg)
 		fclose(out->svg);
+	if (out->summary)
+		fclose(out->summary);
 	free(out->folded_path);
 	free(out->pprof_path);
 	free(out->lifetimes_path);
 	free(out->svg_path);
+	free(out->summary_path);
 }
 
 /* Flushes what a writer wrote and says so; the writer's error or the flush's. */
@@ -207,7 +212,31 @@ static int write_outputs(const struct profile *profile, const struct report_info
 						      &(struct svg_opts){ info->value, icicle, info },
 						      out->svg),
 				    out->svg, out->svg_path) ?: err;
+	if (out->summary)
+		err = finish_output(output_summary__write(profile, info, out->summary), out->summary,
+				    out->summary_path) ?: err;
 	return err;
+}
+
+/* "memory t=1.0s pid=42 rss=4194304 ...": each memory reading, exact, for pprof -comments. */
+static char **memory_comments(const struct mem_series *mem, size_t *cnt)
+{
+	char **out = calloc(mem->cnt ? mem->cnt : 1, sizeof(*out));
+	size_t len;
+	FILE *f;
+
+	*cnt = 0;
+	for (size_t i = 0; out && i < mem->cnt; i++) {
+		f = open_memstream(&out[*cnt], &len);
+		if (!f)
+			break;
+		fprintf(f, "memory t=%.1fs pid=%d ", mem->points[i].t_s, (int)mem->points[i].pid);
+		mem_point__describe(&mem->points[i], true, " ", f);
+		if (fclose(f))
+			break;
+		(*cnt)++;
+	}
+	return out;
 }
 
 /* memsnoop's own command line, for the profile's comment. */
@@ -324,7 +353,13 @@ static void launch_exec(void *ctx, pid_t pid)
 static void launch_exit_stop(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
+	struct mem_point pt;
 
+	/* its memory at exit, the last chance to read it */
+	if (pid == r->targets.list[0].pid) {
+		mem_read(pid, r->cgroup_dirs[0], mono_ns() / 1e9 - r->start_s, &pt);
+		mem_series__add(&r->mem, &pt);
+	}
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
 }
@@ -395,19 +430,20 @@ static void fill_targets(struct run *r, struct report_info *info)
 	info->target_cnt = r->targets.cnt;
 }
 
-/* Every tick: new stacks symbolized (outside the ring buffer callback); the live view. */
+/* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
+ * callback); the live view. */
 static void on_tick(void *ctx)
 {
 	struct run *r = ctx;
 	struct report_info info = {};
 	double t_s = mono_ns() / 1e9 - r->start_s;
 
+	sample_memory(r, t_s);
 	if (!r->live) {
 		collector__resolve(r->collector);
 		return;
 	}
 	collector__snapshot(r->collector, mono_ns());
-	sample_memory(r, t_s);
 	read_figures(r->probes, r->collector, &r->opts, &info);
 	fill_targets(r, &info);
 	live_view__write(r->live, r->profile,
@@ -547,6 +583,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 				   end == LOOP_END_DURATION ? "duration reached" : "every target exited");
 
 	fill_targets(r, &info);
+	info.mem = &r->mem;
+	pinfo.extra_comments = memory_comments(&r->mem, &pinfo.extra_comment_cnt);
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
 	collector__snapshot(r->collector, window_end_ns);
@@ -558,6 +596,9 @@ static int run_profile(struct run *r, int argc, char **argv)
 	/* a launched program owns stdout: the report goes to stderr */
 	err = write_outputs(r->profile, &info, &pinfo, r->opts.icicle, &r->outputs, r->report) ?: err;
 	free((char *)pinfo.comment);
+	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
+		free(pinfo.extra_comments[i]);
+	free((char **)pinfo.extra_comments);
 	if (r->launch)
 		return launched_status(r, r->profile);
 	return err ? EXIT_REFUSED : EXIT_OK;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "array.h"
 #include "memview.h"
+#include "units.h"
 
 static const struct mem_field_info fields[MEM_FIELD_CNT] = {
 	[MEM_RSS] = { "rss", "smaps_rollup", "Rss:", true },
@@ -131,8 +132,37 @@ int mem_cgroup_dir(pid_t pid, char *buf, size_t sz)
 	return err;
 }
 
+void mem_point__describe(const struct mem_point *pt, bool exact, const char *sep_cgroup, FILE *f)
+{
+	bool first = true, cgroup = false;
+	char b[32];
+
+	for (int i = 0; i < MEM_FIELD_CNT; i++) {
+		if (!pt->has[i])
+			continue;
+		if (i >= MEM_FIRST_CGROUP_FIELD && !cgroup) {
+			fputs(sep_cgroup, f);
+			cgroup = first = true;
+		}
+		fputs(first ? "" : exact ? " " : ", ", f);
+		first = false;
+		if (exact)
+			fprintf(f, "%s=%" PRIu64, fields[i].name, pt->v[i]);
+		else if (fields[i].bytes)
+			fprintf(f, "%s %s", fields[i].name, format_bytes(pt->v[i], b, sizeof(b)));
+		else
+			fprintf(f, "%s %" PRIu64, fields[i].name, pt->v[i]);
+	}
+}
+
 int mem_series__add(struct mem_series *s, const struct mem_point *pt)
 {
+	/* a long run keeps every other reading: bounded, and still from start to end */
+	if (s->cnt == MEM_SERIES_MAX) {
+		for (size_t i = 0; i < s->cnt / 2; i++)
+			s->points[i] = s->points[2 * i];
+		s->cnt /= 2;
+	}
 	if (grow_array((void **)&s->points, &s->cap, s->cnt + 1, sizeof(*s->points)))
 		return -ENOMEM;
 	s->points[s->cnt++] = *pt;

@@ -65,33 +65,15 @@ static void sum_calls(const struct fn_counter *c, uint64_t *calls, uint64_t *byt
 
 static void write_memory(const struct live_tick *t, FILE *f)
 {
-	char b[32];
-
 	for (size_t i = 0; t->mem && i < t->info->target_cnt; i++) {
 		const struct report_target *rt = &t->info->targets[i];
 		const struct mem_point *pt = mem_series__last(t->mem, rt->pid);
-		bool cg = false;
 
-		if (!pt || !pt->has[MEM_RSS]) {
-			fprintf(f, "PID %d %s: %s\n", (int)rt->pid, rt->comm,
-				rt->exited ? "exited" : "memory not readable");
-			continue;
-		}
-		fprintf(f, "PID %d %s:", (int)rt->pid, rt->comm);
-		for (int m = 0; m < MEM_FIELD_CNT; m++) {
-			const struct mem_field_info *fi = mem_field_info(m);
-
-			if (!pt->has[m])
-				continue;
-			if (m >= MEM_FIRST_CGROUP_FIELD && !cg) {
-				fprintf(f, "\n  cgroup:");
-				cg = true;
-			}
-			if (fi->bytes)
-				fprintf(f, " %s %s", fi->name, format_bytes(pt->v[m], b, sizeof(b)));
-			else
-				fprintf(f, " %s %llu", fi->name, (unsigned long long)pt->v[m]);
-		}
+		fprintf(f, "PID %d %s: ", (int)rt->pid, rt->comm);
+		if (!pt || !pt->has[MEM_RSS])
+			fputs(rt->exited ? "exited" : "memory not readable", f);
+		else
+			mem_point__describe(pt, false, "\n  cgroup: ", f);
 		fputc('\n', f);
 	}
 }

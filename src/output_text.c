@@ -121,6 +121,47 @@ static void write_totals(const struct profile *p, const struct report_info *info
 			info->unfollowed_children, info->unfollowed_children == 1 ? "" : "es");
 }
 
+/* The heap beside the kernel's view of the same processes: their last memory reading. */
+static void write_memory(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	double anon = 0;
+	size_t readings = 0;
+	bool current = true;
+	struct stack_values t;
+	char b1[32], b2[32];
+
+	if (!info->mem)
+		return;
+	fprintf(f, "memory (the kernel's view, last reading)\n");
+	for (size_t i = 0; i < info->target_cnt; i++) {
+		const struct mem_point *pt = mem_series__last(info->mem, info->targets[i].pid);
+
+		fprintf(f, "  PID %d %s", (int)info->targets[i].pid, info->targets[i].comm);
+		if (!pt || !pt->has[MEM_RSS]) {
+			fprintf(f, ": %s\n", info->targets[i].exited ? "exited before a reading"
+								     : "not readable");
+			continue;
+		}
+		fprintf(f, " at %.1f s: ", pt->t_s);
+		mem_point__describe(pt, false, "\n    cgroup: ", f);
+		fputc('\n', f);
+		anon += pt->v[MEM_ANON];
+		readings++;
+		current &= pt->t_s >= info->duration_s - 0.1;
+	}
+	profile__totals(p, &t);
+	if (!readings || info->inuse_untracked)
+		return;
+	fprintf(f, "  heap %s %s", info->at_exit ? "leaked" : "in use",
+		format_bytes(t.inuse_space, b1, sizeof(b1)));
+	/* "of" only when the readings are the end's: an older one measured another heap */
+	if (current)
+		fprintf(f, " of %s anonymous RSS\n", format_bytes(anon, b2, sizeof(b2)));
+	else
+		fprintf(f, " at the end; %s anonymous RSS at the last reading\n",
+			format_bytes(anon, b2, sizeof(b2)));
+}
+
 static void write_frames(const struct profile *p, const struct stack *s, FILE *f)
 {
 	for (uint32_t i = 0; i < s->loc_cnt; i++) {
@@ -291,6 +332,7 @@ int output_text__write(const struct profile *p, const struct report_info *info, 
 
 	write_header(p, info, f);
 	write_totals(p, info, f);
+	write_memory(p, info, f);
 	err = write_top(p, info, f);
 	if (err)
 		return err;

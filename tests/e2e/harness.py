@@ -159,6 +159,8 @@ def parse_report(text):
     shows '-' (not measured)."""
     rows = {}
     for line in text.splitlines():
+        if line.startswith(("memory (", "top ")):
+            break  # the totals end there
         m = re.match(r"  (\S+(?: \S+){0,2})\s+(\d+|-)(?:\s+(\d+)\s)?", line)
         if m:
             count = None if m.group(2) == "-" else int(m.group(2))
