@@ -38,4 +38,12 @@ void live_view__free(struct live_view *v);
 int live_view__write(struct live_view *v, const struct profile *p, const struct live_tick *t,
 		     FILE *f);
 
+/*
+ * Without a live view, on a terminal: one line, rewritten in place at each tick, saying the
+ * run goes on ("memsnoop: 12 s, 3456 samples, heap in use 3.5 MiB; Ctrl-C to stop"); no
+ * newline. live_progress__clear() erases it before the report.
+ */
+int live_progress__write(const struct profile *p, const struct live_tick *t, FILE *f);
+void live_progress__clear(FILE *f);
+
 #endif /* MEMSNOOP_OUTPUT_LIVE_H */

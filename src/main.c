@@ -312,6 +312,7 @@ struct run {
 	FILE *report;		     /* stdout, or stderr when a launched program owns stdout */
 	double start_s;		     /* CLOCK_MONOTONIC at the start of the window */
 	struct live_view *live;	     /* --interval, or NULL */
+	bool progress;		     /* no live view, stderr a terminal: a progress line there */
 	char *cgroup_dirs[CLI_MAX_PIDS]; /* each target's cgroup v2 directory, or NULL */
 	struct mem_series mem;	     /* the targets' memory, each tick and at the end */
 	struct report_target rtargets[CLI_MAX_PIDS];
@@ -439,15 +440,20 @@ static void on_tick(void *ctx)
 	double t_s = mono_ns() / 1e9 - r->start_s;
 
 	sample_memory(r, t_s);
-	if (!r->live) {
+	if (!r->live && !r->progress) {
 		collector__resolve(r->collector);
 		return;
 	}
 	collector__snapshot(r->collector, mono_ns());
 	read_figures(r->probes, r->collector, &r->opts, &info);
 	fill_targets(r, &info);
-	live_view__write(r->live, r->profile,
-			 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem }, r->report);
+	if (r->live)
+		live_view__write(r->live, r->profile,
+				 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem },
+				 r->report);
+	else
+		live_progress__write(r->profile, &(struct live_tick){ .t_s = t_s, .info = &info },
+				     stderr);
 }
 
 /* --interval, or on a terminal its default: the live view on the report's stream. */
@@ -464,6 +470,8 @@ static int open_live_view(struct run *r)
 		if (!mem_cgroup_dir(r->targets.list[i].pid, dir, sizeof(dir)))
 			r->cgroup_dirs[i] = strdup(dir);
 	}
+	/* a launched program shares the terminal's stderr: no progress line over its output */
+	r->progress = !interval && !r->launch && isatty(STDERR_FILENO);
 	if (!interval)
 		return 0;
 	r->live = live_view__new(&(struct live_view_opts){
@@ -576,6 +584,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
 	window_end_ns = mono_ns();
 	sample_memory(r, info.duration_s); /* before the detach: a target may exit meanwhile */
+	if (r->progress)
+		live_progress__clear(stderr);
 	/* detach first, then drain: nothing is in flight once the probes are gone */
 	probes__detach(r->probes);
 	ring_buffer__consume(r->rb);

@@ -193,3 +193,23 @@ out:
 	fflush(f);
 	return err ?: ferror(f) ? -EIO : 0;
 }
+
+int live_progress__write(const struct profile *p, const struct live_tick *t, FILE *f)
+{
+	struct stack_values tot;
+	char b[32];
+
+	profile__totals(p, &tot);
+	live_progress__clear(f);
+	fprintf(f, "memsnoop: %.0f s, %llu samples, heap %s %s%s; Ctrl-C to stop", t->t_s,
+		(unsigned long long)tot.alloc_samples, t->info->inuse_untracked ? "allocated" : "in use",
+		format_bytes(t->info->inuse_untracked ? tot.alloc_space : tot.inuse_space, b, sizeof(b)),
+		report_losses_any(&t->info->losses) ? ", DATA LOST" : "");
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}
+
+void live_progress__clear(FILE *f)
+{
+	fputs("\r\033[K", f); /* to the line's start, erase it */
+}

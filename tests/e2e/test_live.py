@@ -52,37 +52,61 @@ class LiveViewTest(unittest.TestCase):
         self.assertEqual(report["in use"], (truth["kept"], truth["kept_bytes"]))
         self.assertIn(f"age of all samples live at the report ({truth['kept']} objects)", out)
 
-    def test_terminal_redraws_in_place(self):
+    def on_terminal(self, stream, *args):
+        """Profiles grower with memsnoop's stdout or stderr on a terminal (a pty); returns
+        (what the terminal got, what the other stream got)."""
         target = harness.Target("grower", 2500)
         master, slave = pty.openpty()
         try:
-            ms = subprocess.Popen([harness.memsnoop_path(), "-p", str(target.pid),
-                                   "--interval", "0.5"],
-                                  stdin=subprocess.DEVNULL, stdout=slave,
-                                  stderr=subprocess.PIPE, text=True)
+            ms = subprocess.Popen([harness.memsnoop_path(), "-p", str(target.pid), *args],
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=slave if stream == "stdout" else subprocess.PIPE,
+                                  stderr=slave if stream == "stderr" else subprocess.PIPE)
             os.close(slave)
-            head = ""
-            while "attached" not in head:
-                head += os.read(ms.stderr.fileno(), 4096).decode()
-            target.release()
-            target.finish()
-            ms.wait(timeout=harness.TIMEOUT)
-            screen = b""
-            while select.select([master], [], [], 0.5)[0]:
+            screen, other = b"", b""
+            other_fd = (ms.stderr if stream == "stdout" else ms.stdout).fileno()
+            released = False
+            while True:
+                ready = select.select([master, other_fd], [], [], harness.TIMEOUT)[0]
+                self.assertTrue(ready, "memsnoop hung")
                 try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
+                    chunk = os.read(ready[0], 65536)
+                except OSError:  # the pty's other end is closed: memsnoop is done
+                    chunk = b""
+                if ready[0] == master:
+                    screen += chunk
+                else:
+                    other += chunk
+                if not released and b"attached" in (screen + other):
+                    target.release()
+                    released = True
                 if not chunk:
                     break
-                screen += chunk
+            if ready[0] == master:
+                other += os.read(other_fd, 1 << 20)
+            else:
+                screen += os.read(master, 1 << 20) if select.select([master], [], [], 1)[0] else b""
+            target.finish()
+            self.assertEqual(ms.wait(timeout=harness.TIMEOUT), 0)
         finally:
             target.kill()
             os.close(master)
-        text = screen.decode()
-        self.assertEqual(ms.returncode, 0)
-        self.assertGreaterEqual(text.count(CLEAR), 3, text)
-        self.assertIn("grow_cache", text)
+        return screen.decode(), other.decode()
+
+    def test_terminal_redraws_in_place(self):
+        screen, _ = self.on_terminal("stdout", "--interval", "0.5")
+        self.assertGreaterEqual(screen.count(CLEAR), 3, screen)
+        self.assertIn("grow_cache", screen)
+
+    def test_progress_line_without_live_view(self):
+        # stdout a pipe: no live view by default; stderr a terminal: a line rewritten in place
+        screen, out = self.on_terminal("stderr")
+        lines = re.findall(r"\r\033\[Kmemsnoop: (\d+) s, (\d+) samples, heap in use ", screen)
+        self.assertGreaterEqual(len(lines), 2, repr(screen))
+        self.assertEqual([int(t) for t, _ in lines], sorted(int(t) for t, _ in lines))
+        self.assertNotIn("\033", out)
+        self.assertIn("grow_cache", out)
+        self.assertNotIn("--- memsnoop", out)
 
 
 if __name__ == "__main__":

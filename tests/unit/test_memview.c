@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -53,11 +55,84 @@ static void test_memview_reads_a_live_process(void **state)
 	assert_string_equal(mem_field_info(MEM_ANON_HUGE)->name, "anon_huge_pages");
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A cgroup directory as the kernel lays it out (memory.peak missing: a kernel before 5.19). */
+static void test_memview_reads_a_cgroup_dir(void **state)
+{
+	char dir[] = "/tmp/memview-XXXXXX";
+	struct mem_point pt;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "memory.current", "10485760\n");
+	put(dir, "memory.stat", "anon 4096\nfile 8192\nkernel 12288\nkernel_stack 16384\n"
+				"slab 20480\nsock 0\nshmem 4096\n");
+	put(dir, "memory.events", "low 0\nhigh 0\nmax 7\noom 2\noom_kill 1\n");
+	mem_read(getpid(), dir, 0, &pt);
+	assert_true(pt.has[MEM_CG_CURRENT] && pt.v[MEM_CG_CURRENT] == 10485760);
+	assert_false(pt.has[MEM_CG_PEAK]);
+	assert_true(pt.v[MEM_CG_KERNEL] == 12288 && pt.v[MEM_CG_SLAB] == 20480);
+	assert_true(pt.has[MEM_CG_SOCK] && pt.v[MEM_CG_SOCK] == 0);
+	assert_true(pt.v[MEM_CG_OOM] == 2 && pt.v[MEM_CG_OOM_KILL] == 1);
+	for (const char *n = "memory.current\0memory.stat\0memory.events\0"; *n; n += strlen(n) + 1) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, n);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* This process's cgroup v2 directory exists (every process has one where v2 is mounted). */
+static void test_memview_finds_own_cgroup(void **state)
+{
+	char dir[4096];
+	int err;
+
+	(void)state;
+	err = mem_cgroup_dir(getpid(), dir, sizeof(dir));
+	if (err == -ENOENT)
+		skip(); /* no cgroup v2 hierarchy mounted here */
+	assert_int_equal(err, 0);
+	assert_int_equal(access(dir, F_OK), 0);
+}
+
+/* Full, the series thins itself: half the points, first and order kept. */
+static void test_memview_series_bounded(void **state)
+{
+	struct mem_series s = {};
+	struct mem_point pt = {};
+
+	(void)state;
+	for (int i = 0; i <= MEM_SERIES_MAX; i++) {
+		pt.t_s = i;
+		assert_int_equal(mem_series__add(&s, &pt), 0);
+	}
+	assert_int_equal(s.cnt, MEM_SERIES_MAX / 2 + 1);
+	assert_true(s.points[0].t_s == 0 && s.points[1].t_s == 2);
+	assert_true(s.points[s.cnt - 1].t_s == MEM_SERIES_MAX);
+	mem_series__clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memview_parses_each_format),
 		cmocka_unit_test(test_memview_reads_a_live_process),
+		cmocka_unit_test(test_memview_reads_a_cgroup_dir),
+		cmocka_unit_test(test_memview_finds_own_cgroup),
+		cmocka_unit_test(test_memview_series_bounded),
 	};
 
 	return cmocka_run_group_tests_name("memview", tests, NULL, NULL);
