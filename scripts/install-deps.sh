@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages memsnoop needs to build and test; with --bench, also the peers
 # `make bench` measures against. Idempotent and quiet: apt-get runs only when something is
-# missing.
+# missing. With --check, installs nothing: says which packages the build (not the tests)
+# lacks and exits 1 when any (plain `make` runs this).
 set -euo pipefail
 
-packages=(
-	make gcc g++ clang libclang-rt-14-dev libc6-dbg
-	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
+build_packages=(
+	make gcc clang libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
-	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
-	chromium python3-jsonschema
 )
-if [ "${1:-}" = "--bench" ]; then
-	packages+=(bpftrace redis-server redis-tools)
-fi
+packages=(
+	"${build_packages[@]}"
+	g++ libclang-rt-14-dev libc6-dbg
+	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
+	chromium python3-jsonschema man-db
+)
+case "${1:-}" in
+--bench) packages+=(bpftrace redis-server redis-tools) ;;
+--check) packages=("${build_packages[@]}") ;;
+esac
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -22,6 +27,11 @@ for pkg in "${packages[@]}"; do
 	fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "${1:-}" = "--check" ]; then
+	echo "memsnoop: cannot build: missing ${missing[*]}; 'sudo make deps' (scripts/install-deps.sh) installs them" >&2
+	exit 1
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2

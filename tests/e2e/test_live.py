@@ -63,29 +63,24 @@ class LiveViewTest(unittest.TestCase):
                                   stdout=slave if stream == "stdout" else subprocess.PIPE,
                                   stderr=slave if stream == "stderr" else subprocess.PIPE)
             os.close(slave)
-            screen, other = b"", b""
             other_fd = (ms.stderr if stream == "stdout" else ms.stdout).fileno()
+            got, open_fds = {master: b"", other_fd: b""}, {master, other_fd}
             released = False
-            while True:
-                ready = select.select([master, other_fd], [], [], harness.TIMEOUT)[0]
+            while open_fds:  # until both streams end (a pty's end reads as EIO)
+                ready = select.select(list(open_fds), [], [], harness.TIMEOUT)[0]
                 self.assertTrue(ready, "memsnoop hung")
-                try:
-                    chunk = os.read(ready[0], 65536)
-                except OSError:  # the pty's other end is closed: memsnoop is done
-                    chunk = b""
-                if ready[0] == master:
-                    screen += chunk
-                else:
-                    other += chunk
-                if not released and b"attached" in (screen + other):
+                for fd in ready:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:
+                        chunk = b""
+                    got[fd] += chunk
+                    if not chunk:
+                        open_fds.discard(fd)
+                if not released and any(b"attached" in v for v in got.values()):
                     target.release()
                     released = True
-                if not chunk:
-                    break
-            if ready[0] == master:
-                other += os.read(other_fd, 1 << 20)
-            else:
-                screen += os.read(master, 1 << 20) if select.select([master], [], [], 1)[0] else b""
+            screen, other = got[master], got[other_fd]
             target.finish()
             self.assertEqual(ms.wait(timeout=harness.TIMEOUT), 0)
         finally:
