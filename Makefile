@@ -29,20 +29,32 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c tests/targets/*.cc)
 TARGET_BINS := $(basename $(patsubst tests/targets/%,$(OUTPUT)/tests/targets/%,$(TARGET_SRCS)))
 DEPS_STAMP := $(OUTPUT)/.deps-installed
+BUILD_DEPS_OK := $(OUTPUT)/.build-deps-ok
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR := $(PREFIX)/sbin
+MAN8DIR := $(PREFIX)/share/man/man8
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test check unit e2e demo bench fuzz install clean
+.PHONY: all deps test check unit e2e demo bench fuzz install uninstall clean
 
 all: $(OUTPUT)/memsnoop
 
-# Installs missing Debian packages once per build tree (scripts/install-deps.sh is idempotent).
+# Plain make installs nothing: it says which packages are missing and names make deps.
+$(BUILD_DEPS_OK): scripts/install-deps.sh
+	$(Q)mkdir -p $(OUTPUT) && bash scripts/install-deps.sh --check && touch $@
+
+# make deps, check, demo, bench install missing Debian packages, once per build tree
+# (scripts/install-deps.sh is idempotent).
 $(DEPS_STAMP): scripts/install-deps.sh
 	$(call msg,DEPS,install-deps.sh)
 	$(Q)mkdir -p $(OUTPUT) && bash scripts/install-deps.sh && touch $@
 
 deps: $(DEPS_STAMP)
 
-$(OUTPUT)/memsnoop.bpf.o: bpf/memsnoop.bpf.c | $(DEPS_STAMP)
+$(OUTPUT)/memsnoop.bpf.o: bpf/memsnoop.bpf.c | $(BUILD_DEPS_OK)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -50,7 +62,7 @@ $(OUTPUT)/memsnoop.skel.h: $(OUTPUT)/memsnoop.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsnoop_bpf > $@
 
-$(OUTPUT)/proto/profile.pb-c.c $(OUTPUT)/proto/profile.pb-c.h: proto/profile.proto | $(DEPS_STAMP)
+$(OUTPUT)/proto/profile.pb-c.c $(OUTPUT)/proto/profile.pb-c.h: proto/profile.proto | $(BUILD_DEPS_OK)
 	$(call msg,PROTOC-C,$@)
 	$(Q)mkdir -p $(@D) && protoc-c --proto_path=proto --c_out=$(@D) $<
 
@@ -61,7 +73,7 @@ $(PROTO_OBJ): $(OUTPUT)/proto/profile.pb-c.c
 # Generated headers exist before any object is compiled (-MMD tracks changes after that).
 $(OBJS): | $(OUTPUT)/proto/profile.pb-c.h $(OUTPUT)/memsnoop.skel.h
 
-$(OUTPUT)/src/%.o: src/%.c | $(DEPS_STAMP)
+$(OUTPUT)/src/%.o: src/%.c | $(BUILD_DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
@@ -75,16 +87,16 @@ $(OUTPUT)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJS)
 
 # Targets keep frame pointers (stacks are walked by frame pointer) and noinline chains.
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
-$(OUTPUT)/tests/targets/%: tests/targets/%.c tests/targets/target.h | $(DEPS_STAMP)
+$(OUTPUT)/tests/targets/%: tests/targets/%.c tests/targets/target.h | $(BUILD_DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(TARGET_CFLAGS) $< -o $@
 
-$(OUTPUT)/tests/targets/%: tests/targets/%.cc | $(DEPS_STAMP)
+$(OUTPUT)/tests/targets/%: tests/targets/%.cc | $(BUILD_DEPS_OK)
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D) && $(CXX) $(TARGET_CFLAGS) $< -o $@
 
 # Built the way distributions build: no frame pointers.
-$(OUTPUT)/tests/targets/%_nofp: tests/targets/%_nofp.c tests/targets/target.h | $(DEPS_STAMP)
+$(OUTPUT)/tests/targets/%_nofp: tests/targets/%_nofp.c tests/targets/target.h | $(BUILD_DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
 
@@ -155,7 +167,13 @@ fuzz: $(OUTPUT)/fuzz/fuzz_pprof_read
 		-print_final_stats=1 $(OUTPUT)/fuzz/corpus tests/fuzz/corpus
 
 install: $(OUTPUT)/memsnoop
-	install -D -m 0755 $< $(DESTDIR)/usr/local/sbin/memsnoop
+	install -D -m 0755 $< $(DESTDIR)$(SBINDIR)/memsnoop
+	install -D -m 0644 docs/memsnoop.8 $(DESTDIR)$(MAN8DIR)/memsnoop.8
+	install -D -m 0644 scripts/memsnoop.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memsnoop
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/memsnoop $(DESTDIR)$(MAN8DIR)/memsnoop.8 \
+		$(DESTDIR)$(COMPLETIONDIR)/memsnoop
 
 clean:
 	rm -rf $(OUTPUT)

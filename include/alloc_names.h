@@ -4,7 +4,8 @@
 #define MEMSNOOP_ALLOC_NAMES_H
 
 #include <stdbool.h>
-#include "alloc_table.h"
+#include <stdint.h>
+#include "memsnoop_abi.h"
 
 /* The row a symbol names, or -1. */
 int alloc_row_by_symbol(const char *symbol);
@@ -28,6 +29,9 @@ int alloc_family_marker(const char *symbol);
 /* The report group of a counter: "C++" for operators, else the family of the object. */
 const char *alloc_counter_group(unsigned counter);
 enum alloc_row alloc_counter_row(unsigned counter);
+/* Every allocation (calls, bytes requested) and every free of a set of exact counters. */
+void alloc_counters_sum(const struct fn_counter counters[ALLOC_COUNTER_CNT], uint64_t *calls,
+			uint64_t *bytes, uint64_t *frees);
 
 /*
  * True for a function that belongs to the allocator, trimmed from the leaf of stacks: any

@@ -33,7 +33,13 @@ struct cli_opts {
 	bool lifetimes;		   /* lifetime histograms in the text report */
 	bool has_fail_on_leak;
 	uint64_t fail_on_leak;	   /* exit 3 when more bytes than this are leaked */
+	bool icicle;		   /* PREFIX.svg with the root at the top */
+	bool has_interval;	   /* --interval given; else the live view's default applies */
+	double interval_s;	   /* live view period; 0 = no live view */
 };
+
+/* The live view's period when --interval is not given and the report goes to a terminal. */
+#define CLI_TERMINAL_INTERVAL_S 5.0
 
 /* memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N] */
 struct diff_cli_opts {

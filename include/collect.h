@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Turns ring buffer events into the profile: keeps the table of live samples, dedups raw
- * stacks, resolves each new pc once (per module and offset) and weights each sample.
+ * Turns ring buffer events into the profile: keeps the table of live samples, records each
+ * sample against its raw stack of (module, offset) pcs, and outside the ring buffer callback
+ * resolves each new pc once (per module and offset) and weights each sample.
+ *
+ * The profile is current after collector__snapshot(), which may be called as often as a
+ * report is wanted (every --interval tick, then at the end): nothing is counted twice.
  */
 #ifndef MEMSNOOP_COLLECT_H
 #define MEMSNOOP_COLLECT_H
@@ -24,6 +28,7 @@ struct collector_stats {
 	uint64_t truncated_stacks; /* samples whose stack filled every frame */
 	uint64_t bad_events;	   /* malformed records (never expected) */
 	uint64_t unique_stacks;	   /* raw stacks resolved */
+	uint64_t unresolved_samples; /* samples dropped: no memory to record or resolve them */
 	uint64_t unique_pcs;	   /* pcs symbolized */
 	uint64_t unwound;	   /* stacks unwound with DWARF */
 	uint64_t unwind_ns;	   /* time spent unwinding them */
@@ -41,10 +46,21 @@ int collector__watch_process(struct collector *c, pid_t pid);
 /* pid exec'd at now_ns: its old image's blocks are gone, neither in use nor leaked. */
 void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
 
-/* Gives the profile the age, at now_ns (CLOCK_MONOTONIC), of every sample still live. */
-void collector__record_live_ages(struct collector *c, uint64_t now_ns);
+/*
+ * Symbolizes the raw stacks seen since the last call and gives the profile their samples.
+ * Call outside the ring buffer callback (it opens debug info: milliseconds for a module's
+ * first pc). 0, or -ENOMEM when some samples had to be dropped (counted in the stats).
+ */
+int collector__resolve(struct collector *c);
 
-/* A ring buffer callback (ring_buffer_sample_fn): ctx is the collector. Never fails. */
+/*
+ * Brings the profile up to date for a report at now_ns (CLOCK_MONOTONIC): resolves, then sets
+ * the age of every sample still live, replacing the previous snapshot's. 0 or -ENOMEM.
+ */
+int collector__snapshot(struct collector *c, uint64_t now_ns);
+
+/* A ring buffer callback (ring_buffer_sample_fn): ctx is the collector. Decodes and records
+ * only (no symbolization). Never fails. */
 int collector__handle_event(void *ctx, void *data, size_t size);
 
 void collector__stats(const struct collector *c, struct collector_stats *out);

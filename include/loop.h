@@ -24,6 +24,9 @@ struct loop_hooks {
 	void *ctx;
 	/* a signal memsnoop took: true ends the run */
 	bool (*on_signal)(void *ctx, const struct signalfd_siginfo *si);
+	/* every tick_s seconds (0: never), between ring buffer batches */
+	double tick_s;
+	void (*on_tick)(void *ctx);
 };
 
 /* Consumes rb until a signal ends it, duration_s (0: none) or every target's exit. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "memsnoop_abi.h"
+#include "memview.h"
 #include "profile.h"
 
 /* Folded stacks: "root;...;leaf VALUE" a line, sorted, equal stacks merged, zeros omitted. */
@@ -18,6 +19,8 @@ struct pprof_info {
 	int64_t duration_nanos;
 	const char *comment;	       /* memsnoop's command line, or NULL */
 	enum value_type default_type;
+	char *const *extra_comments;   /* more comments: the memory readings */
+	size_t extra_comment_cnt;
 };
 
 /*
@@ -57,6 +60,7 @@ struct report_info {
 	bool at_exit;	      /* a launched program ran to its exit: what is in use leaked */
 	bool lifetimes;	      /* print lifetime histograms */
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
+	const struct mem_series *mem; /* the kernel's view of the targets' memory; NULL: none */
 };
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */
@@ -71,6 +75,9 @@ int output_lifetimes__write(const struct profile *p, FILE *f);
 
 /* The stack ids with a non-zero value, largest first (ties by id); *cnt of them. Free it. */
 uint32_t *rank_stacks(const struct profile *p, enum value_type value, size_t *cnt);
+
+/* A drop's short name ("ringbuf_full_allocs"), for outputs read by programs. */
+const char *drop_name(int drop);
 
 /* True when anything was lost: the report then says so loudly. */
 bool report_losses_any(const struct report_losses *l);

@@ -94,7 +94,11 @@ int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live);
 void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
 			  uint64_t lifetime_ns);
-/* A sample still live at the report, allocated age_ns before it. */
+/*
+ * Live ages are a snapshot, not a sum: clear them, then record the age of each sample still
+ * live at the report (allocated age_ns before it), so that reporting twice counts nothing twice.
+ */
+void profile__clear_live_ages(struct profile *p);
 void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns);
 
 size_t profile__stack_cnt(const struct profile *p);

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian packages memsnoop needs to build and test; with --bench, also the peers
 # `make bench` measures against. Idempotent and quiet: apt-get runs only when something is
-# missing.
+# missing. With --check, installs nothing: says which packages the build (not the tests)
+# lacks and exits 1 when any (plain `make` runs this).
 set -euo pipefail
 
-packages=(
-	make gcc g++ clang libclang-rt-14-dev libc6-dbg
-	libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
+build_packages=(
+	make gcc clang libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev liblzma-dev
+)
+packages=(
+	"${build_packages[@]}"
+	g++ libclang-rt-14-dev libc6-dbg
 	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
+	chromium python3-jsonschema man-db
 	binutils xz-utils musl-tools libjemalloc-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 	redis-server redis-tools
 )
-if [ "${1:-}" = "--bench" ]; then
-	packages+=(bpftrace)
-fi
+case "${1:-}" in
+--bench) packages+=(bpftrace) ;;
+--check) packages=("${build_packages[@]}") ;;
+esac
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -23,6 +29,11 @@ for pkg in "${packages[@]}"; do
 	fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "${1:-}" = "--check" ]; then
+	echo "memsnoop: cannot build: missing ${missing[*]}; 'sudo make deps' (scripts/install-deps.sh) installs them" >&2
+	exit 1
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2

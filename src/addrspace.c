@@ -207,6 +207,11 @@ int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const str
 	return 0;
 }
 
+const struct module *addrspaces__module(const struct addrspaces *as, uint32_t id)
+{
+	return id < as->module_cnt ? as->list[id] : NULL;
+}
+
 uint64_t addrspaces__generation(struct addrspaces *as, pid_t pid)
 {
 	struct process *p = hashmap__find(as->procs, &pid, sizeof(pid));

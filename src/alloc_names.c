@@ -143,6 +143,24 @@ int alloc_family_marker(const char *symbol)
 	return -1;
 }
 
+void alloc_counters_sum(const struct fn_counter counters[ALLOC_COUNTER_CNT], uint64_t *calls,
+			uint64_t *bytes, uint64_t *frees)
+{
+	*calls = *bytes = *frees = 0;
+	for (unsigned i = 0; i < ALLOC_COUNTER_CNT; i++) {
+		switch (alloc_row_kind(alloc_counter_row(i))) {
+		case AK_FREE:
+			*frees += counters[i].calls;
+			break;
+		case AK_RESIZE: /* no new block */
+			break;
+		default:
+			*calls += counters[i].calls;
+			*bytes += counters[i].bytes;
+		}
+	}
+}
+
 enum alloc_row alloc_counter_row(unsigned counter)
 {
 	return counter % ALLOC_ROW_CNT;

@@ -10,7 +10,8 @@
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
-       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES };
+       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_INTERVAL,
+       OPT_ICICLE };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -25,6 +26,8 @@ static const struct option long_opts[] = {
 	{ "fail-on-leak", required_argument, NULL, OPT_FAIL_ON_LEAK },
 	{ "follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS },
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "icicle", no_argument, NULL, OPT_ICICLE },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -46,8 +49,14 @@ void cli_usage(FILE *f)
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
-		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs)\n"
+		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs),\n"
+		"                          PREFIX.svg (a flame graph to open in a browser),\n"
+		"                          PREFIX.summary.json (the run's figures and memory readings)\n"
 		"                          and PREFIX.lifetimes.json (lifetime histograms)\n"
+		"      --icicle            PREFIX.svg with the root at the top (it can flip either way)\n"
+		"      --interval SECONDS  live view: every SECONDS, the top sites and their change, exact\n"
+		"                          rates, heap in use, process memory (default 5 on a terminal,\n"
+		"                          else none; 0: none); redrawn on a terminal, appended otherwise\n"
 		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
@@ -132,6 +141,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			return -EINVAL;
 		}
 		return 0;
+	case OPT_INTERVAL:
+		errno = 0;
+		opts->interval_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(opts->interval_s) || opts->interval_s < 0 ||
+		    (opts->interval_s > 0 && opts->interval_s < 0.1)) {
+			pr_warn("invalid interval '%s': expected seconds, at least 0.1 (0: no live view)\n", arg);
+			return -EINVAL;
+		}
+		opts->has_interval = true;
+		return 0;
 	case 'o':
 		if (!*arg) {
 			pr_warn("invalid output prefix: empty\n");
@@ -193,6 +212,9 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		return 0;
 	case OPT_LIFETIMES:
 		opts->lifetimes = true;
+		return 0;
+	case OPT_ICICLE:
+		opts->icicle = true;
 		return 0;
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "addrspace.h"
 #include "alloc_names.h"
+#include "array.h"
 #include "collect.h"
 #include "hashmap.h"
 #include "clock.h"
@@ -12,8 +14,49 @@
 #include "memsnoop_abi.h"
 #include "unwind.h"
 
+/*
+ * Record, then interpret. The ring buffer callback only decodes: each pc becomes its file and
+ * offset (struct pc_key, while the process's map is surely there) and each sample is counted
+ * against its raw stack of those keys. Raw stacks seen since the last snapshot wait, with
+ * their samples in order in a log, for collector__snapshot(), which symbolizes their new pcs
+ * (libdw: milliseconds for a module's first pc) outside the callback and replays the log
+ * into the profile. Raw stacks already resolved feed the profile directly.
+ */
+
+/* A pc as recorded: the module (by its dense id, one per device and inode) and the offset of
+ * the call instruction in its file; mod_id UNKNOWN_MODULE when no file mapping holds it. */
+struct pc_key {
+	uint32_t mod_id;
+	uint32_t pad;
+	uint64_t off;
+};
+
+#define UNKNOWN_MODULE UINT32_MAX
+
+struct raw_entry {
+	int stack_id; /* in the profile, once resolved */
+	uint32_t pid; /* 0 unless processes are kept apart */
+	bool truncated;
+	uint32_t cnt;
+	struct pc_key *pcs; /* innermost first */
+};
+
+enum op {
+	OP_ALLOC,      /* a sample whose free will not be seen */
+	OP_ALLOC_LIVE, /* a sample in use until its free */
+	OP_FREE,
+};
+
+/* A sample of a raw stack not resolved yet, kept for the snapshot to replay. */
+struct pending_op {
+	uint32_t raw;
+	enum op op;
+	uint64_t size;
+	uint64_t lifetime_ns;
+};
+
 struct live_sample {
-	uint32_t stack_id;
+	uint32_t raw; /* raw stack index */
 	uint64_t size;
 	uint64_t ts_ns; /* allocated then (CLOCK_MONOTONIC, as BPF reads it) */
 };
@@ -25,8 +68,12 @@ struct collector {
 	struct symbolizer *symbolizer;
 	struct unwinder *unwinder;
 	struct hashmap *live;	    /* struct live_key -> struct live_sample */
-	struct hashmap *raw_stacks; /* (tgid, flags, pcs...) -> profile stack id */
-	struct hashmap *locations;  /* (module id, file offset) -> profile location id */
+	struct hashmap *raw_ids;    /* (pid, truncated, pc keys...) -> raw stack index */
+	struct raw_entry *raws;	    /* [0, resolved_cnt) resolved, the rest waiting */
+	size_t raw_cnt, raw_cap, resolved_cnt;
+	struct pending_op *pending; /* samples of waiting raw stacks, in arrival order */
+	size_t pending_cnt, pending_cap;
+	struct hashmap *locations;  /* struct pc_key -> profile location id */
 	struct hashmap *lines;	    /* (module, frames' function, file, line) -> location id */
 	int unknown_loc;	    /* the location of every pc outside a file mapping, or -1 */
 	struct collector_stats stats;
@@ -45,10 +92,10 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->symbolizer = symbolizer__new();
 	c->unwinder = c->addrspaces ? unwinder__new(c->addrspaces) : NULL;
 	c->live = hashmap__new(sizeof(struct live_sample));
-	c->raw_stacks = hashmap__new(sizeof(uint32_t));
+	c->raw_ids = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
 	c->lines = hashmap__new(sizeof(uint32_t));
-	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_stacks ||
+	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_ids ||
 	    !c->locations || !c->lines) {
 		collector__free(c);
 		errno = ENOMEM;
@@ -65,7 +112,11 @@ void collector__free(struct collector *c)
 	addrspaces__free(c->addrspaces);
 	symbolizer__free(c->symbolizer);
 	hashmap__free(c->live);
-	hashmap__free(c->raw_stacks);
+	hashmap__free(c->raw_ids);
+	for (size_t i = 0; i < c->raw_cnt; i++)
+		free(c->raws[i].pcs);
+	free(c->raws);
+	free(c->pending);
 	hashmap__free(c->locations);
 	hashmap__free(c->lines);
 	free(c);
@@ -131,34 +182,31 @@ static void remember_line_location(struct collector *c, const struct module *mod
 	free(key);
 }
 
-/* The location of a return address: the call instruction's own line is at pc - 1. */
-static int location_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
+/* The location of a recorded pc, symbolized the first time it is seen. */
+static int location_of(struct collector *c, const struct pc_key *key)
 {
 	struct frame frames[SYM_MAX_FRAMES];
-	const struct module *mod;
-	uint64_t key[2], off;
+	const struct module *mod = addrspaces__module(c->addrspaces, key->mod_id);
 	uint32_t *idp, n;
 	bool created;
 	int id;
 
-	if (addrspaces__resolve(c->addrspaces, tgid, ret_addr - 1, &mod, &off))
+	if (!mod)
 		return unknown_location(c);
-	key[0] = mod->id;
-	key[1] = off;
-	idp = hashmap__upsert(c->locations, key, sizeof(key), &created);
+	idp = hashmap__upsert(c->locations, key, sizeof(*key), &created);
 	if (!idp)
 		return -ENOMEM;
 	if (!created)
 		return *idp;
-	n = symbolizer__resolve(c->symbolizer, mod, off, frames);
+	n = symbolizer__resolve(c->symbolizer, mod, key->off, frames);
 	c->stats.unique_pcs++;
 	id = same_line_location(c, mod, frames, n);
 	if (id < 0)
-		id = profile__add_location(c->profile, mod->path, mod->build_id, off, frames, n);
+		id = profile__add_location(c->profile, mod->path, mod->build_id, key->off, frames, n);
 	if (id >= 0)
 		remember_line_location(c, mod, frames, n, id);
 	if (id < 0) {
-		hashmap__delete(c->locations, key, sizeof(key), NULL);
+		hashmap__delete(c->locations, key, sizeof(*key), NULL);
 		return id;
 	}
 	*idp = id;
@@ -173,6 +221,78 @@ static bool is_allocator_location(const struct profile *p, uint32_t loc_id)
 	return is_allocator_function(loc->frames[loc->frame_cnt - 1].func);
 }
 
+/* The profile stack of a raw one: its pcs symbolized, allocator frames trimmed. */
+static int resolve_stack(struct collector *c, const struct raw_entry *raw)
+{
+	uint32_t locs[MAX_STACK_DEPTH], skip = 0;
+
+	for (uint32_t i = 0; i < raw->cnt; i++) {
+		int id = location_of(c, &raw->pcs[i]);
+
+		if (id < 0)
+			return id;
+		locs[i] = id;
+	}
+	/* allocator frames (wrappers, operator new) are trimmed from the leaf end */
+	while (skip + 1 < raw->cnt && is_allocator_location(c->profile, locs[skip]))
+		skip++;
+	c->stats.unique_stacks++;
+	return profile__intern_stack(c->profile, raw->pid, locs + skip, raw->cnt - skip,
+				     raw->truncated);
+}
+
+static void apply(struct profile *p, uint32_t stack_id, enum op op, uint64_t size,
+		  uint64_t lifetime_ns)
+{
+	if (op == OP_FREE)
+		profile__record_free(p, stack_id, size, lifetime_ns);
+	else
+		profile__record_alloc(p, stack_id, size, op == OP_ALLOC_LIVE);
+}
+
+/* A sample of raw stack raw: into the profile at once when its stack is known, else logged. */
+static void record(struct collector *c, uint32_t raw, enum op op, uint64_t size,
+		   uint64_t lifetime_ns)
+{
+	if (raw < c->resolved_cnt) {
+		if (c->raws[raw].stack_id >= 0)
+			apply(c->profile, c->raws[raw].stack_id, op, size, lifetime_ns);
+		return;
+	}
+	if (grow_array((void **)&c->pending, &c->pending_cap, c->pending_cnt + 1,
+		       sizeof(*c->pending))) {
+		c->stats.unresolved_samples++;
+		return;
+	}
+	c->pending[c->pending_cnt++] = (struct pending_op){ raw, op, size, lifetime_ns };
+}
+
+int collector__resolve(struct collector *c)
+{
+	int err = 0;
+
+	for (; c->resolved_cnt < c->raw_cnt; c->resolved_cnt++) {
+		struct raw_entry *raw = &c->raws[c->resolved_cnt];
+
+		raw->stack_id = resolve_stack(c, raw);
+		if (raw->stack_id < 0)
+			err = raw->stack_id; /* its samples are counted as lost, below */
+	}
+	for (size_t i = 0; i < c->pending_cnt; i++) {
+		const struct pending_op *o = &c->pending[i];
+		int id = c->raws[o->raw].stack_id;
+
+		if (id >= 0)
+			apply(c->profile, id, o->op, o->size, o->lifetime_ns);
+		else
+			c->stats.unresolved_samples += o->op != OP_FREE;
+	}
+	c->pending_cnt = 0;
+	if (err)
+		pr_warn("out of memory: samples of some stacks dropped\n");
+	return err;
+}
+
 /* A sample's stack as return addresses, innermost first. */
 struct raw_stack {
 	uint32_t tgid;
@@ -181,47 +301,53 @@ struct raw_stack {
 	const __u64 *pcs;
 };
 
-static int resolve_stack(struct collector *c, const struct raw_stack *rs)
+/* The call instruction of a return address: its file and offset, the line is at pc - 1. */
+static struct pc_key pc_key_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
 {
-	uint32_t locs[MAX_STACK_DEPTH], skip = 0;
+	struct pc_key key = { .mod_id = UNKNOWN_MODULE };
+	const struct module *mod;
+	uint64_t off;
 
-	for (uint32_t i = 0; i < rs->cnt; i++) {
-		int id = location_of(c, rs->tgid, rs->pcs[i]);
-
-		if (id < 0)
-			return id;
-		locs[i] = id;
+	if (!addrspaces__resolve(c->addrspaces, tgid, ret_addr - 1, &mod, &off)) {
+		key.mod_id = mod->id;
+		key.off = off;
 	}
-	/* allocator frames (wrappers, operator new) are trimmed from the leaf end */
-	while (skip + 1 < rs->cnt && is_allocator_location(c->profile, locs[skip]))
-		skip++;
-	c->stats.unique_stacks++;
-	return profile__intern_stack(c->profile, c->opts.split_pids ? rs->tgid : 0, locs + skip,
-				     rs->cnt - skip, rs->truncated);
+	return key;
 }
 
-static int stack_id_of(struct collector *c, const struct raw_stack *rs)
+/* The index of a raw stack, recorded (its pcs as files and offsets) when new; or -ENOMEM. */
+static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 {
-	size_t key_sz = (rs->cnt + 1) * sizeof(__u64);
-	__u64 key[MAX_STACK_DEPTH + 1];
+	struct {
+		uint32_t pid;
+		uint32_t truncated;
+		struct pc_key pcs[MAX_STACK_DEPTH];
+	} key = { .pid = c->opts.split_pids ? rs->tgid : 0, .truncated = rs->truncated };
+	size_t key_sz = offsetof(typeof(key), pcs) + rs->cnt * sizeof(struct pc_key);
+	struct raw_entry *raw;
 	uint32_t *idp;
 	bool created;
-	int id;
 
-	key[0] = (__u64)rs->tgid << 32 | rs->truncated;
-	memcpy(key + 1, rs->pcs, rs->cnt * sizeof(__u64));
-	idp = hashmap__upsert(c->raw_stacks, key, key_sz, &created);
+	for (uint32_t i = 0; i < rs->cnt; i++)
+		key.pcs[i] = pc_key_of(c, rs->tgid, rs->pcs[i]);
+	idp = hashmap__upsert(c->raw_ids, &key, key_sz, &created);
 	if (!idp)
 		return -ENOMEM;
 	if (!created)
 		return *idp;
-	id = resolve_stack(c, rs);
-	if (id < 0) {
-		hashmap__delete(c->raw_stacks, key, key_sz, NULL);
-		return id;
-	}
-	*idp = id;
-	return id;
+	if (grow_array((void **)&c->raws, &c->raw_cap, c->raw_cnt + 1, sizeof(*c->raws)))
+		goto nomem;
+	raw = &c->raws[c->raw_cnt];
+	*raw = (struct raw_entry){ -1, key.pid, rs->truncated, rs->cnt,
+				   malloc(rs->cnt * sizeof(struct pc_key) + 1) };
+	if (!raw->pcs)
+		goto nomem;
+	memcpy(raw->pcs, key.pcs, rs->cnt * sizeof(struct pc_key));
+	*idp = c->raw_cnt;
+	return c->raw_cnt++;
+nomem:
+	hashmap__delete(c->raw_ids, &key, key_sz, NULL);
+	return -ENOMEM;
 }
 
 /* A live sample freed at now_ns (or, its free lost, found reused then). */
@@ -230,8 +356,7 @@ static void forget_live(struct collector *c, const struct live_key *key, uint64_
 	struct live_sample s;
 
 	if (hashmap__delete(c->live, key, sizeof(*key), &s))
-		profile__record_free(c->profile, s.stack_id, s.size,
-				     now_ns > s.ts_ns ? now_ns - s.ts_ns : 0);
+		record(c, s.raw, OP_FREE, s.size, now_ns > s.ts_ns ? now_ns - s.ts_ns : 0);
 }
 
 static void handle_alloc(struct collector *c, const struct alloc_head *a,
@@ -240,27 +365,31 @@ static void handle_alloc(struct collector *c, const struct alloc_head *a,
 	struct live_key key = { .tgid = a->hdr.tgid, .ptr = a->ptr };
 	bool live = !(a->flags & AEF_UNTRACKED);
 	struct live_sample *s;
-	int id;
+	int raw;
 
 	c->stats.alloc_events++;
 	c->stats.untracked += !live;
 	c->stats.truncated_stacks += rs->truncated;
-	id = stack_id_of(c, rs);
-	if (id < 0) {
+	raw = raw_id_of(c, rs);
+	if (raw < 0) {
+		c->stats.unresolved_samples++;
 		pr_warn("out of memory: sample dropped\n");
 		return;
 	}
-	profile__record_alloc(c->profile, id, a->size, live);
-	if (!live)
+	if (!live) {
+		record(c, raw, OP_ALLOC, a->size, 0);
 		return;
+	}
 	/* still live here means its free was lost: it was freed before this reuse */
 	forget_live(c, &key, a->hdr.ts_ns);
 	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
 	if (!s) {
-		profile__record_free(c->profile, id, a->size, 0);
+		/* not trackable: allocated, never in use */
+		record(c, raw, OP_ALLOC, a->size, 0);
 		return;
 	}
-	s->stack_id = id;
+	record(c, raw, OP_ALLOC_LIVE, a->size, 0);
+	s->raw = raw;
 	s->size = a->size;
 	s->ts_ns = a->hdr.ts_ns;
 }
@@ -416,7 +545,7 @@ void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns)
 }
 
 struct age_ctx {
-	struct profile *profile;
+	struct collector *c;
 	uint64_t now_ns;
 };
 
@@ -424,15 +553,20 @@ static void record_age(const void *key, void *value, void *ctx)
 {
 	const struct live_sample *s = value;
 	struct age_ctx *a = ctx;
+	int id = a->c->raws[s->raw].stack_id;
 
 	(void)key;
-	profile__record_live_age(a->profile, s->stack_id, s->size,
-				 a->now_ns > s->ts_ns ? a->now_ns - s->ts_ns : 0);
+	if (id >= 0)
+		profile__record_live_age(a->c->profile, id, s->size,
+					 a->now_ns > s->ts_ns ? a->now_ns - s->ts_ns : 0);
 }
 
-void collector__record_live_ages(struct collector *c, uint64_t now_ns)
+int collector__snapshot(struct collector *c, uint64_t now_ns)
 {
-	struct age_ctx a = { c->profile, now_ns };
+	struct age_ctx a = { c, now_ns };
+	int err = collector__resolve(c);
 
+	profile__clear_live_ages(c->profile);
 	hashmap__for_each(c->live, record_age, &a);
+	return err;
 }

@@ -53,6 +53,7 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 	     const struct loop_hooks *hooks, enum loop_end *end)
 {
 	double deadline = duration_s > 0 ? mono_ns() / 1e9 + duration_s : 0;
+	double next_tick = hooks->tick_s > 0 ? mono_ns() / 1e9 + hooks->tick_s : 0;
 	int epfd, err = 0;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -70,17 +71,23 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 
 	for (;;) {
 		struct epoll_event evs[16];
+		double now = mono_ns() / 1e9, wake = deadline;
 		int timeout = -1, n;
 
-		if (deadline) {
-			double left = deadline - mono_ns() / 1e9;
-
-			if (left <= 0) {
-				*end = LOOP_END_DURATION;
-				break;
-			}
-			timeout = (int)(left * 1000) + 1;
+		if (deadline && now >= deadline) {
+			*end = LOOP_END_DURATION;
+			break;
 		}
+		if (next_tick && now >= next_tick) {
+			hooks->on_tick(hooks->ctx);
+			/* a slow tick skips the ticks it overran rather than bunching them */
+			while (next_tick <= mono_ns() / 1e9)
+				next_tick += hooks->tick_s;
+		}
+		if (next_tick && (!wake || next_tick < wake))
+			wake = next_tick;
+		if (wake)
+			timeout = (int)((wake - now) * 1000) + 1;
 		n = epoll_wait(epfd, evs, 16, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

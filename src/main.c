@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,11 @@
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "memview.h"
 #include "output.h"
+#include "output_live.h"
+#include "output_summary.h"
+#include "output_svg.h"
 #include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
@@ -34,8 +39,8 @@ enum exit_status {
 };
 
 struct outputs {
-	char *folded_path, *pprof_path, *lifetimes_path;
-	FILE *folded, *pprof, *lifetimes;
+	char *folded_path, *pprof_path, *lifetimes_path, *svg_path, *summary_path;
+	FILE *folded, *pprof, *lifetimes, *svg, *summary;
 };
 
 
@@ -105,7 +110,9 @@ static int open_outputs(const char *prefix, struct outputs *out)
 		return 0;
 	return open_output(prefix, ".folded", &out->folded_path, &out->folded) ?:
 	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof) ?:
-	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes);
+	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes) ?:
+	       open_output(prefix, ".svg", &out->svg_path, &out->svg) ?:
+	       open_output(prefix, ".summary.json", &out->summary_path, &out->summary);
 }
 
 static void close_outputs(struct outputs *out)
@@ -116,9 +123,15 @@ static void close_outputs(struct outputs *out)
 		fclose(out->pprof);
 	if (out->lifetimes)
 		fclose(out->lifetimes);
+	if (out->svg)
+		fclose(out->svg);
+	if (out->summary)
+		fclose(out->summary);
 	free(out->folded_path);
 	free(out->pprof_path);
 	free(out->lifetimes_path);
+	free(out->svg_path);
+	free(out->summary_path);
 }
 
 /* Flushes what a writer wrote and says so; the writer's error or the flush's. */
@@ -133,8 +146,9 @@ static int finish_output(int err, FILE *f, const char *path)
 	return err;
 }
 
-static void fill_report(const struct probes *probes, const struct collector *collector,
-			const struct cli_opts *opts, struct report_info *info)
+/* The exact counters and every loss so far: what each tick and the final report show. */
+static void read_figures(const struct probes *probes, const struct collector *collector,
+			 const struct cli_opts *opts, struct report_info *info)
 {
 	struct collector_stats st;
 
@@ -149,6 +163,15 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
 	info->lifetimes = opts->lifetimes;
+}
+
+static void fill_report(const struct probes *probes, const struct collector *collector,
+			const struct cli_opts *opts, struct report_info *info)
+{
+	struct collector_stats st;
+
+	read_figures(probes, collector, opts, info);
+	collector__stats(collector, &st);
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
@@ -192,7 +215,7 @@ static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const ch
 }
 
 static int write_outputs(const struct profile *profile, const struct report_info *info,
-			 const struct pprof_info *pinfo, struct outputs *out, FILE *report)
+			 const struct pprof_info *pinfo, bool icicle, struct outputs *out, FILE *report)
 {
 	int err = output_text__write(profile, info, report);
 
@@ -208,7 +231,36 @@ static int write_outputs(const struct profile *profile, const struct report_info
 	if (out->lifetimes)
 		err = finish_output(output_lifetimes__write(profile, out->lifetimes),
 				    out->lifetimes, out->lifetimes_path) ?: err;
+	if (out->svg)
+		err = finish_output(output_svg__write(profile,
+						      &(struct svg_opts){ info->value, icicle, info },
+						      out->svg),
+				    out->svg, out->svg_path) ?: err;
+	if (out->summary)
+		err = finish_output(output_summary__write(profile, info, out->summary), out->summary,
+				    out->summary_path) ?: err;
 	return err;
+}
+
+/* "memory t=1.0s pid=42 rss=4194304 ...": each memory reading, exact, for pprof -comments. */
+static char **memory_comments(const struct mem_series *mem, size_t *cnt)
+{
+	char **out = calloc(mem->cnt ? mem->cnt : 1, sizeof(*out));
+	size_t len;
+	FILE *f;
+
+	*cnt = 0;
+	for (size_t i = 0; out && i < mem->cnt; i++) {
+		f = open_memstream(&out[*cnt], &len);
+		if (!f)
+			break;
+		fprintf(f, "memory t=%.1fs pid=%d ", mem->points[i].t_s, (int)mem->points[i].pid);
+		mem_point__describe(&mem->points[i], true, " ", f);
+		if (fclose(f))
+			break;
+		(*cnt)++;
+	}
+	return out;
 }
 
 /* memsnoop's own command line, for the profile's comment. */
@@ -281,6 +333,13 @@ struct run {
 	struct collector *collector;
 	struct ring_buffer *rb;
 	int sigfd;
+	FILE *report;		     /* stdout, or stderr when a launched program owns stdout */
+	double start_s;		     /* CLOCK_MONOTONIC at the start of the window */
+	struct live_view *live;	     /* --interval, or NULL */
+	bool progress;		     /* no live view, stderr a terminal: a progress line there */
+	char *cgroup_dirs[CLI_MAX_PIDS]; /* each target's cgroup v2 directory, or NULL */
+	struct mem_series mem;	     /* the targets' memory, each tick and at the end */
+	struct report_target rtargets[CLI_MAX_PIDS];
 };
 
 /* -p: a signal ends the run. */
@@ -319,7 +378,13 @@ static void launch_exec(void *ctx, pid_t pid)
 static void launch_exit_stop(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
+	struct mem_point pt;
 
+	/* its memory at exit, the last chance to read it */
+	if (pid == r->targets.list[0].pid) {
+		mem_read(pid, r->cgroup_dirs[0], mono_ns() / 1e9 - r->start_s, &pt);
+		mem_series__add(&r->mem, &pt);
+	}
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
 }
@@ -340,6 +405,8 @@ static int prepare_targets(struct run *r)
 	const char *name;
 	pid_t pid;
 
+	if (r->opts.command)
+		r->report = stderr; /* a launched program owns stdout */
 	if (!r->opts.command)
 		return targets__open(r->opts.pids, r->opts.pid_cnt, &r->targets) ?:
 		       find_allocators(&r->targets, r->objs);
@@ -365,6 +432,81 @@ static int prepare_targets(struct run *r)
 	return 0;
 }
 
+/* Each live target's memory now, into the series. */
+static void sample_memory(struct run *r, double t_s)
+{
+	struct mem_point pt;
+
+	for (size_t i = 0; i < r->targets.cnt; i++) {
+		if (r->targets.list[i].exited)
+			continue;
+		mem_read(r->targets.list[i].pid, r->cgroup_dirs[i], t_s, &pt);
+		if (mem_series__add(&r->mem, &pt))
+			pr_warn("out of memory: memory readings dropped\n");
+	}
+}
+
+static void fill_targets(struct run *r, struct report_info *info)
+{
+	for (size_t i = 0; i < r->targets.cnt; i++)
+		r->rtargets[i] = (struct report_target){ r->targets.list[i].pid, r->targets.list[i].comm,
+							 r->targets.list[i].exited };
+	info->targets = r->rtargets;
+	info->target_cnt = r->targets.cnt;
+}
+
+/* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
+ * callback); the live view. */
+static void on_tick(void *ctx)
+{
+	struct run *r = ctx;
+	struct report_info info = {};
+	double t_s = mono_ns() / 1e9 - r->start_s;
+
+	sample_memory(r, t_s);
+	if (!r->live && !r->progress) {
+		collector__resolve(r->collector);
+		return;
+	}
+	collector__snapshot(r->collector, mono_ns());
+	read_figures(r->probes, r->collector, &r->opts, &info);
+	fill_targets(r, &info);
+	if (r->live)
+		live_view__write(r->live, r->profile,
+				 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem },
+				 r->report);
+	else
+		live_progress__write(r->profile, &(struct live_tick){ .t_s = t_s, .info = &info },
+				     stderr);
+}
+
+/* --interval, or on a terminal its default: the live view on the report's stream. */
+static int open_live_view(struct run *r)
+{
+	bool tty = isatty(fileno(r->report));
+	double interval = r->opts.has_interval ? r->opts.interval_s : tty ? CLI_TERMINAL_INTERVAL_S : 0;
+	struct winsize ws;
+
+	r->opts.interval_s = interval;
+	for (size_t i = 0; i < r->targets.cnt; i++) {
+		char dir[4096];
+
+		if (!mem_cgroup_dir(r->targets.list[i].pid, dir, sizeof(dir)))
+			r->cgroup_dirs[i] = strdup(dir);
+	}
+	/* a launched program shares the terminal's stderr: no progress line over its output */
+	r->progress = !interval && !r->launch && isatty(STDERR_FILENO);
+	if (!interval)
+		return 0;
+	r->live = live_view__new(&(struct live_view_opts){
+		.value = r->opts.value,
+		.top_n = r->opts.top_n,
+		.redraw = tty,
+		.width = tty && !ioctl(fileno(r->report), TIOCGWINSZ, &ws) && ws.ws_col ? ws.ws_col : 160,
+	});
+	return r->live ? 0 : -ENOMEM;
+}
+
 static int open_session(struct run *r)
 {
 	bool several = r->targets.cnt > 1 || r->opts.follow_forks;
@@ -381,7 +523,7 @@ static int open_session(struct run *r)
 	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
 						   r->profile)
 				  : NULL;
-	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector)
+	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector || open_live_view(r))
 		return -ENOMEM;
 	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
 				 r->collector, NULL);
@@ -404,6 +546,10 @@ static int open_session(struct run *r)
 
 static void close_session(struct run *r)
 {
+	live_view__free(r->live);
+	mem_series__clear(&r->mem);
+	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
+		free(r->cgroup_dirs[i]);
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
 	collector__free(r->collector);
@@ -434,20 +580,21 @@ static int launched_status(struct run *r, const struct profile *profile)
 
 static int run_profile(struct run *r, int argc, char **argv)
 {
-	struct report_target rtargets[CLI_MAX_PIDS];
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
 	static char labels[ALLOC_COUNTER_CNT][ALLOC_LABEL_SZ];
 	const char *not_seen[FAMILY_CNT];
 	enum loop_end end = LOOP_END_SIGNAL;
-	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal };
+	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
+				    /* without a live view, new stacks are still resolved each second */
+				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick };
 	uint64_t window_end_ns;
 	double start;
 	int err;
 
 	if (probes__arm(r->probes))
 		return EXIT_REFUSED;
-	start = mono_ns() / 1e9;
+	start = r->start_s = mono_ns() / 1e9;
 	pinfo.time_nanos = wall_ns();
 	if (r->launch) {
 		fprintf(stderr, "memsnoop: attached; running %s\n", r->opts.command[0]);
@@ -461,20 +608,21 @@ static int run_profile(struct run *r, int argc, char **argv)
 		err = loop_run(r->rb, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
 	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
 	window_end_ns = mono_ns();
+	sample_memory(r, info.duration_s); /* before the detach: a target may exit meanwhile */
+	if (r->progress)
+		live_progress__clear(stderr);
 	/* detach first, then drain: nothing is in flight once the probes are gone */
 	probes__detach(r->probes);
 	ring_buffer__consume(r->rb);
 	pr_info("stopped: %s\n", end == LOOP_END_SIGNAL ? "signal" :
 				   end == LOOP_END_DURATION ? "duration reached" : "every target exited");
 
-	for (size_t i = 0; i < r->targets.cnt; i++)
-		rtargets[i] = (struct report_target){ r->targets.list[i].pid, r->targets.list[i].comm,
-						      r->targets.list[i].exited };
-	info.targets = rtargets;
-	info.target_cnt = r->targets.cnt;
+	fill_targets(r, &info);
+	info.mem = &r->mem;
+	pinfo.extra_comments = memory_comments(&r->mem, &pinfo.extra_comment_cnt);
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
-	collector__record_live_ages(r->collector, window_end_ns);
+	collector__snapshot(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	label_counters(r->objs, r->targets.cnt, labels, &info);
 	info.not_seen = not_seen;
@@ -483,8 +631,11 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;
 	/* a launched program owns stdout: the report goes to stderr */
-	err = write_outputs(r->profile, &info, &pinfo, &r->outputs, r->launch ? stderr : stdout) ?: err;
+	err = write_outputs(r->profile, &info, &pinfo, r->opts.icicle, &r->outputs, r->report) ?: err;
 	free((char *)pinfo.comment);
+	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
+		free(pinfo.extra_comments[i]);
+	free((char **)pinfo.extra_comments);
 	if (r->launch)
 		return launched_status(r, r->profile);
 	return err ? EXIT_REFUSED : EXIT_OK;
@@ -492,7 +643,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .sigfd = -1 };
+	struct run r = { .sigfd = -1, .report = stdout };
 	int status = EXIT_REFUSED, err;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))

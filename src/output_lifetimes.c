@@ -2,21 +2,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include "json.h"
 #include "output.h"
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 static void json_histogram(FILE *f, const double h[LIFETIME_BUCKETS])
 {
@@ -30,25 +17,6 @@ static void add_into(double sum[LIFETIME_BUCKETS], const double h[LIFETIME_BUCKE
 {
 	for (int k = 0; k < LIFETIME_BUCKETS; k++)
 		sum[k] += h[k];
-}
-
-static void json_frames(FILE *f, const struct profile *p, const struct stack *s)
-{
-	bool first = true;
-
-	fputc('[', f);
-	for (uint32_t i = 0; i < s->loc_cnt; i++) {
-		const struct location *loc = profile__location(p, s->locs[i]);
-
-		for (uint32_t j = 0; j < loc->frame_cnt; j++) {
-			fputs(first ? "" : ", ", f);
-			json_string(f, loc->frames[j].func);
-			first = false;
-		}
-	}
-	if (s->truncated)
-		fprintf(f, "%s\"[truncated]\"", first ? "" : ", ");
-	fputc(']', f);
 }
 
 int output_lifetimes__write(const struct profile *p, FILE *f)

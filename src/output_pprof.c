@@ -380,11 +380,11 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	b.msg.time_nanos = info->time_nanos;
 	b.msg.duration_nanos = info->duration_nanos;
 	b.msg.drop_frames = str_id(&b, alloc_drop_frames_regex());
-	if (info->comment) {
-		b.msg.comment = calloc(1, sizeof(*b.msg.comment));
-		if (b.msg.comment)
-			b.msg.comment[b.msg.n_comment++] = str_id(&b, info->comment);
-	}
+	b.msg.comment = calloc(1 + info->extra_comment_cnt, sizeof(*b.msg.comment));
+	if (b.msg.comment && info->comment)
+		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->comment);
+	for (size_t i = 0; b.msg.comment && i < info->extra_comment_cnt; i++)
+		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->extra_comments[i]);
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)
 		add_sample(&b, profile__stack(p, id), loc_added);
 	if (b.failed) {

@@ -22,6 +22,27 @@ static const char *const drop_names[DROP_CNT] = {
 	[DROP_RINGBUF_PROC] = "process starts or exits in the cgroup not seen: ring buffer full",
 };
 
+/* The drops' names in machine-read outputs (the live view, summary.json). */
+static const char *const drop_keys[DROP_CNT] = {
+	[DROP_RINGBUF_ALLOC] = "ringbuf_full_allocs",
+	[DROP_RINGBUF_FREE] = "ringbuf_full_frees",
+	[DROP_LIVE_FULL] = "live_map_full",
+	[DROP_STACK_FAILED] = "stack_failed",
+	[DROP_THREAD_STATE] = "thread_state_failed",
+	[DROP_SCRATCH_BUSY] = "scratch_busy",
+	[DROP_RINGBUF_PROC] = "ringbuf_full_processes",
+};
+
+const char *drop_name(int drop)
+{
+	static char other[32];
+
+	if (drop >= 0 && drop < DROP_CNT && drop_keys[drop])
+		return drop_keys[drop];
+	snprintf(other, sizeof(other), "drop_%d", drop);
+	return other;
+}
+
 bool report_losses_any(const struct report_losses *l)
 {
 	for (int i = 0; i < DROP_CNT; i++)
@@ -66,7 +87,7 @@ static void totals_row(FILE *f, const char *what, double cnt, double bytes, cons
 
 /* The exact rows of one report group: C rows of one family, or C++ operators. */
 static void write_group(const struct report_info *info, enum alloc_family family, bool cxx,
-			uint64_t *calls, uint64_t *bytes, uint64_t *frees, FILE *f)
+			FILE *f)
 {
 	bool header = false;
 
@@ -84,32 +105,25 @@ static void write_group(const struct report_info *info, enum alloc_family family
 				fprintf(f, " %s\n", alloc_family_name(family));
 			header = true;
 		}
-		switch (alloc_row_kind(row)) {
-		case AK_FREE:
-			*frees += c->calls;
+		/* frees and resizes in place count no bytes */
+		if (alloc_row_kind(row) == AK_FREE || alloc_row_kind(row) == AK_RESIZE)
 			fprintf(f, "  %-22s %8llu\n", label, (unsigned long long)c->calls);
-			break;
-		case AK_RESIZE: /* resized in place: no new block */
-			fprintf(f, "  %-22s %8llu\n", label, (unsigned long long)c->calls);
-			break;
-		default:
-			*calls += c->calls;
-			*bytes += c->bytes;
+		else
 			totals_row(f, label, c->calls, c->bytes, "");
-		}
 	}
 }
 
 static void write_totals(const struct profile *p, const struct report_info *info, FILE *f)
 {
-	uint64_t calls = 0, bytes = 0, frees = 0;
+	uint64_t calls, bytes, frees;
 	struct stack_values t;
 	char live[64];
 
 	fprintf(f, "\n%-24s %8s %16s\n", "exact (kernel)", "calls", "bytes");
 	for (int cxx = 0; cxx < 2; cxx++)
 		for (int family = 0; family < FAMILY_CNT; family++)
-			write_group(info, family, cxx, &calls, &bytes, &frees, f);
+			write_group(info, family, cxx, f);
+	alloc_counters_sum(info->counters, &calls, &bytes, &frees);
 	totals_row(f, "all allocations", calls, bytes, "");
 	if (info->inuse_untracked)
 		fprintf(f, "  %-22s %8s\n", "all frees", "-");
@@ -131,6 +145,47 @@ static void write_totals(const struct profile *p, const struct report_info *info
 	if (info->unfollowed_children)
 		fprintf(f, "  %u child process%s not followed (--follow-forks profiles them)\n",
 			info->unfollowed_children, info->unfollowed_children == 1 ? "" : "es");
+}
+
+/* The heap beside the kernel's view of the same processes: their last memory reading. */
+static void write_memory(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	double anon = 0;
+	size_t readings = 0;
+	bool current = true;
+	struct stack_values t;
+	char b1[32], b2[32];
+
+	if (!info->mem)
+		return;
+	fprintf(f, "memory (the kernel's view, last reading)\n");
+	for (size_t i = 0; i < info->target_cnt; i++) {
+		const struct mem_point *pt = mem_series__last(info->mem, info->targets[i].pid);
+
+		fprintf(f, "  PID %d %s", (int)info->targets[i].pid, info->targets[i].comm);
+		if (!pt || !pt->has[MEM_RSS]) {
+			fprintf(f, ": %s\n", info->targets[i].exited ? "exited before a reading"
+								     : "not readable");
+			continue;
+		}
+		fprintf(f, " at %.1f s: ", pt->t_s);
+		mem_point__describe(pt, false, "\n    cgroup: ", f);
+		fputc('\n', f);
+		anon += pt->v[MEM_ANON];
+		readings++;
+		current &= pt->t_s >= info->duration_s - 0.1;
+	}
+	profile__totals(p, &t);
+	if (!readings || info->inuse_untracked)
+		return;
+	fprintf(f, "  heap %s %s", info->at_exit ? "leaked" : "in use",
+		format_bytes(t.inuse_space, b1, sizeof(b1)));
+	/* "of" only when the readings are the end's: an older one measured another heap */
+	if (current)
+		fprintf(f, " of %s anonymous RSS\n", format_bytes(anon, b2, sizeof(b2)));
+	else
+		fprintf(f, " at the end; %s anonymous RSS at the last reading\n",
+			format_bytes(anon, b2, sizeof(b2)));
 }
 
 static void write_frames(const struct profile *p, const struct stack *s, FILE *f)
@@ -303,6 +358,7 @@ int output_text__write(const struct profile *p, const struct report_info *info, 
 
 	write_header(p, info, f);
 	write_totals(p, info, f);
+	write_memory(p, info, f);
 	err = write_top(p, info, f);
 	if (err)
 		return err;

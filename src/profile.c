@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "hashmap.h"
 #include "profile.h"
 
@@ -120,23 +121,6 @@ static const char *intern(struct profile *p, const char *s)
 	return v; /* a zero-size value: the key is stored right there */
 }
 
-static int grow_array(void **arr, size_t *cap, size_t need, size_t elem_sz)
-{
-	size_t n = *cap ? *cap : 64;
-	void *tmp;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	tmp = realloc(*arr, n * elem_sz);
-	if (!tmp)
-		return -ENOMEM;
-	*arr = tmp;
-	*cap = n;
-	return 0;
-}
-
 int profile__add_location(struct profile *p, const char *module, const char *build_id,
 			  uint64_t offset, const struct frame *frames, uint32_t frame_cnt)
 {
@@ -247,6 +231,12 @@ unsigned lifetime_bucket(uint64_t ns)
 	while (ns >>= 1)
 		k++;
 	return k < LIFETIME_BUCKETS ? k : LIFETIME_BUCKETS - 1;
+}
+
+void profile__clear_live_ages(struct profile *p)
+{
+	for (size_t i = 0; i < p->stack_cnt; i++)
+		memset(p->stacks[i].live_ages, 0, sizeof(p->stacks[i].live_ages));
 }
 
 void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns)

@@ -161,6 +161,8 @@ def parse_report(text):
     a group header (' glibc', ' C++ (jemalloc)'); a row in several groups sums."""
     rows, groups, group = {}, {}, None
     for line in text.splitlines():
+        if line.startswith(("memory (", "top ")):
+            break  # the totals end there
         if line.startswith("estimated"):
             group = None
         h = re.match(r" (\S.*)$", line)

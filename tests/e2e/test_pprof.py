@@ -60,6 +60,16 @@ class PprofTest(unittest.TestCase):
         chain = [line.split()[-1] for line in block.splitlines()]
         self.assertEqual(chain[:4], ["leak_inner", "leak_middle", "leak_outer", "main"], traces)
 
+    def test_go_pprof_shows_memory_readings(self):
+        prefix = os.path.join(self.tmp, "grower")
+        _, status, _, err = harness.profile("grower", "-r", "1", "-o", prefix, target_args=[2200])
+        self.assertEqual(status, 0, err)
+        comments = self.go("tool", "pprof", "-comments", prefix + ".pb.gz")
+        readings = re.findall(r"^memory t=([\d.]+)s pid=(\d+) rss=(\d+) pss=\d+ anonymous=(\d+)",
+                              comments, re.M)
+        self.assertGreaterEqual(len(readings), 2, comments)
+        self.assertTrue(all(int(r[2]) > 0 for r in readings), readings)
+
     def test_go_pprof_shows_inline_frames(self):
         prefix = os.path.join(self.tmp, "inlined")
         truth, status, _, err = harness.profile("inlined", "-r", "1", "-o", prefix)

@@ -6,7 +6,11 @@
 #ifndef FIXTURE_PROFILE_H
 #define FIXTURE_PROFILE_H
 
+#include "alloc_table.h"
 #include "profile.h"
+
+/* The exact counter of a glibc entry point. */
+#define GLIBC_ROW(row) (FAMILY_GLIBC * ALLOC_ROW_CNT + ROW_##row)
 
 #define GOLDEN_DIR "tests/unit/golden/"
 

@@ -24,9 +24,9 @@ static void fill_counters(struct report_info *info)
 	info->targets = targets;
 	info->target_cnt = 2;
 	info->duration_s = 2.5;
-	info->counters[FAMILY_GLIBC * ALLOC_ROW_CNT + ROW_MALLOC] = (struct fn_counter){ 8, 1570 };
-	info->counters[FAMILY_GLIBC * ALLOC_ROW_CNT + ROW_CALLOC] = (struct fn_counter){ 1, 10 };
-	info->counters[FAMILY_GLIBC * ALLOC_ROW_CNT + ROW_FREE] = (struct fn_counter){ 3, 0 };
+	info->counters[GLIBC_ROW(MALLOC)] = (struct fn_counter){ 8, 1570 };
+	info->counters[GLIBC_ROW(CALLOC)] = (struct fn_counter){ 1, 10 };
+	info->counters[GLIBC_ROW(FREE)] = (struct fn_counter){ 3, 0 };
 	/* a C++ operator of jemalloc, into whose probe new[] counts too */
 	info->counters[FAMILY_JEMALLOC * ALLOC_ROW_CNT + ROW_NEW] = (struct fn_counter){ 2, 64 };
 	info->counter_labels[FAMILY_JEMALLOC * ALLOC_ROW_CNT + ROW_NEW] = "new+new[]";

@@ -153,6 +153,28 @@ static void test_lifetimes_and_ages_recorded_per_stack(void **state)
 	assert_true(s->live_ages[lifetime_bucket(3000000000ULL)] == 1);
 }
 
+/* Two reports of one run: the live ages of the second replace the first's, never add to them. */
+static void test_live_ages_are_a_snapshot(void **state)
+{
+	struct frame f = { .func = "leaf" };
+	const struct stack *s;
+	uint32_t loc;
+	int id;
+
+	(void)state;
+	loc = profile__add_location(p, "/bin/x", NULL, 0x10, &f, 1);
+	id = profile__intern_stack(p, 0, &loc, 1, false);
+	profile__record_alloc(p, id, 10, true);
+	for (int report = 0; report < 2; report++) {
+		profile__clear_live_ages(p);
+		profile__record_live_age(p, id, 10, 1000 << report);
+	}
+	s = profile__stack(p, id);
+	assert_true(s->live_ages[lifetime_bucket(1000)] == 0);
+	assert_true(s->live_ages[lifetime_bucket(2000)] == 1);
+	assert_true(s->v.inuse_objects == 1);
+}
+
 static void test_value_type_names_round_trip(void **state)
 {
 	enum value_type t;
@@ -178,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_value_type_names_round_trip),
 		cmocka_unit_test(test_lifetime_buckets_are_log2_of_ns),
 		cmocka_unit_test_setup_teardown(test_lifetimes_and_ages_recorded_per_stack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_ages_are_a_snapshot, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);

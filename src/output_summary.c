@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include "alloc_names.h"
+#include "json.h"
+#include "output_summary.h"
+
+/*
+ * Every counter of struct report_losses besides drops[], by name. The assertion below fails
+ * the build when a counter is added to the struct without its row here, so that the summary
+ * never leaves a loss out.
+ */
+static const struct {
+	const char *name;
+	size_t off;
+} loss_fields[] = {
+	{ "unknown_frees", offsetof(struct report_losses, unknown_frees) },
+	{ "bad_events", offsetof(struct report_losses, bad_events) },
+	{ "truncated_stacks", offsetof(struct report_losses, truncated_stacks) },
+	{ "unresolved_pcs", offsetof(struct report_losses, unresolved_pcs) },
+};
+
+_Static_assert(sizeof(struct report_losses) ==
+		       sizeof(uint64_t) * (DROP_CNT + sizeof(loss_fields) / sizeof(loss_fields[0])),
+	       "a report_losses counter has no row in loss_fields");
+
+/* Samples that never reached the profile: their share of all samples taken. */
+static double lost_fraction(const struct report_losses *l, uint64_t samples)
+{
+	uint64_t lost = l->drops[DROP_RINGBUF_ALLOC] + l->drops[DROP_STACK_FAILED] +
+			l->drops[DROP_SCRATCH_BUSY];
+
+	return lost + samples ? (double)lost / (lost + samples) : 0;
+}
+
+static void write_run(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	fprintf(f, "  \"run\": {\n    \"targets\": [");
+	for (size_t i = 0; i < info->target_cnt; i++) {
+		fprintf(f, "%s{\"pid\": %d, \"comm\": ", i ? ", " : "", (int)info->targets[i].pid);
+		json_string(f, info->targets[i].comm);
+		fprintf(f, ", \"exited\": %s}", info->targets[i].exited ? "true" : "false");
+	}
+	fprintf(f, "],\n    \"duration_s\": %.3f,\n    \"rate\": %" PRIu64 ",\n", info->duration_s,
+		profile__rate(p));
+	fprintf(f, "    \"value\": \"%s\",\n    \"alloc_only\": %s,\n    \"at_exit\": %s,\n",
+		value_type_name(info->value), info->inuse_untracked ? "true" : "false",
+		info->at_exit ? "true" : "false");
+	fprintf(f, "    \"unfollowed_children\": %u\n  },\n", info->unfollowed_children);
+}
+
+static void write_exact(const struct report_info *info, FILE *f)
+{
+	uint64_t calls, bytes, frees;
+	bool first = true;
+
+	fprintf(f, "  \"exact\": {\n    \"entry_points\": [");
+	for (unsigned i = 0; i < ALLOC_COUNTER_CNT; i++) {
+		const struct fn_counter *c = &info->counters[i];
+		enum alloc_row row = alloc_counter_row(i);
+
+		if (!c->calls)
+			continue;
+		fprintf(f, "%s\n      {\"name\": ", first ? "" : ",");
+		json_string(f, info->counter_labels[i] ?: alloc_row_name(row));
+		fprintf(f, ", \"group\": ");
+		json_string(f, alloc_counter_group(i));
+		fprintf(f, ", \"allocator\": \"%s\", \"frees\": %s, \"calls\": %llu, \"bytes\": %llu}",
+			alloc_family_name(i / ALLOC_ROW_CNT),
+			alloc_row_kind(row) == AK_FREE ? "true" : "false",
+			(unsigned long long)c->calls, (unsigned long long)c->bytes);
+		first = false;
+	}
+	alloc_counters_sum(info->counters, &calls, &bytes, &frees);
+	fprintf(f, "\n    ],\n    \"all_allocations\": {\"calls\": %" PRIu64 ", \"bytes\": %" PRIu64 "},\n",
+		calls, bytes);
+	if (info->inuse_untracked)
+		fprintf(f, "    \"free_calls\": null\n  },\n");
+	else
+		fprintf(f, "    \"free_calls\": %" PRIu64 "\n  },\n", frees);
+}
+
+static void write_estimated(const struct stack_values *t, const struct report_info *info, FILE *f)
+{
+	fprintf(f, "  \"estimated\": {\n    \"samples\": %" PRIu64 ",\n", t->alloc_samples);
+	fprintf(f, "    \"allocated\": {\"objects\": %.0f, \"bytes\": %.0f},\n", t->alloc_objects,
+		t->alloc_space);
+	if (info->inuse_untracked)
+		fprintf(f, "    \"in_use\": null\n  },\n");
+	else
+		fprintf(f, "    \"in_use\": {\"objects\": %.0f, \"bytes\": %.0f, \"samples\": %" PRIu64 "}\n  },\n",
+			t->inuse_objects, t->inuse_space, t->inuse_samples);
+}
+
+static void write_losses(const struct report_losses *l, uint64_t samples, FILE *f)
+{
+	fprintf(f, "  \"losses\": {\n    \"any\": %s,\n    \"lost_fraction\": %.6g,\n",
+		report_losses_any(l) ? "true" : "false", lost_fraction(l, samples));
+	for (int i = 0; i < DROP_CNT; i++)
+		fprintf(f, "    \"%s\": %" PRIu64 ",\n", drop_name(i), l->drops[i]);
+	for (size_t i = 0; i < sizeof(loss_fields) / sizeof(loss_fields[0]); i++)
+		fprintf(f, "    \"%s\": %" PRIu64 "%s\n", loss_fields[i].name,
+			*(const uint64_t *)((const char *)l + loss_fields[i].off),
+			i + 1 < sizeof(loss_fields) / sizeof(loss_fields[0]) ? "," : "");
+	fprintf(f, "  },\n");
+}
+
+static void write_memory(const struct mem_series *mem, FILE *f)
+{
+	fprintf(f, "  \"memory\": [");
+	for (size_t i = 0; mem && i < mem->cnt; i++) {
+		const struct mem_point *pt = &mem->points[i];
+
+		fprintf(f, "%s\n    {\"t_s\": %.3f, \"pid\": %d", i ? "," : "", pt->t_s, (int)pt->pid);
+		for (int m = 0; m < MEM_FIELD_CNT; m++)
+			if (pt->has[m])
+				fprintf(f, ", \"%s\": %" PRIu64, mem_field_info(m)->name, pt->v[m]);
+		fputc('}', f);
+	}
+	fprintf(f, "%s],\n", mem && mem->cnt ? "\n  " : "");
+}
+
+static int write_sites(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	size_t n;
+	uint32_t *ids = rank_stacks(p, info->value, &n);
+
+	if (!ids)
+		return -ENOMEM;
+	fprintf(f, "  \"top_sites\": [");
+	for (size_t i = 0; i < n && i < info->top_n; i++) {
+		const struct stack *s = profile__stack(p, ids[i]);
+
+		fprintf(f, "%s\n    {\"pid\": %u, ", i ? "," : "", s->pid);
+		for (int v = 0; v < VALUE_CNT; v++)
+			fprintf(f, "\"%s\": %.0f, ", value_type_name(v), round(stack_value(s, v)));
+		fprintf(f, "\"samples\": %" PRIu64 ", \"frames\": ", s->v.alloc_samples);
+		json_frames(f, p, s);
+		fputc('}', f);
+	}
+	fprintf(f, "%s]\n", n ? "\n  " : "");
+	free(ids);
+	return 0;
+}
+
+int output_summary__write(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	struct stack_values t;
+	int err;
+
+	profile__totals(p, &t);
+	fprintf(f, "{\n  \"schema\": \"memsnoop.summary/1\",\n");
+	write_run(p, info, f);
+	write_exact(info, f);
+	write_estimated(&t, info, f);
+	write_losses(&info->losses, t.alloc_samples, f);
+	write_memory(info->mem, f);
+	err = write_sites(p, info, f);
+	fprintf(f, "}\n");
+	return err ?: ferror(f) ? -EIO : 0;
+}
