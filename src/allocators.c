@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "allocators.h"
 #include "log.h"
+#include "targetfile.h"
 #include "placement.h"
 #include "procmaps.h"
 
@@ -165,9 +166,9 @@ int alloc_entries__read_elf(const char *path, struct alloc_entry entries[FN_CNT]
 
 	memset(entries, 0, sizeof(entries[0]) * FN_CNT);
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = target_file_open(path, true, 0, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		err = -ENOEXEC;

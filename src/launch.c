@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "launch.h"
 #include "log.h"
+#include "targetfile.h"
 
 #define MAX_TRACED 256
 #define MAX_SCRIPT_DEPTH 4	/* "#!" scripts interpreted by scripts, as the kernel allows */
@@ -81,7 +82,7 @@ static char *interpreter_of(const char *path)
 {
 	char *interp = NULL;
 	size_t phnum;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = target_file_open(path, false, 0, 0);
 	Elf *elf;
 
 	if (fd < 0)
@@ -102,6 +103,23 @@ static char *interpreter_of(const char *path)
 	elf_end(elf);
 	close(fd);
 	return interp;
+}
+
+/*
+ * Adds a file the program will map, named by the path it will have in /proc/PID/maps: the
+ * loader names libraries through their symlinks (libstdc++.so.6), and the program's own
+ * files are read without following a final symlink.
+ */
+static int add_file(struct alloc_objects *objs, const char *path)
+{
+	char *real = realpath(path, NULL);
+	int err;
+
+	if (!real)
+		return 0; /* gone: nothing to probe */
+	err = alloc_objects__add_file(objs, real, real);
+	free(real);
+	return err;
 }
 
 /* The loader's answer, read with a bound on its size and on how long it may take. */
@@ -185,7 +203,7 @@ static int add_loaded_objects(const char *interp, const char *program, const str
 
 		path[strcspn(path, " ")] = '\0';
 		if (path[0] == '/')
-			err = alloc_objects__add_file(objs, path, path);
+			err = add_file(objs, path);
 	}
 	free(out);
 	return err;
@@ -198,14 +216,12 @@ static int add_loaded_objects(const char *interp, const char *program, const str
 static char *script_interpreter(const char *path)
 {
 	char buf[SCRIPT_LINE_MAX + 1], *interp = NULL;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
+	int fd = target_file_open(path, false, 0, 0);
 	ssize_t n;
 
 	if (fd < 0)
 		return NULL;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (n = read(fd, buf, SCRIPT_LINE_MAX)) > 2 &&
-	    buf[0] == '#' && buf[1] == '!') {
+	if ((n = read(fd, buf, SCRIPT_LINE_MAX)) > 2 && buf[0] == '#' && buf[1] == '!') {
 		char *s;
 
 		buf[n] = '\0';
@@ -240,7 +256,7 @@ static int resolve_objects(const char *path, const struct creds *as, struct allo
 	if (script_interp)
 		path = script_interp;
 	if (!err)
-		err = alloc_objects__add_file(objs, path, path);
+		err = add_file(objs, path);
 	if (!err && (interp = interpreter_of(path)))
 		err = add_loaded_objects(interp, path, as, objs);
 	free(interp);

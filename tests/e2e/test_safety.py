@@ -158,5 +158,59 @@ class ScriptTest(harness.OutputTest):
                            ["exact"]["malloc"][0], 0)
 
 
+class TargetChosenFileTest(harness.OutputTest):
+    """Files a target names, opened by root: never blocking, never another file than mapped."""
+
+    N = 500
+
+    def run_attack(self, mode):
+        target = harness.Target("deleted_mapping", self.tmp.name, mode, self.N)
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--value", "alloc_objects",
+                                  "-o", self.prefix)
+            ms.wait_attached()  # not blocked in open() at attach
+            target.release()
+            rc, truth = target.finish()
+            self.assertEqual(rc, 0)
+            status, _, err = ms.finish()  # the watchdog kills a hang: the test fails
+            self.assertEqual(status, 0, err)
+        finally:
+            target.kill()
+        sites = {s.rpartition(";")[2]: v for s, v in self.folded().items()}
+        self.assertEqual(sites.get("attack_site"), truth["site_objects"], sites)
+
+    def test_fifo_named_like_a_deleted_mapping_does_not_block(self):
+        self.run_attack("fifo")
+
+    def test_symlink_named_like_a_deleted_mapping_is_not_followed(self):
+        # root must not read the C library (or any file) in place of the mapped one
+        self.run_attack("symlink")
+
+    def test_fifo_debuglink_does_not_block(self):
+        lib = os.path.join(self.tmp.name, "libdl_attack.so")
+        prog = os.path.join(self.tmp.name, "prog")
+        subprocess.run(["gcc", "-g", "-O1", "-shared", "-fPIC", "-o", lib,
+                        os.path.join(ATTACKS, "debuglink_lib.c")], check=True)
+        subprocess.run(["objcopy", "--only-keep-debug", lib, lib[:-3] + ".debug"], check=True)
+        subprocess.run(["objcopy", "--strip-debug", f"--add-gnu-debuglink={lib[:-3]}.debug", lib],
+                       check=True)
+        os.unlink(lib[:-3] + ".debug")
+        os.mkfifo(lib[:-3] + ".debug")
+        subprocess.run(["gcc", "-O1", "-o", prog, os.path.join(ATTACKS, "debuglink_prog.c"),
+                        f"-L{self.tmp.name}", "-ldl_attack", f"-Wl,-rpath,{self.tmp.name}"],
+                       check=True)
+        p = subprocess.Popen([harness.memsnoop_path(), "-r", "1", "-o", self.prefix, "--", prog],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            _, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()  # SIGTERM is memsnoop's to handle: blocked in open(), it would not
+            p.wait()
+            self.fail("memsnoop blocked on the FIFO debuglink")
+        self.assertEqual(p.returncode, 0, err)
+        self.assertTrue(any(s.endswith(";main;lib_alloc") for s in self.folded()), self.folded())
+
+
 if __name__ == "__main__":
     unittest.main()
