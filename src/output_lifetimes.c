@@ -2,21 +2,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include "escape.h"
 #include "output.h"
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 static void json_histogram(FILE *f, const double h[LIFETIME_BUCKETS])
 {
@@ -42,7 +29,7 @@ static void json_frames(FILE *f, const struct profile *p, const struct stack *s)
 
 		for (uint32_t j = 0; j < loc->frame_cnt; j++) {
 			fputs(first ? "" : ", ", f);
-			json_string(f, loc->frames[j].func);
+			escape_write_json(f, loc->frames[j].func);
 			first = false;
 		}
 	}
