@@ -30,6 +30,8 @@ struct cli_opts {
 	uint32_t stack_bytes;	   /* stack copied per sample for DWARF unwinding */
 	char **command;		   /* -- COMMAND [ARGS...]: launched and profiled, or NULL */
 	bool follow_forks;	   /* also profile the processes it forks */
+	const char *run_as_user;   /* --user: the command runs as this user */
+	bool as_root;		   /* --as-root: the command keeps memsnoop's root under sudo */
 	bool lifetimes;		   /* lifetime histograms in the text report */
 	bool has_fail_on_leak;
 	uint64_t fail_on_leak;	   /* exit 3 when more bytes than this are leaked */

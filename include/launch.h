@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "allocators.h"
+#include "creds.h"
 
 struct launch_hooks {
 	void *ctx;
@@ -25,10 +26,12 @@ struct launch_hooks {
 struct launch;
 
 /*
- * Forks argv held before exec. Says why on stderr and returns NULL (errno set) when the
- * command cannot be found or run, or maps no allocator memsnoop knows.
+ * Forks argv held before exec, running as run_as (NULL: memsnoop's own user). Says why on
+ * stderr and returns NULL (errno set) when the command cannot be found or run, or maps no
+ * allocator memsnoop knows.
  */
-struct launch *launch__start(char **argv, bool follow_forks, const struct launch_hooks *hooks);
+struct launch *launch__start(char **argv, bool follow_forks, const struct creds *run_as,
+			     const struct launch_hooks *hooks);
 /* Kills a launched program never released, reaps it, and frees. */
 void launch__free(struct launch *l);
 

@@ -11,6 +11,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "procmaps.h"
+#include "targetfile.h"
 
 struct process {
 	uint64_t generation;
@@ -127,7 +128,7 @@ static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m,
 		return -ENOMEM;
 	}
 	mod->id = as->module_cnt;
-	mod->fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	mod->fd = target_file_open_mapped(pid, m);
 	mod->build_id = read_build_id(mod->fd);
 	mod->dev = m->dev;
 	mod->inode = m->inode;

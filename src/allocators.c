@@ -35,6 +35,7 @@
 #include "allocators.h"
 #include "codescan.h"
 #include "log.h"
+#include "targetfile.h"
 #include "placement.h"
 #include "procmaps.h"
 
@@ -42,7 +43,7 @@
 #define STUB_TARGET_SCAN_SZ 64		       /* a stub's target has no known size */
 #define MINIDEBUGINFO_MAX_SZ (64 << 20)	       /* decompressed .gnu_debugdata */
 #define LABEL_MAX_NAMES 3
-#define DEBUG_BUILD_ID_DIR "/usr/lib/debug/.build-id"
+#define DEBUG_BUILD_ID_DIR TARGET_DEBUG_DIR "/.build-id"
 
 /* The object being read: its ELF (code, PLT) and where its symbols came from. */
 struct elf_file {
@@ -213,7 +214,7 @@ static Elf *open_debug_file(struct elf_file *ef)
 	for (ssize_t i = 1; i < len && off < (int)sizeof(path) - 8; i++)
 		off += snprintf(path + off, sizeof(path) - off, "%02x", id[i]);
 	snprintf(path + off, sizeof(path) - off, ".debug");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = target_file_open(path, true, 0, 0);
 	if (fd < 0)
 		return NULL;
 	ef->sym_fd = fd;
@@ -540,9 +541,9 @@ int alloc_object__read_elf(const char *path, struct alloc_object *obj)
 	obj->family = FAMILY_OTHER;
 	obj->symbols_from = "symbol table";
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = target_file_open(path, true, 0, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ef.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!ef.elf || elf_kind(ef.elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
@@ -572,7 +573,7 @@ bool alloc_elf_is_stripped(const char *path)
 	int fd;
 
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = target_file_open(path, false, 0, 0);
 	if (fd < 0)
 		return false;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);

@@ -11,7 +11,7 @@
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_INTERVAL,
-       OPT_ICICLE };
+       OPT_ICICLE, OPT_USER, OPT_AS_ROOT };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -28,6 +28,8 @@ static const struct option long_opts[] = {
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "icicle", no_argument, NULL, OPT_ICICLE },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -46,6 +48,9 @@ void cli_usage(FILE *f)
 		"                          exit, and report what it leaked (on stderr)\n"
 		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
 		"      --follow-forks      with a COMMAND: profile the processes it forks too\n"
+		"      --user USER         with a COMMAND: run it as USER (default under sudo: the\n"
+		"                          user who ran sudo; otherwise memsnoop's own user)\n"
+		"      --as-root           with a COMMAND: run it as root even under sudo\n"
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
 		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
@@ -216,6 +221,12 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_ICICLE:
 		opts->icicle = true;
 		return 0;
+	case OPT_USER:
+		opts->run_as_user = arg;
+		return 0;
+	case OPT_AS_ROOT:
+		opts->as_root = true;
+		return 0;
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))
 			opts->uprobe_mode = UPROBE_MODE_AUTO;
@@ -271,9 +282,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 		pr_warn("no target: give -p PID or -- COMMAND (see --help)\n");
 		return -EINVAL;
 	}
-	if (!opts->command && (opts->has_fail_on_leak || opts->follow_forks)) {
+	if (!opts->command &&
+	    (opts->has_fail_on_leak || opts->follow_forks || opts->run_as_user || opts->as_root)) {
 		pr_warn("--%s applies to a launched -- COMMAND\n",
-			opts->follow_forks ? "follow-forks" : "fail-on-leak");
+			opts->follow_forks ? "follow-forks" :
+			opts->run_as_user  ? "user" :
+			opts->as_root	   ? "as-root" : "fail-on-leak");
+		return -EINVAL;
+	}
+	if (opts->run_as_user && opts->as_root) {
+		pr_warn("give --user USER or --as-root, not both\n");
 		return -EINVAL;
 	}
 	if (opts->value == VALUE_CNT)

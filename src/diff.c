@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diff.h"
+#include "escape.h"
 #include "hashmap.h"
 #include "units.h"
 
@@ -94,7 +95,8 @@ static char *stack_key(const struct side *s, const Perftools__Profiles__Sample *
 		for (size_t j = (*l)->n_line; j-- > 0;) {
 			if (!first)
 				fputc(FRAME_SEP, f);
-			fputs(function_name(s, (*l)->line[j]->function_id), f);
+			/* escaped here: the key is what the report prints */
+			escape_write(f, function_name(s, (*l)->line[j]->function_id), "");
 			first = false;
 		}
 		if (!(*l)->n_line) {

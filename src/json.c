@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "escape.h"
 #include "json.h"
 
+/* Names come from targets: escape_write_json also escapes DEL, C1 and invalid UTF-8. */
 void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	escape_write_json(f, s);
 }
 
 void json_frames(FILE *f, const struct profile *p, const struct stack *s)

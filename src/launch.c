@@ -7,14 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "clock.h"
 #include "launch.h"
 #include "log.h"
+#include "targetfile.h"
 
 #define MAX_TRACED 256
+#define MAX_SCRIPT_DEPTH 4	/* "#!" scripts interpreted by scripts, as the kernel allows */
+#define SCRIPT_LINE_MAX 256
+#define LOADER_MAX_OUTPUT (1 << 20)
+#define LOADER_TIMEOUT_NS (10ULL * 1000000000)
 
 /* A process traced besides the launched one: a followed child, or one to let go. */
 struct traced {
@@ -29,6 +37,7 @@ struct launch {
 	pid_t pid;
 	int go_fd;	     /* write end of the pipe the child waits on before exec */
 	bool follow_forks;
+	struct creds run_as; /* of the launched command */
 	bool exited;
 	bool exec_seen;	     /* the launched program's own exec: its objects are probed */
 	int status;
@@ -73,7 +82,7 @@ static char *interpreter_of(const char *path)
 {
 	char *interp = NULL;
 	size_t phnum;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = target_file_open(path, false, 0, 0);
 	Elf *elf;
 
 	if (fd < 0)
@@ -97,16 +106,79 @@ static char *interpreter_of(const char *path)
 }
 
 /*
+ * Adds a file the program will map, named by the path it will have in /proc/PID/maps: the
+ * loader names libraries through their symlinks (libstdc++.so.6), and the program's own
+ * files are read without following a final symlink.
+ */
+static int add_file(struct alloc_objects *objs, const char *path)
+{
+	char *real = realpath(path, NULL);
+	int err;
+
+	if (!real)
+		return 0; /* gone: nothing to probe */
+	err = alloc_objects__add_file(objs, real, real);
+	free(real);
+	return err;
+}
+
+/* The loader's answer, read with a bound on its size and on how long it may take. */
+static char *read_bounded(int fd, pid_t pid)
+{
+	uint64_t deadline = mono_ns() + LOADER_TIMEOUT_NS;
+	char *out = malloc(LOADER_MAX_OUTPUT + 1);
+	size_t len = 0;
+
+	if (!out)
+		return NULL;
+	for (;;) {
+		uint64_t now = mono_ns();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, (deadline - now) / 1000000 + 1) <= 0) {
+			pr_warn("the dynamic loader listing the libraries took too long: killed\n");
+			kill(pid, SIGKILL);
+			break;
+		}
+		n = read(fd, out + len, LOADER_MAX_OUTPUT - len);
+		if (n <= 0 || (len += n) == LOADER_MAX_OUTPUT)
+			break;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/*
+ * The loader runs with the ids of the process that will run it, never more: no capabilities,
+ * no new privileges (a setuid file it executes stays unprivileged).
+ */
+static void exec_loader(const char *interp, const char *program, const struct creds *as,
+			int out_fd)
+{
+	int devnull = open("/dev/null", O_WRONLY);
+
+	dup2(out_fd, STDOUT_FILENO);
+	dup2(devnull, STDERR_FILENO);
+	if (creds__apply(as) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(127);
+	execl(interp, interp, "--list", program, (char *)NULL);
+	_exit(127);
+}
+
+/*
  * Asks the program's own dynamic loader which objects it will map, as ldd does (`LOADER
  * --list PROGRAM`, with our environment: LD_LIBRARY_PATH and LD_PRELOAD count), and adds
- * each that defines allocator entry points.
+ * each that defines allocator entry points. The loader is a program the target chose (its
+ * PT_INTERP): it runs as the target would run it, with the target's ids (see exec_loader).
+ * That is what the target itself runs at its exec, so it gains nothing, and the answer is
+ * the loader's own (hwcaps subdirectories, its cache, its defaults), not a reimplementation.
  */
-static int add_loaded_objects(const char *interp, const char *program, struct alloc_objects *objs)
+static int add_loaded_objects(const char *interp, const char *program, const struct creds *as,
+			      struct alloc_objects *objs)
 {
-	char *out = NULL, *line, *save = NULL;
-	size_t len = 0;
-	int pipefd[2], status, err = 0;
-	FILE *f;
+	char *out, *line, *save = NULL;
+	int pipefd[2], err = 0;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC))
@@ -118,26 +190,12 @@ static int add_loaded_objects(const char *interp, const char *program, struct al
 		close(pipefd[1]);
 		return err;
 	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(devnull, STDERR_FILENO);
-		execl(interp, interp, "--list", program, (char *)NULL);
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_loader(interp, program, as, pipefd[1]);
 	close(pipefd[1]);
-	f = open_memstream(&out, &len);
-	if (f) {
-		char buf[4096];
-		ssize_t n;
-
-		while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
-			fwrite(buf, 1, n, f);
-		fclose(f);
-	}
+	out = read_bounded(pipefd[0], pid);
 	close(pipefd[0]);
-	waitpid(pid, &status, 0);
+	waitpid(pid, NULL, 0);
 	/* "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "\t/lib64/ld-linux... (0x...)" */
 	for (line = out ? strtok_r(out, "\n", &save) : NULL; line && !err;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -145,25 +203,69 @@ static int add_loaded_objects(const char *interp, const char *program, struct al
 
 		path[strcspn(path, " ")] = '\0';
 		if (path[0] == '/')
-			err = alloc_objects__add_file(objs, path, path);
+			err = add_file(objs, path);
 	}
 	free(out);
 	return err;
 }
 
-/* What the program at path will map once exec'd: itself, and what its loader loads. */
-static int resolve_objects(const char *path, struct alloc_objects *objs)
+/*
+ * The interpreter a "#!" script names, or NULL (not a script). Read without blocking (a FIFO
+ * named as the command never hangs memsnoop) and only from a regular file.
+ */
+static char *script_interpreter(const char *path)
 {
-	char *interp = interpreter_of(path);
-	int err = alloc_objects__add_file(objs, path, path);
+	char buf[SCRIPT_LINE_MAX + 1], *interp = NULL;
+	int fd = target_file_open(path, false, 0, 0);
+	ssize_t n;
 
-	if (!err && interp)
-		err = add_loaded_objects(interp, path, objs);
+	if (fd < 0)
+		return NULL;
+	if ((n = read(fd, buf, SCRIPT_LINE_MAX)) > 2 && buf[0] == '#' && buf[1] == '!') {
+		char *s;
+
+		buf[n] = '\0';
+		s = buf + 2 + strspn(buf + 2, " \t");
+		s[strcspn(s, " \t\n")] = '\0';
+		if (*s)
+			interp = strdup(s);
+	}
+	close(fd);
+	return interp;
+}
+
+/*
+ * What the program at path will map once exec'd: itself, and what its loader loads; a
+ * script, what its interpreter maps (followed as the kernel does, a few levels deep).
+ */
+static int resolve_objects(const char *path, const struct creds *as, struct alloc_objects *objs)
+{
+	char *script_interp = NULL, *interp = NULL;
+	int err = 0, depth;
+
+	for (depth = 0; depth < MAX_SCRIPT_DEPTH; depth++) {
+		char *next = script_interpreter(script_interp ?: path);
+
+		if (!next)
+			break;
+		free(script_interp);
+		script_interp = next;
+	}
+	if (depth == MAX_SCRIPT_DEPTH)
+		err = -ELOOP;
+	if (script_interp)
+		path = script_interp;
+	if (!err)
+		err = add_file(objs, path);
+	if (!err && (interp = interpreter_of(path)))
+		err = add_loaded_objects(interp, path, as, objs);
 	free(interp);
+	free(script_interp);
 	return err;
 }
 
-struct launch *launch__start(char **argv, bool follow_forks, const struct launch_hooks *hooks)
+struct launch *launch__start(char **argv, bool follow_forks, const struct creds *run_as,
+			     const struct launch_hooks *hooks)
 {
 	struct launch *l = calloc(1, sizeof(*l));
 	char *path = find_command(argv[0]);
@@ -179,7 +281,9 @@ struct launch *launch__start(char **argv, bool follow_forks, const struct launch
 	l->hooks = *hooks;
 	l->follow_forks = follow_forks;
 	l->go_fd = -1;
-	err = resolve_objects(path, &l->objs);
+	err = run_as ? (l->run_as = *run_as, 0) : creds__self(&l->run_as);
+	if (!err)
+		err = resolve_objects(path, &l->run_as, &l->objs);
 	if (!err && !l->objs.cnt) {
 		pr_warn("%s: no allocator found (none of malloc, free, ... in the program or the libraries it loads)\n",
 			argv[0]);
@@ -201,6 +305,11 @@ struct launch *launch__start(char **argv, bool follow_forks, const struct launch
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(go[1]);
+		if (run_as && (err = creds__apply(run_as))) {
+			fprintf(stderr, "memsnoop: cannot run %s as user %u: %s\n", path,
+				(unsigned)run_as->uid, strerror(-err));
+			_exit(127);
+		}
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* memsnoop gave up before attaching */
 		execv(path, argv);
@@ -328,10 +437,12 @@ static void on_fork(struct launch *l, pid_t child, const struct alloc_objects *p
 static void on_new_program(struct launch *l, pid_t pid, struct alloc_objects *probed)
 {
 	struct alloc_objects objs = { 0 };
+	struct creds as;
 	char exe[64];
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	if (!resolve_objects(exe, &objs))
+	/* the new image's ids: after a setuid-root exec only, root */
+	if (!creds__of_process(pid, &as) && !resolve_objects(exe, &as, &objs))
 		probe_new_objects(l, pid, &objs, probed);
 	alloc_objects__clear(&objs);
 }

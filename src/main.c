@@ -14,6 +14,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "collect.h"
+#include "creds.h"
 #include "diff.h"
 #include "launch.h"
 #include "clock.h"
@@ -27,20 +28,17 @@
 #include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
+#include "safefile.h"
 #include "target.h"
 
 #define ALLOC_LABEL_SZ 160
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum exit_status {
 	EXIT_OK = 0,
 	EXIT_REFUSED = 1, /* could not run: no such process, not root, a corrupt profile ... */
 	EXIT_USAGE = 2,
 	EXIT_THRESHOLD = 3, /* diff: the growth exceeds --fail-above */
-};
-
-struct outputs {
-	char *folded_path, *pprof_path, *lifetimes_path, *svg_path, *summary_path;
-	FILE *folded, *pprof, *lifetimes, *svg, *summary;
 };
 
 
@@ -87,63 +85,84 @@ static int find_allocators(const struct targets *targets, struct alloc_objects *
 	return 0;
 }
 
-static int open_output(const char *prefix, const char *suffix, char **path, FILE **f)
-{
-	if (asprintf(path, "%s%s", prefix, suffix) < 0) {
-		*path = NULL;
-		return -ENOMEM;
-	}
-	*f = fopen(*path, "we");
-	if (!*f) {
-		int err = -errno;
+/* The files -o PREFIX writes, each PREFIX + suffix through one writer. */
+struct output_ctx {
+	const struct profile *profile;
+	const struct report_info *info;
+	const struct pprof_info *pinfo;
+	bool icicle; /* the SVG grows down */
+};
 
-		pr_warn("cannot write %s: %s\n", *path, strerror(-err));
+static int write_folded(const struct output_ctx *c, FILE *f)
+{
+	return output_folded__write(c->profile, c->info->value, f);
+}
+
+static int write_pprof(const struct output_ctx *c, FILE *f)
+{
+	return output_pprof__write(c->profile, c->pinfo, f);
+}
+
+static int write_lifetimes(const struct output_ctx *c, FILE *f)
+{
+	return output_lifetimes__write(c->profile, f);
+}
+
+static int write_svg(const struct output_ctx *c, FILE *f)
+{
+	return output_svg__write(c->profile, &(struct svg_opts){ c->info->value, c->icicle, c->info },
+				 f);
+}
+
+static int write_summary(const struct output_ctx *c, FILE *f)
+{
+	return output_summary__write(c->profile, c->info, f);
+}
+
+static const struct output_kind {
+	const char *suffix;
+	int (*write)(const struct output_ctx *c, FILE *f);
+} output_kinds[] = {
+	{ ".folded", write_folded },
+	{ ".pb.gz", write_pprof },
+	{ ".lifetimes.json", write_lifetimes },
+	{ ".svg", write_svg },
+	{ ".summary.json", write_summary },
+};
+
+static char *output_path(const char *prefix, const struct output_kind *k)
+{
+	char *path;
+
+	return asprintf(&path, "%s%s", prefix, k->suffix) < 0 ? NULL : path;
+}
+
+/* Refused before attaching: a prefix naming a directory, or a directory memsnoop cannot write
+ * in (every output goes beside the prefix). Nothing is created until there is a profile. */
+static int check_outputs(const char *prefix)
+{
+	return prefix ? safefile__check(prefix) : 0;
+}
+
+/* One output written whole under a temporary name, then renamed into place. */
+static int write_output(const char *prefix, const struct output_kind *k,
+			const struct safefile_owner *owner, const struct output_ctx *c)
+{
+	char *path = output_path(prefix, k);
+	struct safefile *sf = path ? safefile__open(path, owner) : NULL;
+	int err;
+
+	free(path);
+	if (!sf)
+		return -errno;
+	err = k->write(c, safefile__file(sf));
+	if (err) {
+		pr_warn("cannot write %s: %s\n", safefile__path(sf), strerror(-err));
+		safefile__abort(sf);
 		return err;
 	}
-	return 0;
-}
-
-/* Opened up front so that an unwritable path is refused before attaching. */
-static int open_outputs(const char *prefix, struct outputs *out)
-{
-	if (!prefix)
-		return 0;
-	return open_output(prefix, ".folded", &out->folded_path, &out->folded) ?:
-	       open_output(prefix, ".pb.gz", &out->pprof_path, &out->pprof) ?:
-	       open_output(prefix, ".lifetimes.json", &out->lifetimes_path, &out->lifetimes) ?:
-	       open_output(prefix, ".svg", &out->svg_path, &out->svg) ?:
-	       open_output(prefix, ".summary.json", &out->summary_path, &out->summary);
-}
-
-static void close_outputs(struct outputs *out)
-{
-	if (out->folded)
-		fclose(out->folded);
-	if (out->pprof)
-		fclose(out->pprof);
-	if (out->lifetimes)
-		fclose(out->lifetimes);
-	if (out->svg)
-		fclose(out->svg);
-	if (out->summary)
-		fclose(out->summary);
-	free(out->folded_path);
-	free(out->pprof_path);
-	free(out->lifetimes_path);
-	free(out->svg_path);
-	free(out->summary_path);
-}
-
-/* Flushes what a writer wrote and says so; the writer's error or the flush's. */
-static int finish_output(int err, FILE *f, const char *path)
-{
-	if (!err && fflush(f))
-		err = -errno;
-	if (err)
-		pr_warn("cannot write %s: %s\n", path, strerror(-err));
-	else
-		pr_info("wrote %s\n", path);
-	return err;
+	pr_info("wrote %s\n", safefile__path(sf));
+	return safefile__commit(sf);
 }
 
 /* The exact counters and every loss so far: what each tick and the final report show. */
@@ -214,31 +233,16 @@ static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const ch
 	return n;
 }
 
-static int write_outputs(const struct profile *profile, const struct report_info *info,
-			 const struct pprof_info *pinfo, bool icicle, struct outputs *out, FILE *report)
+static int write_outputs(const struct output_ctx *c, const char *prefix,
+			 const struct safefile_owner *owner, FILE *report)
 {
-	int err = output_text__write(profile, info, report);
+	int err = output_text__write(c->profile, c->info, report);
 
 	fflush(report);
-	if (report_losses_any(&info->losses))
+	if (report_losses_any(&c->info->losses))
 		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
-	if (out->folded)
-		err = finish_output(output_folded__write(profile, info->value, out->folded), out->folded,
-				    out->folded_path) ?: err;
-	if (out->pprof)
-		err = finish_output(output_pprof__write(profile, pinfo, out->pprof), out->pprof,
-				    out->pprof_path) ?: err;
-	if (out->lifetimes)
-		err = finish_output(output_lifetimes__write(profile, out->lifetimes),
-				    out->lifetimes, out->lifetimes_path) ?: err;
-	if (out->svg)
-		err = finish_output(output_svg__write(profile,
-						      &(struct svg_opts){ info->value, icicle, info },
-						      out->svg),
-				    out->svg, out->svg_path) ?: err;
-	if (out->summary)
-		err = finish_output(output_summary__write(profile, info, out->summary), out->summary,
-				    out->summary_path) ?: err;
+	for (size_t i = 0; prefix && i < ARRAY_SIZE(output_kinds); i++)
+		err = write_output(prefix, &output_kinds[i], owner, c) ?: err;
 	return err;
 }
 
@@ -327,7 +331,9 @@ struct run {
 	struct targets targets;
 	struct alloc_objects objs[CLI_MAX_PIDS]; /* per target */
 	struct launch *launch;			 /* -- COMMAND */
-	struct outputs outputs;
+	struct safefile_owner owner;		 /* of the files written */
+	struct creds run_as;			 /* of the launched command, when has_run_as */
+	bool has_run_as;
 	struct probes *probes;
 	struct profile *profile;
 	struct collector *collector;
@@ -399,6 +405,36 @@ static void launch_probe(void *ctx, pid_t pid, const struct alloc_objects *objs)
 	collector__watch_process(r->collector, pid);
 }
 
+/*
+ * Under sudo, the files memsnoop writes belong to the user who invoked it, and the command it
+ * launches runs as that user (or --user's), unless --as-root.
+ */
+static int choose_users(struct run *r)
+{
+	struct creds sudo;
+	int err = creds__from_sudo(getenv("SUDO_UID"), getenv("SUDO_GID"), getenv("SUDO_USER"),
+				   &sudo);
+
+	r->owner = (struct safefile_owner){ (uid_t)-1, (gid_t)-1 };
+	if (err == -EINVAL) {
+		pr_warn("invalid SUDO_UID or SUDO_GID in the environment: expected numeric ids\n");
+		return err;
+	}
+	if (!err && !geteuid())
+		r->owner = (struct safefile_owner){ sudo.uid, sudo.gid };
+	if (r->opts.run_as_user) {
+		err = creds__from_user(r->opts.run_as_user, &r->run_as);
+		if (err)
+			pr_warn("--user %s: no such user\n", r->opts.run_as_user);
+		r->has_run_as = !err;
+		return err;
+	}
+	r->has_run_as = !err && !geteuid() && !r->opts.as_root;
+	if (r->has_run_as)
+		r->run_as = sudo;
+	return 0;
+}
+
 /* The targets and their allocators, checked before anything is loaded. */
 static int prepare_targets(struct run *r)
 {
@@ -411,6 +447,7 @@ static int prepare_targets(struct run *r)
 		return targets__open(r->opts.pids, r->opts.pid_cnt, &r->targets) ?:
 		       find_allocators(&r->targets, r->objs);
 	r->launch = launch__start(r->opts.command, r->opts.follow_forks,
+				  r->has_run_as ? &r->run_as : NULL,
 				  &(struct launch_hooks){ .ctx = r, .exec = launch_exec,
 							  .exit_stop = launch_exit_stop,
 							  .probe = launch_probe });
@@ -557,7 +594,6 @@ static void close_session(struct run *r)
 	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
 		alloc_objects__clear(&r->objs[i]);
 	launch__free(r->launch);
-	close_outputs(&r->outputs);
 	targets__close(&r->targets);
 	if (r->sigfd >= 0)
 		close(r->sigfd);
@@ -631,7 +667,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;
 	/* a launched program owns stdout: the report goes to stderr */
-	err = write_outputs(r->profile, &info, &pinfo, r->opts.icicle, &r->outputs, r->report) ?: err;
+	err = write_outputs(&(struct output_ctx){ r->profile, &info, &pinfo, r->opts.icicle },
+			    r->opts.output_prefix, &r->owner, r->report) ?: err;
 	free((char *)pinfo.comment);
 	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
 		free(pinfo.extra_comments[i]);
@@ -654,8 +691,8 @@ int main(int argc, char **argv)
 	log_set_level(r.opts.verbosity >= 2 ? LOG_DEBUG : r.opts.verbosity ? LOG_INFO : LOG_WARN);
 
 	/* every refusal happens here, before anything is attached */
-	if (!preflight_check() && !prepare_targets(&r) &&
-	    !open_outputs(r.opts.output_prefix, &r.outputs) && !open_session(&r))
+	if (!preflight_check() && !choose_users(&r) && !prepare_targets(&r) &&
+	    !check_outputs(r.opts.output_prefix) && !open_session(&r))
 		status = run_profile(&r, argc, argv);
 	close_session(&r);
 	return status;

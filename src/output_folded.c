@@ -3,19 +3,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "escape.h"
 #include "output.h"
 
 struct folded_line {
 	char *text;
 	double value;
 };
-
-/* ';' separates frames and the last space the value: keep both out of names' way. */
-static void put_frame(FILE *f, const char *name)
-{
-	for (const char *c = name; *c; c++)
-		fputc(*c == ';' ? ':' : (*c == '\n' ? ' ' : *c), f);
-}
 
 static char *stack_text(const struct profile *p, const struct stack *s)
 {
@@ -37,7 +31,8 @@ static char *stack_text(const struct profile *p, const struct stack *s)
 		for (uint32_t j = loc->frame_cnt; j-- > 0;) {
 			if (!first)
 				fputc(';', f);
-			put_frame(f, loc->frames[j].func);
+			/* ';' separates frames, a newline stacks */
+			escape_write(f, loc->frames[j].func, ";");
 			first = false;
 		}
 	}

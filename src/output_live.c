@@ -5,6 +5,7 @@
 #include <string.h>
 #include "alloc_names.h"
 #include "array.h"
+#include "escape.h"
 #include "output_live.h"
 #include "units.h"
 
@@ -55,7 +56,9 @@ static void write_memory(const struct live_tick *t, FILE *f)
 		const struct report_target *rt = &t->info->targets[i];
 		const struct mem_point *pt = mem_series__last(t->mem, rt->pid);
 
-		fprintf(f, "PID %d %s: ", (int)rt->pid, rt->comm);
+		fprintf(f, "PID %d ", (int)rt->pid);
+		escape_write(f, rt->comm, "");
+		fputs(": ", f);
 		if (!pt || !pt->has[MEM_RSS])
 			fputs(rt->exited ? "exited" : "memory not readable", f);
 		else
@@ -74,7 +77,10 @@ static void write_site(const struct profile *p, const struct stack *s, int width
 		const struct location *loc = profile__location(p, s->locs[i]);
 		const struct frame *fr = &loc->frames[0];
 
-		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? " < " : "", fr->func);
+		char *func = escape_dup(fr->func, "");
+
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? " < " : "", func ?: "?");
+		free(func);
 		if (!i && fr->file && n < (int)sizeof(line))
 			n += snprintf(line + n, sizeof(line) - n, " (%s:%u)",
 				      strrchr(fr->file, '/') ? strrchr(fr->file, '/') + 1 : fr->file,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
+#include "escape.h"
 #include "output_svg.h"
 #include "units.h"
 
@@ -91,20 +92,23 @@ static int add_stack(struct tree *t, const struct profile *p, const struct stack
 	return 0;
 }
 
-static void put_escaped(FILE *f, const char *s, size_t max)
+/* A target's name as XML text: escaped as every report does (controls and invalid UTF-8 as
+ * \xNN, which XML could not carry), then XML's own five characters; at most max bytes. */
+static void put_escaped(FILE *f, const char *name, size_t max)
 {
-	for (size_t i = 0; s[i] && i < max; i++) {
+	char *s = escape_dup(name, "");
+
+	for (size_t i = 0; s && s[i] && i < max; i++) {
 		switch (s[i]) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
-		default:
-			/* control characters are not XML */
-			fputc((unsigned char)s[i] < 0x20 ? ' ' : s[i], f);
+		default: fputc(s[i], f);
 		}
 	}
+	free(s);
 }
 
 /* A warm color from the name's hash, the same for a name everywhere (flamegraph.pl's "hot"). */

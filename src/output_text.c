@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "alloc_names.h"
+#include "escape.h"
 #include "output.h"
 #include "units.h"
 
@@ -65,9 +66,11 @@ static void write_header(const struct profile *p, const struct report_info *info
 	char buf[32];
 
 	fprintf(f, "memsnoop: %zu process%s (", info->target_cnt, info->target_cnt == 1 ? "" : "es");
-	for (size_t i = 0; i < info->target_cnt; i++)
-		fprintf(f, "%s%s %d%s", i ? ", " : "", info->targets[i].comm, (int)info->targets[i].pid,
-			info->targets[i].exited ? " exited" : "");
+	for (size_t i = 0; i < info->target_cnt; i++) {
+		fputs(i ? ", " : "", f);
+		escape_write(f, info->targets[i].comm, "");
+		fprintf(f, " %d%s", (int)info->targets[i].pid, info->targets[i].exited ? " exited" : "");
+	}
 	fprintf(f, "), %.1f s, ", info->duration_s);
 	if (rate == 1)
 		fprintf(f, "every allocation sampled (exact)\n");
@@ -197,11 +200,14 @@ static void write_frames(const struct profile *p, const struct stack *s, FILE *f
 			const struct frame *fr = &loc->frames[j];
 			const char *inl = j + 1 < loc->frame_cnt ? " (inlined)" : "";
 
+			fputs("      ", f);
+			escape_write(f, fr->func, "");
+			fprintf(f, "%s  %s", inl, fr->file ? "" : "[");
+			escape_write(f, fr->file ?: loc->module, "");
 			if (fr->file)
-				fprintf(f, "      %s%s  %s:%u\n", fr->func, inl, fr->file, fr->line);
+				fprintf(f, ":%u\n", fr->line);
 			else
-				fprintf(f, "      %s%s  [%s+0x%llx]\n", fr->func, inl, loc->module,
-					(unsigned long long)loc->offset);
+				fprintf(f, "+0x%llx]\n", (unsigned long long)loc->offset);
 		}
 	}
 	if (s->truncated)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "log.h"
+#include "targetfile.h"
 #include "symbolize.h"
 
 /* libstdc++'s demangler (C++ and legacy Rust names); linked with -lstdc++ */
@@ -34,7 +35,7 @@ static char *debuginfo_path;
 
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = target_file_find_debuginfo,
 	.section_address = dwfl_offline_section_address,
 	.debuginfo_path = &debuginfo_path,
 };

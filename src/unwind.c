@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "hashmap.h"
 #include "log.h"
+#include "targetfile.h"
 #include "unwind.h"
 
 struct unwind_proc {
@@ -40,7 +41,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = target_file_find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
 

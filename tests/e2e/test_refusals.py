@@ -67,7 +67,7 @@ class RefusalTest(unittest.TestCase):
         self.refuse(USAGE, "no target: give -p PID", "-r", "1")
 
     def test_unwritable_output(self):
-        self.refuse(REFUSED, "cannot write /nonexistent/dir/x.folded: No such file or directory",
+        self.refuse(REFUSED, "cannot write in /nonexistent/dir: No such file or directory",
                     "-p", self.target.pid, "-o", "/nonexistent/dir/x")
 
     def test_not_root(self):

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A small exact (rate 1) profile the writer tests share: an inlined frame, a name with a
- * ';', a truncated stack, a fully freed stack and one stack seen in two processes.
+ * A small exact (rate 1) profile the writer tests share: an inlined frame, a name with a ";",
+ * a terminal escape and a newline, a truncated stack, a fully freed stack and one stack seen
+ * in two processes.
  */
 #ifndef FIXTURE_PROFILE_H
 #define FIXTURE_PROFILE_H
@@ -20,7 +21,7 @@ static struct profile *fixture_profile(void)
 				      { "leaf_fn", "app.c", 20, 18, "_Z7leaf_fnv" } };
 	const struct frame main_fn = { "main", "app.c", 30, 28, NULL };
 	const struct frame start = { "__libc_start_call_main", NULL, 0, 0, NULL };
-	const struct frame weird = { "other;weird name", "app.c", 40, 39, NULL };
+	const struct frame weird = { "other;weird\x1b[2J\nname", "app.c", 40, 39, NULL };
 	struct profile *p = profile__new(1);
 	uint32_t l0, l1, l2, l3;
 	int s0, s1, s2, s3;

@@ -131,6 +131,21 @@ static void test_cli_command(void **state)
 	assert_int_equal(o.pid_cnt, 0);
 }
 
+static void test_cli_command_user(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--user", "nobody", "--", "id"), CLI_RUN);
+	assert_string_equal(o.run_as_user, "nobody");
+	assert_false(o.as_root);
+	assert_int_equal(PARSE(&o, "--as-root", "--", "id"), CLI_RUN);
+	assert_true(o.as_root);
+	assert_int_equal(PARSE(&o, "--as-root", "--user", "nobody", "--", "id"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--user", "nobody", "-p", "1"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--as-root", "-p", "1"), -EINVAL);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -148,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_cli_alloc_only_and_uprobe_mode),
 		cmocka_unit_test(test_cli_unwind_and_stack_bytes),
 		cmocka_unit_test(test_cli_command),
+		cmocka_unit_test(test_cli_command_user),
 		cmocka_unit_test(test_cli_help),
 	};
 

@@ -1,0 +1,216 @@
+"""memsnoop runs as root and reads and writes what its targets and other users choose: each
+attack reproduced for real, refused or made harmless."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+NOBODY = 65534
+ATTACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attacks")
+SUFFIXES = (".folded", ".pb.gz", ".lifetimes.json", ".svg", ".summary.json")
+
+
+def run(args, env=None, **kwargs):
+    p = subprocess.run([harness.memsnoop_path(), *map(str, args)], capture_output=True,
+                       text=True, timeout=harness.TIMEOUT, stdin=subprocess.DEVNULL,
+                       env=env, **kwargs)
+    return p.returncode, p.stdout, p.stderr
+
+
+def env_without_sudo(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUDO_")}
+    env.update(extra)
+    return env
+
+
+class WrittenFilesTest(harness.OutputTest):
+    def test_planted_symlink_is_replaced_not_followed(self):
+        victim = os.path.join(self.tmp.name, "victim")
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        os.symlink(victim, self.prefix + ".folded")
+        status, _, err = run(["-r", "1", "-o", self.prefix, "--", harness.target_path("leaky_ctor")],
+                             env=env_without_sudo())
+        self.assertEqual(status, 0, err)
+        with open(victim) as f:
+            self.assertEqual(f.read(), "precious\n")
+        self.assertFalse(os.path.islink(self.prefix + ".folded"))
+        self.assertTrue(any(s.endswith("leak_in_main") for s in self.folded()), self.folded())
+
+    def test_previous_outputs_intact_until_the_run_has_written_new_ones(self):
+        for s in SUFFIXES:
+            with open(self.prefix + s, "w") as f:
+                f.write("previous\n")
+        target = harness.Target("leak_chain")
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "-o", self.prefix)
+            ms.wait_attached()
+            ms.proc.kill()  # a run that fails: nothing written, nothing truncated
+            ms.finish()
+        finally:
+            target.kill()
+        for s in SUFFIXES:
+            with open(self.prefix + s) as f:
+                self.assertEqual(f.read(), "previous\n", s)
+        self.assertEqual(sorted(os.listdir(self.tmp.name)), sorted("out" + s for s in SUFFIXES))
+
+    def test_directory_prefix_refused(self):
+        status, out, err = run(["-o", self.tmp.name + "/", "--", "true"])
+        self.assertEqual(status, 1, err)
+        self.assertEqual(err.strip().splitlines(),
+                         [f"memsnoop: cannot write {self.tmp.name}/: a directory, not a file name "
+                          f"(such as {self.tmp.name}/profile)"])
+        self.assertEqual(os.listdir(self.tmp.name), [])
+
+    def test_outputs_belong_to_the_sudo_user_whatever_the_umask(self):
+        status, _, err = run(["-o", self.prefix, "--", "true"],
+                             env=env_without_sudo(SUDO_UID=str(NOBODY), SUDO_GID=str(NOBODY)),
+                             preexec_fn=lambda: os.umask(0o077))
+        self.assertEqual(status, 0, err)
+        for s in SUFFIXES:
+            st = os.stat(self.prefix + s)
+            self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o777), (NOBODY, NOBODY, 0o644), s)
+        self.assertEqual(len(os.listdir(self.tmp.name)), len(SUFFIXES))  # no temporary left
+
+
+class PrivilegeTest(unittest.TestCase):
+    def launched_ids(self, *memsnoop_args, **env):
+        status, out, err = run([*memsnoop_args, "--", "sh", "-c", "id -u; id -g; id -G"],
+                               env=env_without_sudo(**env))
+        self.assertEqual(status, 0, err)
+        return out.split("\n")[:3]
+
+    def test_command_runs_as_the_sudo_user(self):
+        self.assertEqual(self.launched_ids(SUDO_UID="65534", SUDO_GID="65534"),
+                         ["65534", "65534", "65534"])
+
+    def test_sudo_user_gets_its_supplementary_groups(self):
+        groups = subprocess.run(["id", "-G", "root"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        self.assertEqual(self.launched_ids(SUDO_UID="0", SUDO_GID="0", SUDO_USER="root")[2],
+                         groups)
+
+    def test_user_option_and_as_root(self):
+        self.assertEqual(self.launched_ids("--user", "nobody"), ["65534", "65534", "65534"])
+        self.assertEqual(self.launched_ids("--as-root", SUDO_UID="65534", SUDO_GID="65534")[0],
+                         "0")
+
+    def test_unknown_user_refused(self):
+        status, out, err = run(["--user", "no-such-user-here", "--", "true"])
+        self.assertEqual((status, out), (1, ""), err)
+        self.assertEqual(err.strip(), "memsnoop: --user no-such-user-here: no such user")
+
+
+class TargetChosenProgramTest(unittest.TestCase):
+    """A program linked with its own PT_INTERP, run unprivileged under memsnoop: memsnoop asks
+    that "loader" which libraries the program maps, and must not run it as root."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        os.chmod(cls.tmp.name, 0o755)
+        cls.interp = os.path.join(cls.tmp.name, "evil_interp")
+        cls.prog = os.path.join(cls.tmp.name, "evil_prog")
+        subprocess.run(["gcc", "-O1", "-static-pie", "-o", cls.interp,
+                        os.path.join(ATTACKS, "evil_interp.c")], check=True)
+        subprocess.run(["gcc", "-O1", f"-Wl,--dynamic-linker={cls.interp}", "-o", cls.prog,
+                        os.path.join(ATTACKS, "evil_prog.c")], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.marker = os.path.join(self.tmp.name, "marker")
+        if os.path.exists(self.marker):
+            os.unlink(self.marker)
+
+    def test_the_marker_works(self):
+        subprocess.run([self.interp], env={"EVIL_MARKER": self.marker}, check=True)
+        self.assertTrue(os.path.exists(self.marker))
+
+    def test_unprivileged_program_interpreter_never_runs_as_root(self):
+        status, _, err = run(["--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                              "--clear-groups", self.prog],
+                             env=env_without_sudo(EVIL_MARKER=self.marker))
+        self.assertIn("running setpriv", err)
+        self.assertFalse(os.path.exists(self.marker), "the target's loader ran as root")
+
+    def test_sudo_user_program_interpreter_never_runs_as_root(self):
+        run(["--", self.prog], env=env_without_sudo(EVIL_MARKER=self.marker, SUDO_UID="65534",
+                                                     SUDO_GID="65534"))
+        self.assertFalse(os.path.exists(self.marker), "the program's loader ran as root")
+
+
+class ScriptTest(harness.OutputTest):
+    def test_script_followed_to_its_interpreter(self):
+        script = os.path.join(self.tmp.name, "script.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nexit 7\n")
+        os.chmod(script, 0o755)
+        status, _, err = run(["-r", "1", "--", script], env=env_without_sudo())
+        self.assertEqual(status, 7, err)
+        self.assertGreater(harness.parse_report(err[err.index("memsnoop: 1 process"):])
+                           ["exact"]["malloc"][0], 0)
+
+
+class TargetChosenFileTest(harness.OutputTest):
+    """Files a target names, opened by root: never blocking, never another file than mapped."""
+
+    N = 500
+
+    def run_attack(self, mode):
+        target = harness.Target("deleted_mapping", self.tmp.name, mode, self.N)
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--value", "alloc_objects",
+                                  "-o", self.prefix)
+            ms.wait_attached()  # not blocked in open() at attach
+            target.release()
+            rc, truth = target.finish()
+            self.assertEqual(rc, 0)
+            status, _, err = ms.finish()  # the watchdog kills a hang: the test fails
+            self.assertEqual(status, 0, err)
+        finally:
+            target.kill()
+        sites = {s.rpartition(";")[2]: v for s, v in self.folded().items()}
+        self.assertEqual(sites.get("attack_site"), truth["site_objects"], sites)
+
+    def test_fifo_named_like_a_deleted_mapping_does_not_block(self):
+        self.run_attack("fifo")
+
+    def test_symlink_named_like_a_deleted_mapping_is_not_followed(self):
+        # root must not read the C library (or any file) in place of the mapped one
+        self.run_attack("symlink")
+
+    def test_fifo_debuglink_does_not_block(self):
+        lib = os.path.join(self.tmp.name, "libdl_attack.so")
+        prog = os.path.join(self.tmp.name, "prog")
+        subprocess.run(["gcc", "-g", "-O1", "-shared", "-fPIC", "-o", lib,
+                        os.path.join(ATTACKS, "debuglink_lib.c")], check=True)
+        subprocess.run(["objcopy", "--only-keep-debug", lib, lib[:-3] + ".debug"], check=True)
+        subprocess.run(["objcopy", "--strip-debug", f"--add-gnu-debuglink={lib[:-3]}.debug", lib],
+                       check=True)
+        os.unlink(lib[:-3] + ".debug")
+        os.mkfifo(lib[:-3] + ".debug")
+        subprocess.run(["gcc", "-O1", "-o", prog, os.path.join(ATTACKS, "debuglink_prog.c"),
+                        f"-L{self.tmp.name}", "-ldl_attack", f"-Wl,-rpath,{self.tmp.name}"],
+                       check=True)
+        p = subprocess.Popen([harness.memsnoop_path(), "-r", "1", "-o", self.prefix, "--", prog],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            _, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()  # SIGTERM is memsnoop's to handle: blocked in open(), it would not
+            p.wait()
+            self.fail("memsnoop blocked on the FIFO debuglink")
+        self.assertEqual(p.returncode, 0, err)
+        self.assertTrue(any(s.endswith(";main;lib_alloc") for s in self.folded()), self.folded())
+
+
+if __name__ == "__main__":
+    unittest.main()
