@@ -25,6 +25,7 @@ struct probes_opts {
 	enum uprobe_mode mode;
 	bool unwind_dwarf;    /* copy registers and stack (else walk frame pointers) */
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
+	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
 };
 
 struct probes;
@@ -46,5 +47,11 @@ int probes__ringbuf_fd(const struct probes *p);
 /* Exact calls and bytes per entry point, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT]);
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);
+/*
+ * The kernel's live map is the truth of what is still allocated: true when key is in it,
+ * allocated at ts_ns (a block freed and allocated again at the same address is another).
+ * ctx is the struct probes (a collector_live_fn).
+ */
+bool probes__holds_live(void *ctx, const struct live_key *key, uint64_t ts_ns);
 
 #endif /* MEMSNOOP_ATTACH_H */

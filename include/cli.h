@@ -15,6 +15,13 @@
 #define CLI_MAX_RATE (1ULL << 40)
 #define CLI_DEFAULT_STACK_BYTES (16 * 1024)
 
+/* A switch whose default depends on other options. */
+enum cli_switch {
+	CLI_DEFAULT,
+	CLI_ON,
+	CLI_OFF,
+};
+
 struct cli_opts {
 	pid_t pids[CLI_MAX_PIDS];
 	size_t pid_cnt;
@@ -33,6 +40,8 @@ struct cli_opts {
 	bool lifetimes;		   /* lifetime histograms in the text report */
 	bool has_fail_on_leak;
 	uint64_t fail_on_leak;	   /* exit 3 when more bytes than this are leaked */
+	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
+	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
 };
 
 /* memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N] */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "memsnoop_abi.h"
 #include "profile.h"
 #include "symbolize.h"
 
@@ -20,6 +21,7 @@ struct collector_stats {
 	uint64_t alloc_events;
 	uint64_t free_events;
 	uint64_t unknown_frees;	   /* free of a sample never seen: its alloc event was lost */
+	uint64_t lost_frees;	   /* samples freed, their free event lost: not in use */
 	uint64_t untracked;	   /* sampled but not in the live map */
 	uint64_t truncated_stacks; /* samples whose stack filled every frame */
 	uint64_t bad_events;	   /* malformed records (never expected) */
@@ -40,6 +42,16 @@ int collector__watch_process(struct collector *c, pid_t pid);
 
 /* pid exec'd at now_ns: its old image's blocks are gone, neither in use nor leaked. */
 void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
+
+/* True when the kernel still holds the sampled block key, allocated at ts_ns. */
+typedef bool (*collector_live_fn)(void *ctx, const struct live_key *key, uint64_t ts_ns);
+
+/*
+ * Never invent a leak: every sample the kernel no longer holds was freed (or its process
+ * exec'd) and its event was lost; it leaves the in-use figures, without a lifetime. Call it
+ * with the ring buffer drained (else a free still in flight counts as lost). Returns how many.
+ */
+uint64_t collector__reconcile_live(struct collector *c, collector_live_fn still_live, void *ctx);
 
 /* Gives the profile the age, at now_ns (CLOCK_MONOTONIC), of every sample still live. */
 void collector__record_live_ages(struct collector *c, uint64_t now_ns);

@@ -94,6 +94,9 @@ int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live);
 void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
 			  uint64_t lifetime_ns);
+/* A sample no longer live whose free was not seen (its event was lost): out of the in-use
+ * figures, and no lifetime, which would be a guess. */
+void profile__record_gone(struct profile *p, uint32_t stack_id, uint64_t size);
 /* A sample still live at the report, allocated age_ns before it. */
 void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns);
 

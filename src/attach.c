@@ -130,7 +130,8 @@ struct probes *probes__open(const struct probes_opts *opts)
 	 * them. (Dense DWARF sampling is bound by unwinding, not by the buffer.)
 	 */
 	bpf_map__set_max_entries(p->skel->maps.events,
-				 opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
+				 opts->ringbuf_sz	  ? opts->ringbuf_sz
+				 : opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
 							 : RINGBUF_SPARSE_SZ << (opts->unwind_dwarf ? 1 : 0));
 	if (opts->unwind_dwarf)
 		bpf_map__set_max_entries(p->skel->maps.dwarf_scratches, libbpf_num_possible_cpus());
@@ -327,4 +328,14 @@ void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT])
 {
 	for (int i = 0; i < DROP_CNT; i++)
 		out[i] = __atomic_load_n(&p->skel->bss->drop_cnt[i], __ATOMIC_RELAXED);
+}
+
+bool probes__holds_live(void *ctx, const struct live_key *key, uint64_t ts_ns)
+{
+	const struct probes *p = ctx;
+	struct live_val val;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.live), key, &val))
+		return false;
+	return val.ts_ns == ts_ns;
 }

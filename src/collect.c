@@ -224,14 +224,19 @@ static int stack_id_of(struct collector *c, const struct raw_stack *rs)
 	return id;
 }
 
-/* A live sample freed at now_ns (or, its free lost, found reused then). */
-static void forget_live(struct collector *c, const struct live_key *key, uint64_t now_ns)
+/* A live sample freed at now_ns; lifetime_known false: its free event was lost. */
+static void forget_live(struct collector *c, const struct live_key *key, uint64_t now_ns,
+			bool lifetime_known)
 {
 	struct live_sample s;
 
-	if (hashmap__delete(c->live, key, sizeof(*key), &s))
+	if (!hashmap__delete(c->live, key, sizeof(*key), &s))
+		return;
+	if (lifetime_known)
 		profile__record_free(c->profile, s.stack_id, s.size,
 				     now_ns > s.ts_ns ? now_ns - s.ts_ns : 0);
+	else
+		profile__record_gone(c->profile, s.stack_id, s.size);
 }
 
 static void handle_alloc(struct collector *c, const struct alloc_head *a,
@@ -254,10 +259,13 @@ static void handle_alloc(struct collector *c, const struct alloc_head *a,
 	if (!live)
 		return;
 	/* still live here means its free was lost: it was freed before this reuse */
-	forget_live(c, &key, a->hdr.ts_ns);
+	if (hashmap__find(c->live, &key, sizeof(key))) {
+		c->stats.lost_frees++;
+		forget_live(c, &key, 0, false);
+	}
 	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
 	if (!s) {
-		profile__record_free(c->profile, id, a->size, 0);
+		profile__record_gone(c->profile, id, a->size);
 		return;
 	}
 	s->stack_id = id;
@@ -325,7 +333,7 @@ static void handle_free(struct collector *c, const struct free_event *ev)
 		c->stats.unknown_frees++;
 		return;
 	}
-	forget_live(c, &key, ev->hdr.ts_ns);
+	forget_live(c, &key, ev->hdr.ts_ns, true);
 }
 
 int collector__handle_event(void *ctx, void *data, size_t size)
@@ -377,20 +385,23 @@ void collector__stats(const struct collector *c, struct collector_stats *out)
 }
 
 struct forget_ctx {
-	struct collector *c;
-	uint32_t tgid;
-	uint64_t now_ns;
+	uint32_t tgid; /* 0: every process */
+	collector_live_fn still_live;
+	void *live_ctx;
 	struct live_key *keys;
 	size_t cnt, cap;
 };
 
-static void collect_pid_keys(const void *key, void *value, void *ctx)
+/* Lists the keys to forget: the table must not change under hashmap__for_each. */
+static void collect_keys(const void *key, void *value, void *ctx)
 {
+	const struct live_sample *s = value;
 	const struct live_key *k = key;
 	struct forget_ctx *f = ctx;
 
-	(void)value;
-	if (k->tgid != f->tgid)
+	if (f->tgid && k->tgid != f->tgid)
+		return;
+	if (f->still_live && f->still_live(f->live_ctx, k, s->ts_ns))
 		return;
 	if (f->cnt == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
@@ -406,13 +417,24 @@ static void collect_pid_keys(const void *key, void *value, void *ctx)
 
 void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns)
 {
-	struct forget_ctx f = { .c = c, .tgid = pid, .now_ns = now_ns };
+	struct forget_ctx f = { .tgid = pid };
 
-	/* keys first: the table must not change under hashmap__for_each */
-	hashmap__for_each(c->live, collect_pid_keys, &f);
+	hashmap__for_each(c->live, collect_keys, &f);
 	for (size_t i = 0; i < f.cnt; i++)
-		forget_live(c, &f.keys[i], now_ns);
+		forget_live(c, &f.keys[i], now_ns, true);
 	free(f.keys);
+}
+
+uint64_t collector__reconcile_live(struct collector *c, collector_live_fn still_live, void *ctx)
+{
+	struct forget_ctx f = { .still_live = still_live, .live_ctx = ctx };
+
+	hashmap__for_each(c->live, collect_keys, &f);
+	for (size_t i = 0; i < f.cnt; i++)
+		forget_live(c, &f.keys[i], 0, false);
+	c->stats.lost_frees += f.cnt;
+	free(f.keys);
+	return f.cnt;
 }
 
 struct age_ctx {

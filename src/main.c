@@ -29,6 +29,7 @@ enum exit_status {
 	EXIT_REFUSED = 1, /* could not run: no such process, not root, a corrupt profile ... */
 	EXIT_USAGE = 2,
 	EXIT_THRESHOLD = 3, /* diff: the growth exceeds --fail-above */
+	EXIT_LOSS = 4,	    /* events were lost and --fail-on-loss is on */
 };
 
 struct outputs {
@@ -127,6 +128,9 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	probes__read_counters(probes, info->counters);
 	probes__read_drops(probes, info->losses.drops);
 	info->losses.unknown_frees = st.unknown_frees;
+	info->losses.lost_frees = st.lost_frees;
+	info->losses.alloc_events = st.alloc_events;
+	info->losses.free_events = st.free_events;
 	info->losses.bad_events = st.bad_events;
 	info->losses.truncated_stacks = st.truncated_stacks;
 	info->losses.unresolved_pcs = st.sym.unresolved;
@@ -134,6 +138,7 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
 	info->lifetimes = opts->lifetimes;
+	info->fail_on_loss = opts->fail_on_loss == CLI_ON;
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
 		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
@@ -174,7 +179,7 @@ static int write_outputs(const struct profile *profile, const struct report_info
 
 	fflush(report);
 	if (report_losses_any(&info->losses))
-		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
+		pr_warn("WARNING: data was lost or cut short during the run; see the end of the report\n");
 	if (out->folded)
 		err = finish_output(output_folded__write(profile, info->value, out->folded), out->folded,
 				    out->folded_path) ?: err;
@@ -352,7 +357,8 @@ static int open_session(struct run *r)
 							.track_inuse = !r->opts.alloc_only,
 							.mode = r->opts.uprobe_mode,
 							.unwind_dwarf = !r->opts.unwind_fp,
-							.stack_bytes = r->opts.stack_bytes });
+							.stack_bytes = r->opts.stack_bytes,
+							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
 	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
 						   r->profile)
@@ -393,17 +399,23 @@ static void close_session(struct run *r)
 		close(r->sigfd);
 }
 
-/* The exit status: -p's 0, or the program's own; 3 when it leaked more than allowed. */
-static int launched_status(struct run *r, const struct profile *profile)
+/* memsnoop's own verdict, before the program's: 3 for a leak over the bound (a lower bound
+ * even when events were lost: they never become leaks), then 4 for lost events. */
+static int verdict(const struct run *r, const struct report_info *info, int status)
 {
 	struct stack_values t;
-	int status = exit_status_of(launch__wait(r->launch));
+	char buf[96];
 
-	profile__totals(profile, &t);
+	profile__totals(r->profile, &t);
 	if (r->opts.has_fail_on_leak && t.inuse_space > r->opts.fail_on_leak) {
 		pr_warn("leaked %.0f bytes, more than --fail-on-leak %llu\n", t.inuse_space,
 			(unsigned long long)r->opts.fail_on_leak);
 		return EXIT_THRESHOLD;
+	}
+	if (info->fail_on_loss && report_losses_events(&info->losses)) {
+		pr_warn("%s: failing (--fail-on-loss)\n",
+			report_losses_summary(&info->losses, buf, sizeof(buf)));
+		return EXIT_LOSS;
 	}
 	return status;
 }
@@ -449,18 +461,21 @@ static int run_profile(struct run *r, int argc, char **argv)
 	info.target_cnt = r->targets.cnt;
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
+	/* drained: a sample the kernel no longer holds was freed, its event lost */
+	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__record_live_ages(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;
+	pinfo.losses = &info.losses;
 	/* a launched program owns stdout: the report goes to stderr */
 	err = write_outputs(r->profile, &info, &pinfo, &r->outputs, r->launch ? stderr : stdout) ?: err;
 	free((char *)pinfo.comment);
 	if (r->launch)
-		return launched_status(r, r->profile);
-	return err ? EXIT_REFUSED : EXIT_OK;
+		return verdict(r, &info, exit_status_of(launch__wait(r->launch)));
+	return err ? EXIT_REFUSED : verdict(r, &info, EXIT_OK);
 }
 
 int main(int argc, char **argv)

@@ -131,6 +131,28 @@ static void test_cli_command(void **state)
 	assert_int_equal(o.pid_cnt, 0);
 }
 
+/* On where a gate or an exact leak report would pass on incomplete data; off elsewhere. */
+static void test_cli_fail_on_loss_defaults(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "1"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+	assert_int_equal(PARSE(&o, "-p", "1", "-r", "1"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+	assert_int_equal(PARSE(&o, "-p", "1", "--fail-on-loss"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_ON);
+	assert_int_equal(PARSE(&o, "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+	assert_int_equal(PARSE(&o, "-r", "1", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_ON);
+	assert_int_equal(PARSE(&o, "--fail-on-leak", "0", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_ON);
+	assert_int_equal(PARSE(&o, "-r", "1", "--no-fail-on-loss", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -148,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_cli_alloc_only_and_uprobe_mode),
 		cmocka_unit_test(test_cli_unwind_and_stack_bytes),
 		cmocka_unit_test(test_cli_command),
+		cmocka_unit_test(test_cli_fail_on_loss_defaults),
 		cmocka_unit_test(test_cli_help),
 	};
 
