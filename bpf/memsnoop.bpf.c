@@ -15,6 +15,7 @@
 #include "memsnoop_abi.h"
 #include "sampler.h"
 #include "maps.bpf.h"
+#include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -23,6 +24,7 @@ const volatile __u32 self_tgid = 0;
 const volatile bool session_mode = false;
 const volatile bool track_inuse = true; /* false: allocation profile only, free not probed */
 const volatile bool unwind_dwarf = false; /* copy registers and stack for user space to unwind */
+const volatile bool unwind_kernel = false; /* walk the stack here with the unwind tables */
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
 
 /* What a session entry program returns. */
@@ -35,6 +37,7 @@ extern bool bpf_session_is_return(void) __ksym __weak;
 bool ready = false;
 
 __u64 drop_cnt[DROP_CNT] = {};
+__u64 unwind_copies = 0; /* kernel unwinding: samples sent as stack copies (layout unknown) */
 
 static __always_inline void count_drop(enum drop_reason reason)
 {
@@ -129,8 +132,8 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 	ev->a.size = st->size;
 	ev->a.flags = 0;
 	ev->stack_cnt = 0;
-	if (unwind_dwarf)
-		return; /* the stack is copied at the return */
+	if (unwind_dwarf || unwind_kernel)
+		return; /* the stack is copied or walked at the return */
 
 	n = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), BPF_F_USER_STACK);
 	if (n <= 0 || bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx))) {
@@ -334,6 +337,19 @@ out:
 	s->busy = 0;
 }
 
+/* At the return: the stack walked with the unwind tables, from the caller's registers; a
+ * copy of it where the tables do not know the process's layout yet. */
+static __always_inline void send_alloc_walked(struct pt_regs *ctx, struct thread_state *st,
+					      __u64 ptr)
+{
+	if (walk_user_stack(ctx, st->ev.a.hdr.tgid, &st->ev)) {
+		send_alloc_fp(st, ptr);
+		return;
+	}
+	__sync_fetch_and_add(&unwind_copies, 1);
+	send_alloc_dwarf(ctx, st, ptr);
+}
+
 static __always_inline void on_alloc_return(struct pt_regs *ctx)
 {
 	struct thread_state *st;
@@ -357,6 +373,8 @@ static __always_inline void on_alloc_return(struct pt_regs *ctx)
 	if (st->sampled && ptr) {
 		if (unwind_dwarf)
 			send_alloc_dwarf(ctx, st, ptr);
+		else if (unwind_kernel)
+			send_alloc_walked(ctx, st, ptr);
 		else
 			send_alloc_fp(st, ptr);
 	}
@@ -408,6 +426,8 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	st->depth = 0;
 	ev.ts_ns = bpf_ktime_get_ns();
 	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
+	/* the new image has another layout: frame pointers until user space loads it */
+	bpf_map_delete_elem(&unwind_procs, &ev.tgid);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
 		count_drop(DROP_RINGBUF_FREE);
 	return 0;

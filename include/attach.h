@@ -18,12 +18,18 @@ enum uprobe_mode {
 	UPROBE_MODE_CLASSIC, /* uprobe + uretprobe: every call takes the return trap */
 };
 
+enum unwind_mode {
+	UNWIND_DWARF,	   /* in the kernel, with the unwind tables (loaded through unwind_fds) */
+	UNWIND_DWARF_COPY, /* copy registers and stack for user space to unwind with libdw */
+	UNWIND_FP,	   /* walk frame pointers */
+};
+
 struct probes_opts {
 	uint64_t rate;
 	pid_t self_pid;
 	bool track_inuse;     /* false: free is not probed, only allocations are profiled */
 	enum uprobe_mode mode;
-	bool unwind_dwarf;    /* copy registers and stack (else walk frame pointers) */
+	enum unwind_mode unwind;
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
 	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
 };
@@ -44,6 +50,15 @@ int probes__arm(struct probes *p);
 void probes__detach(struct probes *p);
 
 int probes__ringbuf_fd(const struct probes *p);
+
+/* The maps of the in-kernel unwinder (UNWIND_DWARF), for struct kunwind. */
+struct unwind_map_fds {
+	int rows, files, procs;
+	uint32_t max_rows;
+};
+void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
+/* Samples whose stack the kernel could not walk (layout not loaded yet): sent as copies. */
+uint64_t probes__unwind_copies(const struct probes *p);
 /* Exact calls and bytes per entry point, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT]);
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);

@@ -33,7 +33,7 @@ struct cli_opts {
 	int verbosity;
 	bool alloc_only;	   /* free not probed: half the traps, no in-use figures */
 	enum uprobe_mode uprobe_mode;
-	bool unwind_fp;		   /* walk frame pointers instead of unwinding with DWARF */
+	enum unwind_mode unwind;   /* DWARF in the kernel by default */
 	uint32_t stack_bytes;	   /* stack copied per sample for DWARF unwinding */
 	char **command;		   /* -- COMMAND [ARGS...]: launched and profiled, or NULL */
 	bool follow_forks;	   /* also profile the processes it forks */

@@ -15,6 +15,10 @@
 
 struct collector_opts {
 	bool split_pids; /* keep the stacks of different processes apart */
+	/* A sample's stack came as a copy where the kernel unwinds (it did not know pid's
+	 * layout): called once it is unwound, so that the kernel can catch up. Or NULL. */
+	void (*stack_copied)(void *ctx, pid_t pid);
+	void *hook_ctx;
 };
 
 struct collector_stats {
@@ -36,6 +40,9 @@ struct collector;
 
 struct collector *collector__new(const struct collector_opts *opts, struct profile *profile);
 void collector__free(struct collector *c);
+
+/* The model of every process's address space the collector keeps. */
+struct addrspaces *collector__addrspaces(struct collector *c);
 
 /* Takes a first model of pid's address space, while it surely lives. 0 or a negative errno. */
 int collector__watch_process(struct collector *c, pid_t pid);

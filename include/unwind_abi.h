@@ -54,7 +54,36 @@ struct unwind_row {
 	__u8 __pad[3];
 };
 
+#define UNWIND_MAX_FILES 4096	 /* tables loaded, one per distinct file */
+#define UNWIND_MAX_MAPS 256	 /* executable mappings of one process */
+#define UNWIND_NO_FILE 0xffffffffU /* a mapping without a table: frame pointers */
+#define UNWIND_ROWS_DEFAULT (1 << 20)
+
+/* A loaded table: rows [first_row, first_row + row_cnt) of the shared row array. */
+struct unwind_file {
+	__u32 first_row;
+	__u32 row_cnt;
+};
+
+/* An executable mapping of a process: the file's virtual address of pc is pc - bias. */
+struct unwind_map {
+	__u64 start, end;
+	__u64 bias;
+	__u32 file_id; /* index in the table of files, or UNWIND_NO_FILE */
+	__u32 __pad;
+};
+
+/* A process's executable mappings, sorted by start. */
+struct unwind_proc {
+	__u32 cnt;
+	__u32 __pad;
+	struct unwind_map maps[UNWIND_MAX_MAPS];
+};
+
 _Static_assert(sizeof(struct unwind_row) == 16, "unwind_row layout");
+_Static_assert(sizeof(struct unwind_file) == 8, "unwind_file layout");
+_Static_assert(sizeof(struct unwind_map) == 32, "unwind_map layout");
+_Static_assert(sizeof(struct unwind_proc) == 8 + 32 * UNWIND_MAX_MAPS, "unwind_proc layout");
 
 #ifdef unwind_read_u64
 /* A frame's registers: pc, sp, bp. */

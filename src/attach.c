@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "log.h"
 #include "memsnoop.skel.h"
+#include "unwind_abi.h"
 
 #define DENSE_RATE (64 * 1024)
 #define RINGBUF_DENSE_SZ (16 << 20)
@@ -122,7 +123,8 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
 	select_programs(p->skel, session);
-	p->skel->rodata->unwind_dwarf = opts->unwind_dwarf;
+	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
+	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
 	/*
 	 * Dense sampling sends bursts: a big buffer. Sparse sampling does not: a big buffer would
@@ -132,8 +134,12 @@ struct probes *probes__open(const struct probes_opts *opts)
 	bpf_map__set_max_entries(p->skel->maps.events,
 				 opts->ringbuf_sz	  ? opts->ringbuf_sz
 				 : opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
-							 : RINGBUF_SPARSE_SZ << (opts->unwind_dwarf ? 1 : 0));
-	if (opts->unwind_dwarf)
+							 : RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY));
+	/* an array is allocated whole: only as large as the mode needs */
+	bpf_map__set_max_entries(p->skel->maps.unwind_rows,
+				 opts->unwind == UNWIND_DWARF ? UNWIND_ROWS_DEFAULT : 1);
+	/* kernel unwinding copies the stack too, where it does not know the layout yet */
+	if (opts->unwind != UNWIND_FP)
 		bpf_map__set_max_entries(p->skel->maps.dwarf_scratches, libbpf_num_possible_cpus());
 	err = memsnoop_bpf__load(p->skel);
 	if (err) {
@@ -295,6 +301,19 @@ void probes__detach(struct probes *p)
 int probes__ringbuf_fd(const struct probes *p)
 {
 	return bpf_map__fd(p->skel->maps.events);
+}
+
+void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out)
+{
+	out->rows = bpf_map__fd(p->skel->maps.unwind_rows);
+	out->files = bpf_map__fd(p->skel->maps.unwind_files);
+	out->procs = bpf_map__fd(p->skel->maps.unwind_procs);
+	out->max_rows = bpf_map__max_entries(p->skel->maps.unwind_rows);
+}
+
+uint64_t probes__unwind_copies(const struct probes *p)
+{
+	return __atomic_load_n(&p->skel->bss->unwind_copies, __ATOMIC_RELAXED);
 }
 
 int probes__read_counters(const struct probes *p, struct fn_counter out[FN_CNT])

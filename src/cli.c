@@ -61,9 +61,11 @@ void cli_usage(FILE *f)
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
 		"                          no in-use figures; --value defaults to alloc_space\n"
-		"      --unwind MODE       dwarf (default): copy each sample's stack and unwind it with\n"
-		"                          its CFI, right without frame pointers; fp: frame pointers\n"
-		"      --stack-bytes N     stack copied per sample for dwarf (default 16K, 1K to 64K)\n"
+		"      --unwind MODE       dwarf (default): unwind in the kernel with tables compiled\n"
+		"                          from each file's CFI, right without frame pointers;\n"
+		"                          dwarf-copy: copy each sample's stack, unwind it with libdw\n"
+		"                          (slower; the reference); fp: frame pointers\n"
+		"      --stack-bytes N     stack copied per sample for dwarf-copy (default 16K, 1K to 64K)\n"
 		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
 		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
@@ -173,11 +175,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->alloc_only = true;
 		return 0;
 	case OPT_UNWIND:
-		if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {
-			pr_warn("invalid unwind mode '%s': expected dwarf or fp\n", arg);
+		if (!strcmp(arg, "dwarf"))
+			opts->unwind = UNWIND_DWARF;
+		else if (!strcmp(arg, "dwarf-copy"))
+			opts->unwind = UNWIND_DWARF_COPY;
+		else if (!strcmp(arg, "fp"))
+			opts->unwind = UNWIND_FP;
+		else {
+			pr_warn("invalid unwind mode '%s': expected dwarf, dwarf-copy or fp\n", arg);
 			return -EINVAL;
 		}
-		opts->unwind_fp = !strcmp(arg, "fp");
 		return 0;
 	case OPT_STACK_BYTES: {
 		uint64_t v;

@@ -71,6 +71,11 @@ void collector__free(struct collector *c)
 	free(c);
 }
 
+struct addrspaces *collector__addrspaces(struct collector *c)
+{
+	return c->addrspaces;
+}
+
 int collector__watch_process(struct collector *c, pid_t pid)
 {
 	return addrspaces__snapshot(c->addrspaces, pid);
@@ -322,6 +327,8 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 			break;
 	}
 	handle_alloc(c, &ev->a, &rs);
+	if (c->opts.stack_copied)
+		c->opts.stack_copied(c->opts.hook_ctx, ev->a.hdr.tgid);
 }
 
 static void handle_free(struct collector *c, const struct free_event *ev)

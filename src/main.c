@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "diff.h"
+#include "kunwind.h"
 #include "launch.h"
 #include "clock.h"
 #include "log.h"
@@ -260,9 +261,30 @@ struct run {
 	struct probes *probes;
 	struct profile *profile;
 	struct collector *collector;
+	struct kunwind *kunwind; /* --unwind dwarf: the kernel's unwind tables */
 	struct ring_buffer *rb;
 	int sigfd;
 };
+
+/* Reads pid's address space now, and gives the in-kernel unwinder its layout and tables. */
+static int watch_process(struct run *r, pid_t pid)
+{
+	int err = collector__watch_process(r->collector, pid);
+
+	if (!err && r->kunwind &&
+	    (err = kunwind__load_process(r->kunwind, collector__addrspaces(r->collector), pid)))
+		pr_warn("PID %d: cannot load its unwind tables (%s): frame pointers only\n", (int)pid,
+			strerror(-err));
+	return err;
+}
+
+/* The kernel met a pc outside pid's layout: the collector has read the new one since. */
+static void stack_copied(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	kunwind__refresh(r->kunwind, collector__addrspaces(r->collector), pid);
+}
 
 /* -p: a signal ends the run. */
 static bool stop_on_signal(void *ctx, const struct signalfd_siginfo *si)
@@ -293,7 +315,17 @@ static void launch_exec(void *ctx, pid_t pid)
 	struct run *r = ctx;
 
 	ring_buffer__consume(r->rb);
-	collector__watch_process(r->collector, pid);
+	watch_process(r, pid);
+}
+
+/* The program is at its entry point, its libraries mapped: the kernel's unwinder learns
+ * them before the program's own code runs (their constructors' samples came as copies). */
+static void launch_entry(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	ring_buffer__consume(r->rb);
+	watch_process(r, pid);
 }
 
 /* The program is exiting, its memory map still there: resolve every sample now. */
@@ -312,7 +344,7 @@ static void launch_probe(void *ctx, pid_t pid, const struct alloc_objects *objs)
 
 	if (probes__attach_pid(r->probes, pid, objs))
 		pr_warn("PID %d, started by the program, is not fully profiled\n", (int)pid);
-	collector__watch_process(r->collector, pid);
+	watch_process(r, pid);
 }
 
 /* The targets and their allocators, checked before anything is loaded. */
@@ -327,6 +359,7 @@ static int prepare_targets(struct run *r)
 	r->launch = launch__start(r->opts.command, r->opts.follow_forks,
 				  &(struct launch_hooks){ .ctx = r, .exec = launch_exec,
 							  .exit_stop = launch_exit_stop,
+							  .entry = r->opts.unwind == UNWIND_DWARF ? launch_entry : NULL,
 							  .probe = launch_probe });
 	if (!r->launch)
 		return -errno;
@@ -356,15 +389,25 @@ static int open_session(struct run *r)
 							.self_pid = getpid(),
 							.track_inuse = !r->opts.alloc_only,
 							.mode = r->opts.uprobe_mode,
-							.unwind_dwarf = !r->opts.unwind_fp,
+							.unwind = r->opts.unwind,
 							.stack_bytes = r->opts.stack_bytes,
 							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
-	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
-						   r->profile)
+	r->collector = r->profile ? collector__new(&(struct collector_opts){
+				.split_pids = several,
+				.stack_copied = r->opts.unwind == UNWIND_DWARF ? stack_copied : NULL,
+				.hook_ctx = r }, r->profile)
 				  : NULL;
 	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector)
 		return -ENOMEM;
+	if (r->opts.unwind == UNWIND_DWARF) {
+		struct unwind_map_fds fds;
+
+		probes__unwind_fds(r->probes, &fds);
+		r->kunwind = kunwind__new(&fds);
+		if (!r->kunwind)
+			return -ENOMEM;
+	}
 	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
 				 r->collector, NULL);
 	if (!r->rb) {
@@ -378,7 +421,7 @@ static int open_session(struct run *r)
 		if (err)
 			return err;
 		/* a launched program is read at its exec, once it is itself */
-		if (!r->launch && (err = collector__watch_process(r->collector, pid)))
+		if (!r->launch && (err = watch_process(r, pid)))
 			pr_warn("cannot read the mappings of PID %d: %s\n", (int)pid, strerror(-err));
 	}
 	return 0;
@@ -388,6 +431,7 @@ static void close_session(struct run *r)
 {
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
+	kunwind__free(r->kunwind);
 	collector__free(r->collector);
 	profile__free(r->profile);
 	for (size_t i = 0; i < CLI_MAX_PIDS; i++)

@@ -99,11 +99,13 @@ static void test_cli_unwind_and_stack_bytes(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&o, "-p", "1"), CLI_RUN);
-	assert_false(o.unwind_fp); /* dwarf by default */
+	assert_int_equal(o.unwind, UNWIND_DWARF); /* in the kernel by default */
 	assert_int_equal(o.stack_bytes, 16384);
 	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "fp", "--stack-bytes", "4K"), CLI_RUN);
-	assert_true(o.unwind_fp);
+	assert_int_equal(o.unwind, UNWIND_FP);
 	assert_int_equal(o.stack_bytes, 4096);
+	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "dwarf-copy"), CLI_RUN);
+	assert_int_equal(o.unwind, UNWIND_DWARF_COPY);
 	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "5000"), CLI_RUN);
 	assert_int_equal(o.stack_bytes, 5120); /* whole chunks */
 	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "64K"), CLI_RUN);
