@@ -1,4 +1,6 @@
-"""DWARF unwinding of copied stacks: right without frame pointers, honest when cut short."""
+"""DWARF unwinding, in the kernel with compiled tables (the default) and of copied stacks with
+libdw (--unwind dwarf-copy, the reference): right without frame pointers, through signal
+frames, honest when cut short."""
 import os
 import subprocess
 import unittest
@@ -29,9 +31,10 @@ class UnwindTest(harness.OutputTest):
         truth, _, stacks = self.profile_folded("chain_nofp", "-r", "1")
         self.assertEqual(len(stacks), 1, stacks)
         stack, value = next(iter(stacks.items()))
-        # every link to main, chain_d (inlined into chain_c) included
+        # every link to main, chain_d (inlined into chain_c) included, and on to the root
         self.assertTrue(stack.endswith("main;chain_a;chain_b;chain_c;chain_d;chain_e;chain_f"),
                         stack)
+        self.assertTrue(stack.startswith("_start;"), stack)
         self.assertEqual(value, truth["leaked_bytes"])
 
     def test_chain_without_frame_pointers_defeats_the_frame_pointer_walk(self):
@@ -60,7 +63,8 @@ class UnwindTest(harness.OutputTest):
         self.assertGreater(sum(stacks[s] for s in deep), 0.9 * sum(stacks.values()))
 
     def test_recursion_deeper_than_the_copy_is_marked_truncated(self):
-        truth, report, stacks = self.profile_folded("deep_recursion", "-r", "1", "--stack-bytes", "4K")
+        truth, report, stacks = self.profile_folded("deep_recursion", "-r", "1", "--unwind",
+                                                    "dwarf-copy", "--stack-bytes", "4K")
         self.assertEqual(len(stacks), 1, stacks)
         stack, value = next(iter(stacks.items()))
         frames = stack.split(";")
@@ -71,6 +75,31 @@ class UnwindTest(harness.OutputTest):
         self.assertEqual(value, truth["leaked_bytes"])
         self.assertIn("      [truncated]", report)
         self.assertIn("1 samples with stacks cut short", report)
+
+    def test_recursion_deeper_than_the_walk_is_marked_truncated(self):
+        truth, report, stacks = self.profile_folded("deep_recursion", "-r", "1")
+        self.assertEqual(len(stacks), 1, stacks)
+        stack, value = next(iter(stacks.items()))
+        frames = stack.split(";")
+        # the walk's bound, every frame a real one
+        self.assertEqual(frames, ["[truncated]"] + ["recurse"] * 127, stack)
+        self.assertEqual(value, truth["leaked_bytes"])
+        self.assertIn("1 samples with stacks cut short", report)
+
+    def test_signal_handler_allocating(self):
+        truth, report, stacks = self.profile_folded("signal_alloc", "-r", "1")
+        self.assertEqual(len(stacks), 1, stacks)
+        stack, value = next(iter(stacks.items()))
+        # from the handler, through the signal frame, to the interrupted code and its root
+        self.assertTrue(stack.startswith("_start;"), stack)
+        # (the signal frame's return address is libc's __restore_rt, whose symbol starts one
+        # byte past the pc - 1 every return address is named by: it may read [unknown])
+        self.assertRegex(stack, r";main;send_signal;\w*raise;__pthread_kill_implementation;"
+                                r"[^;]+;on_signal;alloc_in_handler$")
+        self.assertEqual(value, truth["leaked_bytes"])
+        # the reference unwinder agrees frame for frame
+        _, _, copied = self.profile_folded("signal_alloc", "-r", "1", "--unwind", "dwarf-copy")
+        self.assertEqual(copied, stacks)
 
     def test_recursion_within_the_copy_is_complete(self):
         truth, status, report, err = harness.profile("deep_recursion", "-r", "1", "-o",
