@@ -25,6 +25,7 @@ const volatile bool session_mode = false;
 const volatile bool track_inuse = true; /* false: allocation profile only, free not probed */
 const volatile bool unwind_dwarf = false; /* copy registers and stack for user space to unwind */
 const volatile bool unwind_kernel = false; /* walk the stack here with the unwind tables */
+const volatile bool unwind_oracle = false; /* test knob: send the walk and a copy of each stack */
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
 
 /* What a session entry program returns. */
@@ -337,16 +338,31 @@ out:
 	s->busy = 0;
 }
 
+/* The walk alone, for user space to compare with its libdw unwinding of the copy that follows. */
+static __always_inline void send_oracle(struct alloc_event *ev)
+{
+	__u32 cnt = ev->stack_cnt;
+
+	if (cnt > MAX_STACK_DEPTH)
+		cnt = MAX_STACK_DEPTH;
+	ev->a.hdr.type = EV_ALLOC_ORACLE;
+	bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0);
+	ev->a.hdr.type = EV_ALLOC;
+}
+
 /* At the return: the stack walked with the unwind tables, from the caller's registers; a
  * copy of it where the tables do not know the process's layout yet. */
 static __always_inline void send_alloc_walked(struct pt_regs *ctx, struct thread_state *st,
 					      __u64 ptr)
 {
-	if (walk_user_stack(ctx, st->ev.a.hdr.tgid, &st->ev)) {
+	if (!walk_user_stack(ctx, st->ev.a.hdr.tgid, &st->ev)) {
+		__sync_fetch_and_add(&unwind_copies, 1);
+	} else if (!unwind_oracle) {
 		send_alloc_fp(st, ptr);
 		return;
+	} else {
+		send_oracle(&st->ev);
 	}
-	__sync_fetch_and_add(&unwind_copies, 1);
 	send_alloc_dwarf(ctx, st, ptr);
 }
 

@@ -30,6 +30,7 @@ struct probes_opts {
 	bool track_inuse;     /* false: free is not probed, only allocations are profiled */
 	enum uprobe_mode mode;
 	enum unwind_mode unwind;
+	bool unwind_oracle;   /* test knob: UNWIND_DWARF sends each walk and a copy to compare */
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
 	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
 };

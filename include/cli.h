@@ -42,6 +42,7 @@ struct cli_opts {
 	uint64_t fail_on_leak;	   /* exit 3 when more bytes than this are leaked */
 	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
 	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
+	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */
 };
 
 /* memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N] */

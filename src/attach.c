@@ -125,6 +125,7 @@ struct probes *probes__open(const struct probes_opts *opts)
 	select_programs(p->skel, session);
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
+	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
 	/*
 	 * Dense sampling sends bursts: a big buffer. Sparse sampling does not: a big buffer would

@@ -15,6 +15,9 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
 #define TEST_RINGBUF_ENV "MEMSNOOP_TEST_RINGBUF_BYTES"
+/* Test-only: "1" has the kernel send a copy of every stack it walks, for user space to unwind
+ * with libdw and compare (the reference unwinder as the in-kernel one's oracle). */
+#define TEST_ORACLE_ENV "MEMSNOOP_TEST_UNWIND_ORACLE"
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -297,6 +300,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 					     ? CLI_ON : CLI_OFF;
 	if (parse_test_ringbuf(opts))
 		return -EINVAL;
+	opts->unwind_oracle = getenv(TEST_ORACLE_ENV) && !strcmp(getenv(TEST_ORACLE_ENV), "1");
 	if (opts->alloc_only && !value_type_is_alloc(opts->value)) {
 		pr_warn("--value %s needs frees, which --alloc-only does not probe\n",
 			value_type_name(opts->value));

@@ -28,6 +28,7 @@ struct collector {
 	struct hashmap *raw_stacks; /* (tgid, flags, pcs...) -> profile stack id */
 	struct hashmap *locations;  /* (module id, file offset) -> profile location id */
 	struct hashmap *lines;	    /* (module, frames' function, file, line) -> location id */
+	struct hashmap *oracle;	    /* tid -> struct alloc_event: the kernel's walk to compare */
 	int unknown_loc;	    /* the location of every pc outside a file mapping, or -1 */
 	struct collector_stats stats;
 };
@@ -48,8 +49,9 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->raw_stacks = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
 	c->lines = hashmap__new(sizeof(uint32_t));
+	c->oracle = hashmap__new(sizeof(struct alloc_event));
 	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_stacks ||
-	    !c->locations || !c->lines) {
+	    !c->locations || !c->lines || !c->oracle) {
 		collector__free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -68,6 +70,7 @@ void collector__free(struct collector *c)
 	hashmap__free(c->raw_stacks);
 	hashmap__free(c->locations);
 	hashmap__free(c->lines);
+	hashmap__free(c->oracle);
 	free(c);
 }
 
@@ -296,6 +299,29 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
 	handle_alloc(c, &ev->a, &rs);
 }
 
+/*
+ * The kernel's walk of this sample, if the test knob sent one, against libdw's unwinding of
+ * its copy: the same pcs, as far as the copy reached.
+ */
+static void check_oracle(struct collector *c, const struct alloc_head *a, const struct raw_stack *rs)
+{
+	struct alloc_event walk;
+	uint32_t n;
+
+	if (!hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), &walk) ||
+	    walk.a.hdr.ts_ns != a->hdr.ts_ns)
+		return;
+	c->stats.oracle_compared++;
+	n = rs->truncated && rs->cnt < walk.stack_cnt ? rs->cnt : walk.stack_cnt;
+	if (n == rs->cnt && !memcmp(walk.stack, rs->pcs, n * sizeof(__u64)))
+		return;
+	if (c->stats.oracle_differ++ < 3)
+		for (uint32_t i = 0; i < walk.stack_cnt || i < rs->cnt; i++)
+			pr_info("unwind oracle: tid %u frame %u: kernel %llx, libdw %llx\n", a->tid, i,
+				i < walk.stack_cnt ? (unsigned long long)walk.stack[i] : 0ULL,
+				i < rs->cnt ? (unsigned long long)rs->pcs[i] : 0ULL);
+}
+
 static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_event *ev)
 {
 	__u64 pcs[MAX_STACK_DEPTH];
@@ -326,6 +352,7 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 		if (addrspaces__generation(c->addrspaces, ev->a.hdr.tgid) == gen)
 			break;
 	}
+	check_oracle(c, &ev->a, &rs);
 	handle_alloc(c, &ev->a, &rs);
 	if (c->opts.stack_copied)
 		c->opts.stack_copied(c->opts.hook_ctx, ev->a.hdr.tgid);
@@ -367,6 +394,18 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		    size < ALLOC_DWARF_EVENT_HEADER_SZ + ev->stack_sz)
 			goto bad;
 		handle_alloc_dwarf(c, ev);
+		return 0;
+	}
+	case EV_ALLOC_ORACLE: {
+		const struct alloc_event *ev = data;
+		struct alloc_event *slot;
+
+		if (size < ALLOC_EVENT_HEADER_SZ || ev->stack_cnt > MAX_STACK_DEPTH ||
+		    size < ALLOC_EVENT_HEADER_SZ + ev->stack_cnt * sizeof(__u64))
+			goto bad;
+		slot = hashmap__upsert(c->oracle, &ev->a.tid, sizeof(ev->a.tid), NULL);
+		if (slot)
+			memcpy(slot, ev, ALLOC_EVENT_HEADER_SZ + ev->stack_cnt * sizeof(__u64));
 		return 0;
 	}
 	case EV_FREE:

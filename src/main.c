@@ -152,6 +152,9 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	if (st.unwound)
 		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
 			st.unwind_ns / 1e3 / st.unwound);
+	if (opts->unwind_oracle)
+		pr_info("unwind oracle: %llu kernel stacks compared with libdw's, %llu differ\n",
+			(unsigned long long)st.oracle_compared, (unsigned long long)st.oracle_differ);
 }
 
 /* "aligned_alloc+memalign" where one probe serves two names (they share an address). */
@@ -265,6 +268,17 @@ struct run {
 	struct ring_buffer *rb;
 	int sigfd;
 };
+
+static void report_kunwind(const struct run *r)
+{
+	struct kunwind_stats k;
+
+	kunwind__stats(r->kunwind, &k);
+	pr_info("unwind tables: %zu files (%zu without CFI, %zu without room), %zu rows, %zu KiB, "
+		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
+		"not known yet)\n", k.files, k.files_no_cfi, k.files_no_room, k.rows, k.row_bytes / 1024,
+		k.build_ns / 1e6, k.load_ns / 1e6, (unsigned long long)probes__unwind_copies(r->probes));
+}
 
 /* Reads pid's address space now, and gives the in-kernel unwinder its layout and tables. */
 static int watch_process(struct run *r, pid_t pid)
@@ -390,6 +404,7 @@ static int open_session(struct run *r)
 							.track_inuse = !r->opts.alloc_only,
 							.mode = r->opts.uprobe_mode,
 							.unwind = r->opts.unwind,
+							.unwind_oracle = r->opts.unwind_oracle,
 							.stack_bytes = r->opts.stack_bytes,
 							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
@@ -509,6 +524,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__record_live_ages(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
+	if (r->kunwind)
+		report_kunwind(r);
 	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);

@@ -2,6 +2,7 @@
 libdw (--unwind dwarf-copy, the reference): right without frame pointers, through signal
 frames, honest when cut short."""
 import os
+import re
 import subprocess
 import unittest
 
@@ -43,10 +44,10 @@ class UnwindTest(harness.OutputTest):
         self.assertEqual(sum(stacks.values()), truth["leaked_bytes"])
         self.assertFalse([s for s in stacks if "main;chain_a;chain_b" in s], stacks)
 
-    def test_debian_python3_stacks_reach_start(self):
+    def profile_python(self, *args, env=None):
         target = PythonTarget()
         try:
-            ms = harness.Memsnoop("-p", target.pid, "--value", "alloc_space", "-o", self.prefix)
+            ms = harness.Memsnoop("-p", target.pid, *args, env=env)
             ms.wait_attached()
             target.release()
             status, truth = target.finish()
@@ -55,12 +56,26 @@ class UnwindTest(harness.OutputTest):
             self.assertEqual(status, 0, err)
         finally:
             target.kill()
+        return report, err
+
+    def test_debian_python3_stacks_reach_start(self):
+        self.profile_python("--value", "alloc_space", "-o", self.prefix)
         stacks = harness.read_folded(self.prefix + ".folded")
         deep = [s for s in stacks if len(s.split(";")) > 10 and
                 (s.startswith("_start;") or s.split(";")[0].startswith("__libc_start_main"))]
         self.assertTrue(deep, f"no stack deeper than 10 frames reaching _start: {stacks}")
         # nearly all the allocated bytes are in such stacks
         self.assertGreater(sum(stacks[s] for s in deep), 0.9 * sum(stacks.values()))
+
+    def test_kernel_walk_equals_libdw_on_debian_python3(self):
+        # the test knob has the kernel send both its walk and a copy of the same stack: user
+        # space unwinds the copy with libdw and compares, pc for pc
+        _, err = self.profile_python("-r", "64K", "-v",
+                                     env={"MEMSNOOP_TEST_UNWIND_ORACLE": "1"})
+        compared, differ = map(int, re.search(
+            r"unwind oracle: (\d+) kernel stacks compared with libdw's, (\d+) differ", err).groups())
+        self.assertGreaterEqual(compared, 1000, err)
+        self.assertEqual(differ, 0, err)
 
     def test_recursion_deeper_than_the_copy_is_marked_truncated(self):
         truth, report, stacks = self.profile_folded("deep_recursion", "-r", "1", "--unwind",
