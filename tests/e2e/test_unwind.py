@@ -67,6 +67,24 @@ class UnwindTest(harness.OutputTest):
         # nearly all the allocated bytes are in such stacks
         self.assertGreater(sum(stacks[s] for s in deep), 0.9 * sum(stacks.values()))
 
+    def test_signals_interrupting_a_plt_stub(self):
+        truth, report, stacks = self.profile_folded("plt_signal", "-r", "1", "-n", "100000")
+        # (pthread_create's own blocks aside)
+        stacks = {s: v for s, v in stacks.items() if "allocate_stack" not in s}
+        self.assertEqual(sum(stacks.values()), truth["leaked_bytes"], stacks)
+        # wherever the signal landed (the loop, the PLT stub, libc), the stack is whole
+        for stack in stacks:
+            self.assertRegex(stack, r"^__clone3;start_thread;spin_main;spin;.*"
+                                    r";on_signal;alloc_in_handler$")
+        # ...and some landed in the stub: a frame named by its offset in .plt
+        plt = subprocess.run(["readelf", "-SW", harness.target_path("plt_signal")],
+                             capture_output=True, text=True, check=True).stdout
+        start, size = (int(x, 16) for x in re.search(
+            r"\] \.plt\s+PROGBITS\s+\w+ (\w+) (\w+)", plt).groups())
+        in_plt = [int(off, 16) for off in re.findall(r"\[\S*/plt_signal\+0x(\w+)\]", report)
+                  if start <= int(off, 16) < start + size]
+        self.assertTrue(in_plt, report)
+
     def test_kernel_walk_equals_libdw_on_debian_python3(self):
         # the test knob has the kernel send both its walk and a copy of the same stack: user
         # space unwinds the copy with libdw and compares, pc for pc
