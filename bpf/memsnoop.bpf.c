@@ -27,6 +27,7 @@ const volatile bool unwind_dwarf = false; /* copy registers and stack for user s
 const volatile bool unwind_kernel = false; /* walk the stack here with the unwind tables */
 const volatile bool unwind_oracle = false; /* test knob: send the walk and a copy of each stack */
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
+const volatile __u64 wakeup_bytes = 0; /* wake the reader once this much is waiting */
 
 /* What a session entry program returns. */
 #define WANT_RETURN 0
@@ -43,6 +44,19 @@ __u64 unwind_copies = 0; /* kernel unwinding: samples sent as stack copies (layo
 static __always_inline void count_drop(enum drop_reason reason)
 {
 	__sync_fetch_and_add(&drop_cnt[reason], 1);
+}
+
+/*
+ * Into the ring buffer. The reader is woken only once a batch is waiting (it also drains on
+ * a timer): a wakeup per event would cost more than the event itself.
+ */
+static __always_inline long send_event(void *data, __u64 size)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
+
+	return bpf_ringbuf_output(&events, data, size, flags);
 }
 
 static __always_inline void count_call(enum alloc_fn fn, __u64 bytes)
@@ -114,7 +128,7 @@ static __always_inline void send_free(__u32 tgid, __u64 ptr, const struct live_v
 	};
 
 	ev.lifetime_ns = ev.hdr.ts_ns - val->ts_ns;
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_FREE);
 }
 
@@ -263,7 +277,7 @@ static __always_inline void send_alloc_fp(struct thread_state *st, __u64 ptr)
 		cnt = MAX_STACK_DEPTH;
 	ev->a.ptr = ptr;
 	tracked = track_live(&ev->a);
-	if (bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0))
+	if (send_event(ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64)))
 		event_lost(&ev->a, tracked);
 }
 
@@ -332,7 +346,7 @@ static __always_inline void send_alloc_dwarf(struct pt_regs *ctx, struct thread_
 	if (sz > MAX_STACK_BYTES)
 		sz = MAX_STACK_BYTES;
 	tracked = track_live(&ev->a);
-	if (bpf_ringbuf_output(&events, ev, ALLOC_DWARF_EVENT_HEADER_SZ + sz, 0))
+	if (send_event(ev, ALLOC_DWARF_EVENT_HEADER_SZ + sz))
 		event_lost(&ev->a, tracked);
 out:
 	s->busy = 0;
@@ -346,7 +360,7 @@ static __always_inline void send_oracle(struct alloc_event *ev)
 	if (cnt > MAX_STACK_DEPTH)
 		cnt = MAX_STACK_DEPTH;
 	ev->a.hdr.type = EV_ALLOC_ORACLE;
-	bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0);
+	send_event(ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64));
 	ev->a.hdr.type = EV_ALLOC;
 }
 
@@ -444,7 +458,7 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
 	/* the new image has another layout: frame pointers until user space loads it */
 	bpf_map_delete_elem(&unwind_procs, &ev.tgid);
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_FREE);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #define DENSE_RATE (64 * 1024)
 #define RINGBUF_DENSE_SZ (16 << 20)
 #define RINGBUF_SPARSE_SZ (2 << 20)
+#define RINGBUF_WAKEUP_DIV 16
 
 /* Not in Debian 12's uapi headers nor libbpf 1.1.2: the kernel's values. */
 #define ATTACH_TRACE_UPROBE_SESSION 57
@@ -99,6 +100,7 @@ static void select_programs(struct memsnoop_bpf *skel, bool session)
 struct probes *probes__open(const struct probes_opts *opts)
 {
 	struct probes *p;
+	uint32_t rb_sz;
 	bool session;
 	int err;
 
@@ -132,10 +134,12 @@ struct probes *probes__open(const struct probes_opts *opts)
 	 * only be resident memory, but stack copies are large, so twice the sparse size for
 	 * them. (Dense DWARF sampling is bound by unwinding, not by the buffer.)
 	 */
-	bpf_map__set_max_entries(p->skel->maps.events,
-				 opts->ringbuf_sz	  ? opts->ringbuf_sz
-				 : opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
-							 : RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY));
+	rb_sz = opts->ringbuf_sz	   ? opts->ringbuf_sz
+		: opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
+					  : RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY);
+	bpf_map__set_max_entries(p->skel->maps.events, rb_sz);
+	/* the kernel wakes the reader once a batch is waiting, well before the buffer fills */
+	p->skel->rodata->wakeup_bytes = rb_sz / RINGBUF_WAKEUP_DIV;
 	/* an array is allocated whole: only as large as the mode needs */
 	bpf_map__set_max_entries(p->skel->maps.unwind_rows,
 				 opts->unwind == UNWIND_DWARF ? UNWIND_ROWS_DEFAULT : 1);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * A malloc-heavy loop: each of THREADS threads (argv[2], default 1) runs PAIRS (argv[1])
- * malloc+free pairs of mixed sizes, all starting together. Prints the wall-clock ns per
- * pair and thread.
+ * malloc+free pairs of mixed sizes, all starting together, argv[3] frames (default 0) below
+ * the thread's own. Prints the wall-clock ns per pair and thread.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -12,7 +12,7 @@
 #define MAX_THREADS 16
 
 static pthread_barrier_t start;
-static long pairs = 200000;
+static long pairs = 200000, depth;
 
 static double now_ns(void)
 {
@@ -34,10 +34,20 @@ NOINLINE void churn(long n, uint32_t x)
 	KEEP();
 }
 
+/* n frames deeper, then the loop: a stack as deep as a real program's */
+NOINLINE void descend(long n, uint32_t x)
+{
+	if (n > 0)
+		descend(n - 1, x);
+	else
+		churn(pairs, x);
+	KEEP(); /* not a tail call: every level keeps its frame */
+}
+
 static void *thread_main(void *arg)
 {
 	pthread_barrier_wait(&start);
-	churn(pairs, (uint32_t)(uintptr_t)arg);
+	descend(depth, (uint32_t)(uintptr_t)arg);
 	return NULL;
 }
 
@@ -49,7 +59,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		pairs = atol(argv[1]);
-	if (threads < 1 || threads > MAX_THREADS || pairs < 1)
+	if (argc > 3)
+		depth = atol(argv[3]);
+	if (threads < 1 || threads > MAX_THREADS || pairs < 1 || depth < 0 || depth > 1000)
 		return 2;
 	pthread_barrier_init(&start, NULL, threads + 1);
 	for (long i = 0; i < threads; i++)
