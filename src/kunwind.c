@@ -15,6 +15,7 @@
 /* What the walker needs of a file: its table and where its segments go in memory. */
 struct loaded_file {
 	uint32_t id; /* UNWIND_NO_FILE: no table */
+	bool no_room; /* it has CFI, but its table did not fit: left out of every layout */
 	uint32_t seg_cnt;
 	struct {
 		uint64_t offset, vaddr, filesz;
@@ -136,8 +137,11 @@ static const struct loaded_file *file_of(struct kunwind *k, const struct module 
 		pr_info("unwind table of %s: %zu rows, %zu KiB, compiled in %.1f ms\n", mod->path,
 			st.row_cnt, st.mem_sz / 1024, st.build_ns / 1e6);
 	} else if (err == -ENOSPC) {
+		/* unknown to the kernel, its samples come as stack copies: a frame-pointer walk
+		 * through code compiled without them would make frames up */
+		f->no_room = true;
 		k->stats.files_no_room++;
-		pr_warn("%s: no room left for its unwind table: its frames are walked by frame pointer\n",
+		pr_warn("%s: no room left for its unwind table: its samples are sent as stack copies\n",
 			mod->path);
 	} else {
 		k->stats.files_no_cfi++;
@@ -178,6 +182,8 @@ static int add_mapping(const struct mapping *m, const struct module *mod, void *
 	f = file_of(c->k, mod);
 	if (!f)
 		return -ENOMEM;
+	if (f->no_room)
+		return 0;
 	um = &c->proc->maps[c->proc->cnt++];
 	um->start = m->start;
 	um->end = m->end;
