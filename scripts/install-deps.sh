@@ -11,7 +11,7 @@ packages=(
 	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
 )
 if [ "${1:-}" = "--bench" ]; then
-	packages+=(bpftrace redis-server redis-tools)
+	packages+=(bpftrace redis-server redis-tools sqlite3 jq git)
 fi
 
 missing=()
