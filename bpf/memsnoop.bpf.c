@@ -15,6 +15,7 @@
 #include "memsnoop_abi.h"
 #include "sampler.h"
 #include "maps.bpf.h"
+#include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -23,8 +24,11 @@ const volatile __u32 self_tgid = 0;
 const volatile bool session_mode = false;
 const volatile bool track_inuse = true; /* false: allocation profile only, free not probed */
 const volatile bool unwind_dwarf = false; /* copy registers and stack for user space to unwind */
+const volatile bool unwind_kernel = false; /* walk the stack here with the unwind tables */
+const volatile bool unwind_oracle = false; /* test knob: send the walk and a copy of each stack */
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
 const volatile __u32 cgroup_cnt = 0; /* --cgroup: entries of the cgroups map in use */
+const volatile __u64 wakeup_bytes = 0; /* wake the reader once this much is waiting */
 
 /* What a session entry program returns. */
 #define WANT_RETURN 0
@@ -36,10 +40,24 @@ extern bool bpf_session_is_return(void) __ksym __weak;
 bool ready = false;
 
 __u64 drop_cnt[DROP_CNT] = {};
+__u64 unwind_copies = 0; /* kernel unwinding: samples sent as stack copies (layout unknown) */
 
 static __always_inline void count_drop(enum drop_reason reason)
 {
 	__sync_fetch_and_add(&drop_cnt[reason], 1);
+}
+
+/*
+ * Into the ring buffer. The reader is woken only once a batch is waiting (it also drains on
+ * a timer): a wakeup per event would cost more than the event itself.
+ */
+static __always_inline long send_event(void *data, __u64 size)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
+
+	return bpf_ringbuf_output(&events, data, size, flags);
 }
 
 static __always_inline void count_call(__u32 counter, __u64 bytes)
@@ -123,7 +141,7 @@ static __always_inline void send_free(__u32 tgid, __u64 ptr, const struct live_v
 	};
 
 	ev.lifetime_ns = ev.hdr.ts_ns - val->ts_ns;
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_FREE);
 }
 
@@ -142,8 +160,8 @@ static __always_inline void stage_sample(struct pt_regs *ctx, struct thread_stat
 	ev->a.size = st->size;
 	ev->a.flags = 0;
 	ev->stack_cnt = 0;
-	if (unwind_dwarf)
-		return; /* the stack is copied at the return */
+	if (unwind_dwarf || unwind_kernel)
+		return; /* the stack is copied or walked at the return */
 
 	n = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), BPF_F_USER_STACK);
 	if (n <= 0 || bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx))) {
@@ -273,7 +291,7 @@ static __always_inline void send_alloc_fp(struct thread_state *st, __u64 ptr)
 		cnt = MAX_STACK_DEPTH;
 	ev->a.ptr = ptr;
 	tracked = track_live(&ev->a);
-	if (bpf_ringbuf_output(&events, ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64), 0))
+	if (send_event(ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64)))
 		event_lost(&ev->a, tracked);
 }
 
@@ -342,10 +360,38 @@ static __always_inline void send_alloc_dwarf(struct pt_regs *ctx, struct thread_
 	if (sz > MAX_STACK_BYTES)
 		sz = MAX_STACK_BYTES;
 	tracked = track_live(&ev->a);
-	if (bpf_ringbuf_output(&events, ev, ALLOC_DWARF_EVENT_HEADER_SZ + sz, 0))
+	if (send_event(ev, ALLOC_DWARF_EVENT_HEADER_SZ + sz))
 		event_lost(&ev->a, tracked);
 out:
 	s->busy = 0;
+}
+
+/* The walk alone, for user space to compare with its libdw unwinding of the copy that follows. */
+static __always_inline void send_oracle(struct alloc_event *ev)
+{
+	__u32 cnt = ev->stack_cnt;
+
+	if (cnt > MAX_STACK_DEPTH)
+		cnt = MAX_STACK_DEPTH;
+	ev->a.hdr.type = EV_ALLOC_ORACLE;
+	send_event(ev, ALLOC_EVENT_HEADER_SZ + cnt * sizeof(__u64));
+	ev->a.hdr.type = EV_ALLOC;
+}
+
+/* At the return: the stack walked with the unwind tables, from the caller's registers; a
+ * copy of it where the tables do not know the process's layout yet. */
+static __always_inline void send_alloc_walked(struct pt_regs *ctx, struct thread_state *st,
+					      __u64 ptr)
+{
+	if (!walk_user_stack(ctx, st->ev.a.hdr.tgid, &st->ev)) {
+		__sync_fetch_and_add(&unwind_copies, 1);
+	} else if (!unwind_oracle) {
+		send_alloc_fp(st, ptr);
+		return;
+	} else {
+		send_oracle(&st->ev);
+	}
+	send_alloc_dwarf(ctx, st, ptr);
 }
 
 static __always_inline void on_alloc_return(struct pt_regs *ctx)
@@ -371,6 +417,8 @@ static __always_inline void on_alloc_return(struct pt_regs *ctx)
 	if (st->sampled && ptr) {
 		if (unwind_dwarf)
 			send_alloc_dwarf(ctx, st, ptr);
+		else if (unwind_kernel)
+			send_alloc_walked(ctx, st, ptr);
 		else
 			send_alloc_fp(st, ptr);
 	}
@@ -444,7 +492,9 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	ev.ts_ns = bpf_ktime_get_ns();
 	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	/* the new image has another layout: frame pointers until user space loads it */
+	bpf_map_delete_elem(&unwind_procs, &ev.tgid);
+	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_FREE);
 	return 0;
 }
@@ -462,7 +512,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	ev.hdr.tgid = child->tgid;
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_PROC);
 	return 0;
 }
@@ -476,7 +526,7 @@ int BPF_PROG(on_process_exit, struct task_struct *task, bool group_dead)
 	if (!ready || !cgroup_cnt || !group_dead || ev.tgid == self_tgid || !in_scope(ev.tgid))
 		return 0;
 	ev.ts_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_PROC);
 	return 0;
 }

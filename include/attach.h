@@ -18,15 +18,23 @@ enum uprobe_mode {
 	UPROBE_MODE_CLASSIC, /* uprobe + uretprobe: every call takes the return trap */
 };
 
+enum unwind_mode {
+	UNWIND_DWARF,	   /* in the kernel, with the unwind tables (loaded through unwind_fds) */
+	UNWIND_DWARF_COPY, /* copy registers and stack for user space to unwind with libdw */
+	UNWIND_FP,	   /* walk frame pointers */
+};
+
 struct probes_opts {
 	uint64_t rate;
 	pid_t self_pid;
 	bool track_inuse;     /* false: free is not probed, only allocations are profiled */
 	enum uprobe_mode mode;
-	bool unwind_dwarf;    /* copy registers and stack (else walk frame pointers) */
+	enum unwind_mode unwind;
+	bool unwind_oracle;   /* test knob: UNWIND_DWARF sends each walk and a copy to compare */
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
 	const int *cgroup_fds; /* --cgroup: the cgroups' directories (links see every process) */
 	uint32_t cgroup_cnt;
+	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
 };
 
 struct probes;
@@ -50,8 +58,23 @@ int probes__arm(struct probes *p);
 void probes__detach(struct probes *p);
 
 int probes__ringbuf_fd(const struct probes *p);
+
+/* The maps of the in-kernel unwinder (UNWIND_DWARF), for struct kunwind. */
+struct unwind_map_fds {
+	int rows, files, procs;
+	uint32_t max_rows;
+};
+void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
+/* Samples whose stack the kernel could not walk (layout not loaded yet): sent as copies. */
+uint64_t probes__unwind_copies(const struct probes *p);
 /* Exact calls and bytes per (family, row) counter, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT]);
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);
+/*
+ * The kernel's live map is the truth of what is still allocated: true when key is in it,
+ * allocated at ts_ns (a block freed and allocated again at the same address is another).
+ * ctx is the struct probes (a collector_live_fn).
+ */
+bool probes__holds_live(void *ctx, const struct live_key *key, uint64_t ts_ns);
 
 #endif /* MEMSNOOP_ATTACH_H */

@@ -15,6 +15,13 @@
 #define CLI_MAX_RATE (1ULL << 40)
 #define CLI_DEFAULT_STACK_BYTES (16 * 1024)
 
+/* A switch whose default depends on other options. */
+enum cli_switch {
+	CLI_DEFAULT,
+	CLI_ON,
+	CLI_OFF,
+};
+
 struct cli_opts {
 	pid_t pids[CLI_MAX_PIDS];
 	size_t pid_cnt;
@@ -26,7 +33,7 @@ struct cli_opts {
 	int verbosity;
 	bool alloc_only;	   /* free not probed: half the traps, no in-use figures */
 	enum uprobe_mode uprobe_mode;
-	bool unwind_fp;		   /* walk frame pointers instead of unwinding with DWARF */
+	enum unwind_mode unwind;   /* DWARF in the kernel by default */
 	uint32_t stack_bytes;	   /* stack copied per sample for DWARF unwinding */
 	char **command;		   /* -- COMMAND [ARGS...]: launched and profiled, or NULL */
 	bool follow_forks;	   /* also profile the processes it forks */
@@ -38,6 +45,9 @@ struct cli_opts {
 	bool icicle;		   /* PREFIX.svg with the root at the top */
 	bool has_interval;	   /* --interval given; else the live view's default applies */
 	double interval_s;	   /* live view period; 0 = no live view */
+	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
+	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
+	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */
 };
 
 /* The live view's period when --interval is not given and the report goes to a terminal. */

@@ -13,17 +13,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "memsnoop_abi.h"
 #include "profile.h"
 #include "symbolize.h"
 
 struct collector_opts {
 	bool split_pids; /* keep the stacks of different processes apart */
+	/* A sample's stack came as a copy where the kernel unwinds (it did not know pid's
+	 * layout): called once it is unwound, so that the kernel can catch up. Or NULL. */
+	void (*stack_copied)(void *ctx, pid_t pid);
+	void *hook_ctx;
 };
 
 struct collector_stats {
 	uint64_t alloc_events;
 	uint64_t free_events;
 	uint64_t unknown_frees;	   /* free of a sample never seen: its alloc event was lost */
+	uint64_t lost_frees;	   /* samples freed, their free event lost: not in use */
 	uint64_t untracked;	   /* sampled but not in the live map */
 	uint64_t truncated_stacks; /* samples whose stack filled every frame */
 	uint64_t bad_events;	   /* malformed records (never expected) */
@@ -32,6 +38,8 @@ struct collector_stats {
 	uint64_t unique_pcs;	   /* pcs symbolized */
 	uint64_t unwound;	   /* stacks unwound with DWARF */
 	uint64_t unwind_ns;	   /* time spent unwinding them */
+	uint64_t oracle_compared;  /* test knob: kernel walks compared with libdw's unwinding */
+	uint64_t oracle_differ;	   /* ...that differ */
 	struct symbolizer_stats sym;
 };
 
@@ -39,6 +47,9 @@ struct collector;
 
 struct collector *collector__new(const struct collector_opts *opts, struct profile *profile);
 void collector__free(struct collector *c);
+
+/* The model of every process's address space the collector keeps. */
+struct addrspaces *collector__addrspaces(struct collector *c);
 
 /* Takes a first model of pid's address space, while it surely lives. 0 or a negative errno. */
 int collector__watch_process(struct collector *c, pid_t pid);
@@ -52,6 +63,16 @@ void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
  * first pc). 0, or -ENOMEM when some samples had to be dropped (counted in the stats).
  */
 int collector__resolve(struct collector *c);
+
+/* True when the kernel still holds the sampled block key, allocated at ts_ns. */
+typedef bool (*collector_live_fn)(void *ctx, const struct live_key *key, uint64_t ts_ns);
+
+/*
+ * Never invent a leak: every sample the kernel no longer holds was freed (or its process
+ * exec'd) and its event was lost; it leaves the in-use figures, without a lifetime. Call it
+ * with the ring buffer drained (else a free still in flight counts as lost). Returns how many.
+ */
+uint64_t collector__reconcile_live(struct collector *c, collector_live_fn still_live, void *ctx);
 
 /*
  * Brings the profile up to date for a report at now_ns (CLOCK_MONOTONIC): resolves, then sets

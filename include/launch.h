@@ -3,7 +3,9 @@
  * memsnoop -- COMMAND: the program is forked and held before exec while its allocators are
  * found (as its dynamic loader will find them) and probed, then released. memsnoop traces it
  * with ptrace for three events only: exec and exit (its memory map is read while it still
- * has one) and fork (a child is probed before it runs, or let go and counted).
+ * has one) and fork (a child is probed before it runs, or let go and counted). After an exec,
+ * a breakpoint at the program's entry point stops it once more, when its loader has mapped
+ * the libraries it needs and before its own first instruction.
  */
 #ifndef MEMSNOOP_LAUNCH_H
 #define MEMSNOOP_LAUNCH_H
@@ -18,6 +20,8 @@ struct launch_hooks {
 	/* pid is stopped, with its new image mapped (exec) or about to lose it (exit) */
 	void (*exec)(void *ctx, pid_t pid);
 	void (*exit_stop)(void *ctx, pid_t pid);
+	/* pid is stopped at its program's entry point: its libraries are mapped. Or NULL. */
+	void (*entry)(void *ctx, pid_t pid);
 	/* probe objs for pid, stopped: a followed child before its first instruction, or a
 	 * process whose new program maps allocators not probed yet */
 	void (*probe)(void *ctx, pid_t pid, const struct alloc_objects *objs);

@@ -25,8 +25,10 @@ enum event_type {
 	EV_FREE = 2,	    /* struct free_event */
 	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
 	EV_EXEC = 4,	    /* struct event_header: the process exec'd, its old blocks are gone */
-	EV_PROC_FORK = 5,   /* struct fork_event: a process of a profiled cgroup forked hdr.tgid */
-	EV_PROC_EXIT = 6,   /* struct event_header: a process of a profiled cgroup exited */
+	EV_ALLOC_ORACLE = 5, /* struct alloc_event: the kernel's walk of the sample that this
+				thread's next EV_ALLOC_DWARF carries (a test knob compares them) */
+	EV_PROC_FORK = 6,   /* struct fork_event: a process of a profiled cgroup forked hdr.tgid */
+	EV_PROC_EXIT = 7,   /* struct event_header: a process of a profiled cgroup exited */
 };
 
 /* Everything that can be lost between the target and the report. */

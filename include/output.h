@@ -14,10 +14,13 @@
 /* Folded stacks: "root;...;leaf VALUE" a line, sorted, equal stacks merged, zeros omitted. */
 int output_folded__write(const struct profile *p, enum value_type type, FILE *f);
 
+struct report_losses;
+
 struct pprof_info {
 	int64_t time_nanos;	       /* wall clock at the start */
 	int64_t duration_nanos;
 	const char *comment;	       /* memsnoop's command line, or NULL */
+	const struct report_losses *losses; /* a second comment when events were lost; or NULL */
 	enum value_type default_type;
 	char *const *extra_comments;   /* more comments: the memory readings */
 	size_t extra_comment_cnt;
@@ -36,13 +39,20 @@ struct report_target {
 	bool exited;
 };
 
-/* What was lost on the way, by the kernel side (drops) or user space. */
+/*
+ * What was lost on the way, by the kernel side (drops) or user space. Lost events never
+ * become figures: a lost allocation is never in use, a block whose free was lost is not
+ * either (the kernel's live map says so). The figures are then incomplete, not invented.
+ */
 struct report_losses {
 	uint64_t drops[DROP_CNT];
-	uint64_t unknown_frees;
+	uint64_t unknown_frees;	   /* frees of samples whose allocation event was lost */
+	uint64_t lost_frees;	   /* samples freed whose free event was lost: not in use */
 	uint64_t bad_events;
-	uint64_t truncated_stacks;
-	uint64_t unresolved_pcs;
+	uint64_t truncated_stacks; /* not a loss of data: stacks cut short, marked so */
+	uint64_t unresolved_pcs;   /* not a loss of data: frames without a symbol */
+	uint64_t alloc_events;	   /* sampled allocations received */
+	uint64_t free_events;	   /* frees of samples received */
 };
 
 struct report_info {
@@ -58,6 +68,7 @@ struct report_info {
 	unsigned top_n;
 	bool inuse_untracked; /* --alloc-only: frees were not probed */
 	bool at_exit;	      /* a launched program ran to its exit: what is in use leaked */
+	bool fail_on_loss;    /* the run fails when any event was lost (--fail-on-loss) */
 	bool lifetimes;	      /* print lifetime histograms */
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
 	const struct mem_series *mem; /* the kernel's view of the targets' memory; NULL: none */
@@ -79,7 +90,13 @@ uint32_t *rank_stacks(const struct profile *p, enum value_type value, size_t *cn
 /* A drop's short name ("ringbuf_full_allocs"), for outputs read by programs. */
 const char *drop_name(int drop);
 
-/* True when anything was lost: the report then says so loudly. */
+/* True when anything was lost or cut short: the report then says so loudly. */
 bool report_losses_any(const struct report_losses *l);
+/* The events lost (samples, frees, calls not seen): 0 means the figures are complete. */
+uint64_t report_losses_events(const struct report_losses *l);
+/* Sampled allocations lost over those the kernel took (received + lost), 0 to 1. */
+double report_losses_alloc_fraction(const struct report_losses *l);
+/* "N events lost (X% of sampled allocations)" in buf, for one-line mentions. */
+const char *report_losses_summary(const struct report_losses *l, char *buf, size_t sz);
 
 #endif /* MEMSNOOP_OUTPUT_H */

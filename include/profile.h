@@ -99,6 +99,9 @@ void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
  * live at the report (allocated age_ns before it), so that reporting twice counts nothing twice.
  */
 void profile__clear_live_ages(struct profile *p);
+/* A sample no longer live whose free was not seen (its event was lost): out of the in-use
+ * figures, and no lifetime, which would be a guess. */
+void profile__record_gone(struct profile *p, uint32_t stack_id, uint64_t size);
 void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns);
 
 size_t profile__stack_cnt(const struct profile *p);

@@ -10,10 +10,16 @@
 2. redis-server (jemalloc) under redis-benchmark SET, GET, LPUSH on loopback, untraced and
    with memsnoop attached at the default rate, alternating, median of RUNS.
 3. memsnoop's own CPU (user + system, per second of the run) and peak RSS during those runs.
+4. Debian's own programs launched with `memsnoop -r 1 --`: what the kernel unwinder loses
+   against the stack copy + libdw (--unwind dwarf-copy), memsnoop's peak RSS, the unwind tables.
+5. The BPF programs' own run time per malloc+free pair at -r 1 with a 20-frame stack, by
+   unwinding mode (kernel.bpf_stats_enabled, switched on for the measure only).
 
-Prints the tables and rewrites BENCHMARKS.md with them.
+Prints the tables and rewrites BENCHMARKS.md with them. `bench.py BUILD SECTION...` runs only
+the sections named (loop, redis, programs, bpf) and writes nothing.
 """
 import datetime
+import json
 import os
 import platform
 import re
@@ -40,6 +46,8 @@ CHURN_CONFIGS = [
     ("untraced", None),
     ("memsnoop (default rate 512K)", []),
     ("memsnoop -r 1", ["-r", "1"]),
+    ("memsnoop -r 1 --unwind fp", ["-r", "1", "--unwind", "fp"]),
+    ("memsnoop -r 1 --unwind dwarf-copy", ["-r", "1", "--unwind", "dwarf-copy"]),
     ("memsnoop --alloc-only", ["--alloc-only"]),
     ("memsnoop --uprobe-mode classic", ["--uprobe-mode", "classic"]),
     ("bpftrace malloc + ustack", "bpftrace"),
@@ -169,14 +177,175 @@ def median_of(runs, key):
     return statistics.median(r[key] for r in runs)
 
 
+SQLITE_INSERTS = 20000
+CXX_SOURCE = """#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+int main()
+{
+	std::map<std::string, std::vector<int>> m;
+	for (int i = 0; i < 100; i++)
+		m[std::to_string(i)].push_back(i);
+	for (const auto &[k, v] : m)
+		std::cout << k << ' ' << v.size() << '\\n';
+}
+"""
+
+
+def programs(tmp):
+    """(name, memsnoop options, command) of the Debian programs launched at -r 1."""
+    sql = os.path.join(tmp, "inserts.sql")
+    with open(sql, "w") as f:
+        f.write("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, v REAL);\nBEGIN;\n")
+        for i in range(SQLITE_INSERTS):
+            f.write(f"INSERT INTO t(name, v) VALUES('name-{i}', {i}.5);\n")
+        f.write("COMMIT;\nSELECT count(*), sum(v) FROM t;\n")
+    cxx = os.path.join(tmp, "small.cc")
+    with open(cxx, "w") as f:
+        f.write(CXX_SOURCE)
+    doc = os.path.join(tmp, "doc.json")
+    with open(doc, "w") as f:
+        f.write("[" + ",".join(f'{{"id": {i}, "tags": ["a", "b", "c"]}}' for i in range(20000)) + "]")
+    return [
+        (f"sqlite3 ({SQLITE_INSERTS} inserts)", [],
+         ["sqlite3", os.path.join(tmp, "db.sqlite"), f".read {sql}"]),
+        ("git log", [], ["git", "-C", root, "log", "--stat"]),
+        ("python3", [], ["/usr/bin/python3", "-c",
+                         "import json; json.loads(json.dumps([{'k%d' % i: [i] * 5} "
+                         "for i in range(100000)]))"]),
+        ("jq", [], ["jq", "-c", "map(.tags | length) | add", doc]),
+        ("g++ -c (cc1plus)", ["--follow-forks"], ["g++", "-O1", "-c", cxx, "-o",
+                                                   os.path.join(tmp, "small.o")]),
+    ]
+
+
+LOSS = re.compile(r"WARNING: (\d+) events lost \(([\d.]+)% of sampled allocations\)")
+TABLES = re.compile(r"unwind tables: (\d+) files .*?, (\d+) rows, (\d+) KiB, compiled in "
+                    r"([\d.]+) ms, loaded in ([\d.]+) ms; (\d+) samples sent as stack copies")
+CALLS = re.compile(r"^  all allocations\s+(\d+)", re.M)
+SAMPLES = re.compile(r"^estimated .*\(from (\d+) samples\)", re.M)
+
+
+def launch_measured(args, command):
+    """memsnoop -r 1 ARGS -- COMMAND: (stderr, peak RSS KiB, wall s)."""
+    start = time.monotonic()
+    p = subprocess.Popen([harness.memsnoop_path(), "-r", "1", "--no-fail-on-loss", "-v", *args,
+                          "--", *command], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    assert p.returncode == 0, err
+    return err, usage.ru_maxrss, time.monotonic() - start
+
+
+def bench_programs(say):
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        say("| program | unwinding | allocations (exact) | samples | lost | memsnoop peak RSS, MiB "
+            "| wall, s |")
+        say("|---|---|---:|---:|---:|---:|---:|")
+        tables = []
+        for name, opts, command in programs(tmp):
+            for mode in ("dwarf-copy", "dwarf"):
+                if os.path.exists(os.path.join(tmp, "db.sqlite")):
+                    os.unlink(os.path.join(tmp, "db.sqlite"))
+                err, rss, wall = launch_measured([*opts, "--unwind", mode], command)
+                lost = LOSS.search(err)
+                calls = sum(int(c) for c in CALLS.findall(err))
+                samples = sum(int(s) for s in SAMPLES.findall(err))
+                say(f"| {name} | {mode} | {calls} | {samples} | "
+                    f"{lost.group(2) + '%' if lost else '0'} | {rss / 1024:.1f} | {wall:.2f} |")
+                t = TABLES.search(err)
+                if mode == "dwarf" and t:
+                    tables.append((name, *t.groups()))
+        say("")
+        say("Unwind tables of those runs (--unwind dwarf): every file the program mapped "
+            "executable, compiled once per build ID and loaded into the kernel.")
+        say("")
+        say("| program | files | rows | KiB | compile, ms | load, ms | samples sent as copies |")
+        say("|---|---:|---:|---:|---:|---:|---:|")
+        for name, files, rows, kib, build, load, copies in tables:
+            say(f"| {name} | {files} | {rows} | {kib} | {build} | {load} | {copies} |")
+
+
+def prog_ids(pid):
+    ids = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:bpf-prog":
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    ids += [int(l.split()[1]) for l in f if l.startswith("prog_id")]
+        except OSError:
+            pass
+    return ids
+
+
+def bpf_run_time_ns(ids):
+    total = 0
+    for i in ids:
+        out = subprocess.run(["bpftool", "prog", "show", "id", str(i), "-j"], capture_output=True,
+                             text=True, check=True).stdout
+        total += json.loads(out).get("run_time_ns", 0)
+    return total
+
+
+BPF_DEPTH = 17  # + churn, thread_main, start_thread, clone3: 20 frames at malloc's caller
+
+
+def bench_bpf(say):
+    """BPF run time per pair at -r 1, with a 20-frame stack, by unwinding mode."""
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        was = f.read().strip()
+    results = {}
+    try:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("1")
+        for _ in range(RUNS):
+            for mode in ("fp", "dwarf"):
+                target = harness.Target("bench_churn", PAIRS, 1, BPF_DEPTH)
+                try:
+                    ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--unwind", mode)
+                    ms.wait_attached()
+                    ids = prog_ids(ms.proc.pid)
+                    before = bpf_run_time_ns(ids)
+                    target.release()
+                    status, _ = target.finish()
+                    after = bpf_run_time_ns(ids)
+                    assert status == 0 and ms.finish()[0] == 0
+                    results.setdefault(mode, []).append((after - before) / PAIRS)
+                finally:
+                    target.kill()
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(was)
+    say("| unwinding | BPF run time per malloc+free pair, ns |")
+    say("|---|---:|")
+    for mode, runs in results.items():
+        say(f"| {mode} | {statistics.median(runs):.0f} |")
+    say("")
+    say(f"The in-kernel walk of a 20-frame stack costs the difference: "
+        f"{statistics.median(results['dwarf']) - statistics.median(results['fp']):.0f} ns per "
+        "sampled allocation.")
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: memsnoop attaches BPF probes: run as root")
+    only = set(sys.argv[2:])
     lines = []
 
     def say(line=""):
         print(line, flush=True)
         lines.append(line)
+
+    if only:
+        if "programs" in only:
+            bench_programs(say)
+        if "bpf" in only:
+            bench_bpf(say)
+        return
 
     usage = {}
     say(f"### malloc+free loop, {PAIRS} pairs per thread, median of {RUNS} runs")
@@ -246,6 +415,16 @@ def main():
             f"{1000 * statistics.median(u[1] * u[3] for u in runs):.0f} | "
             f"{100 * statistics.median(u[1] for u in runs):.1f} | "
             f"{statistics.median(u[2] for u in runs) / 1024:.1f} |")
+
+    say("")
+    say("### Debian programs launched with `memsnoop -r 1 --no-fail-on-loss -- PROGRAM`")
+    say("")
+    bench_programs(say)
+    say("")
+    say(f"### BPF cost of a sampled allocation, {PAIRS} pairs at -r 1, stack 20 frames deep, "
+        f"median of {RUNS} runs")
+    say("")
+    bench_bpf(say)
 
     cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                       if l.startswith("model name")), "?")

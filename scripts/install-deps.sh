@@ -18,7 +18,7 @@ packages=(
 	redis-server redis-tools
 )
 case "${1:-}" in
---bench) packages+=(bpftrace) ;;
+--bench) packages+=(bpftrace sqlite3 jq git) ;;
 --check) packages=("${build_packages[@]}") ;;
 esac
 

@@ -11,10 +11,12 @@
 #include "attach.h"
 #include "log.h"
 #include "memsnoop.skel.h"
+#include "unwind_abi.h"
 
 #define DENSE_RATE (64 * 1024)
 #define RINGBUF_DENSE_SZ (16 << 20)
 #define RINGBUF_SPARSE_SZ (2 << 20)
+#define RINGBUF_WAKEUP_DIV 16
 
 /* Not in Debian 12's uapi headers nor libbpf 1.1.2: the kernel's values. */
 #define ATTACH_TRACE_UPROBE_SESSION 57
@@ -99,6 +101,7 @@ static void select_programs(struct memsnoop_bpf *skel, bool session)
 struct probes *probes__open(const struct probes_opts *opts)
 {
 	struct probes *p;
+	uint32_t rb_sz;
 	bool session;
 	int err;
 
@@ -123,7 +126,9 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
 	select_programs(p->skel, session);
-	p->skel->rodata->unwind_dwarf = opts->unwind_dwarf;
+	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
+	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
+	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
 	p->skel->rodata->cgroup_cnt = opts->cgroup_cnt;
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
 	/*
@@ -131,10 +136,17 @@ struct probes *probes__open(const struct probes_opts *opts)
 	 * only be resident memory, but stack copies are large, so twice the sparse size for
 	 * them. (Dense DWARF sampling is bound by unwinding, not by the buffer.)
 	 */
-	bpf_map__set_max_entries(p->skel->maps.events,
-				 opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
-							 : RINGBUF_SPARSE_SZ << (opts->unwind_dwarf ? 1 : 0));
-	if (opts->unwind_dwarf)
+	rb_sz = opts->ringbuf_sz	   ? opts->ringbuf_sz
+		: opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
+					  : RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY);
+	bpf_map__set_max_entries(p->skel->maps.events, rb_sz);
+	/* the kernel wakes the reader once a batch is waiting, well before the buffer fills */
+	p->skel->rodata->wakeup_bytes = rb_sz / RINGBUF_WAKEUP_DIV;
+	/* an array is allocated whole: only as large as the mode needs */
+	bpf_map__set_max_entries(p->skel->maps.unwind_rows,
+				 opts->unwind == UNWIND_DWARF ? UNWIND_ROWS_DEFAULT : 1);
+	/* kernel unwinding copies the stack too, where it does not know the layout yet */
+	if (opts->unwind != UNWIND_FP)
 		bpf_map__set_max_entries(p->skel->maps.dwarf_scratches, libbpf_num_possible_cpus());
 	err = memsnoop_bpf__load(p->skel);
 	if (err) {
@@ -371,6 +383,19 @@ int probes__ringbuf_fd(const struct probes *p)
 	return bpf_map__fd(p->skel->maps.events);
 }
 
+void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out)
+{
+	out->rows = bpf_map__fd(p->skel->maps.unwind_rows);
+	out->files = bpf_map__fd(p->skel->maps.unwind_files);
+	out->procs = bpf_map__fd(p->skel->maps.unwind_procs);
+	out->max_rows = bpf_map__max_entries(p->skel->maps.unwind_rows);
+}
+
+uint64_t probes__unwind_copies(const struct probes *p)
+{
+	return __atomic_load_n(&p->skel->bss->unwind_copies, __ATOMIC_RELAXED);
+}
+
 int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT])
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -402,4 +427,14 @@ void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT])
 {
 	for (int i = 0; i < DROP_CNT; i++)
 		out[i] = __atomic_load_n(&p->skel->bss->drop_cnt[i], __ATOMIC_RELAXED);
+}
+
+bool probes__holds_live(void *ctx, const struct live_key *key, uint64_t ts_ns)
+{
+	const struct probes *p = ctx;
+	struct live_val val;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.live), key, &val))
+		return false;
+	return val.ts_ns == ts_ns;
 }

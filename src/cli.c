@@ -10,8 +10,15 @@
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
-       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_INTERVAL,
-       OPT_ICICLE, OPT_USER, OPT_AS_ROOT };
+       OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
+       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT };
+
+/* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
+ * losses, so that the tests can check what is done with them. */
+#define TEST_RINGBUF_ENV "MEMSNOOP_TEST_RINGBUF_BYTES"
+/* Test-only: "1" has the kernel send a copy of every stack it walks, for user space to unwind
+ * with libdw and compare (the reference unwinder as the in-kernel one's oracle). */
+#define TEST_ORACLE_ENV "MEMSNOOP_TEST_UNWIND_ORACLE"
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -24,6 +31,8 @@ static const struct option long_opts[] = {
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 	{ "fail-on-leak", required_argument, NULL, OPT_FAIL_ON_LEAK },
+	{ "fail-on-loss", no_argument, NULL, OPT_FAIL_ON_LOSS },
+	{ "no-fail-on-loss", no_argument, NULL, OPT_NO_FAIL_ON_LOSS },
 	{ "follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS },
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -47,6 +56,9 @@ void cli_usage(FILE *f)
 		"  -- COMMAND [ARGS...]    run COMMAND, profile it from its first allocation to its\n"
 		"                          exit, and report what it leaked (on stderr)\n"
 		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
+		"      --fail-on-loss      exit 4 when any event was lost (the figures are then\n"
+		"                          incomplete); on by default with --fail-on-leak, and with\n"
+		"                          a COMMAND at -r 1; --no-fail-on-loss turns it off\n"
 		"      --follow-forks      with a COMMAND: profile the processes it forks too\n"
 		"      --user USER         with a COMMAND: run it as USER (default under sudo: the\n"
 		"                          user who ran sudo; otherwise memsnoop's own user)\n"
@@ -66,9 +78,11 @@ void cli_usage(FILE *f)
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
 		"                          no in-use figures; --value defaults to alloc_space\n"
-		"      --unwind MODE       dwarf (default): copy each sample's stack and unwind it with\n"
-		"                          its CFI, right without frame pointers; fp: frame pointers\n"
-		"      --stack-bytes N     stack copied per sample for dwarf (default 16K, 1K to 64K)\n"
+		"      --unwind MODE       dwarf (default): unwind in the kernel with tables compiled\n"
+		"                          from each file's CFI, right without frame pointers;\n"
+		"                          dwarf-copy: copy each sample's stack, unwind it with libdw\n"
+		"                          (slower; the reference); fp: frame pointers\n"
+		"      --stack-bytes N     stack copied per sample for dwarf-copy (default 16K, 1K to 64K)\n"
 		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
 		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
@@ -85,7 +99,7 @@ void cli_usage(FILE *f)
 		"targets' exit) or the diff printed; with a COMMAND, its own exit status (128 + N when\n"
 		"killed by signal N); 1 when memsnoop could not run (no such process, not root, a\n"
 		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
-		"--fail-above is exceeded.\n",
+		"--fail-above is exceeded; else 4 when events were lost and --fail-on-loss is on.\n",
 		CLI_MAX_PIDS);
 }
 
@@ -188,11 +202,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->alloc_only = true;
 		return 0;
 	case OPT_UNWIND:
-		if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {
-			pr_warn("invalid unwind mode '%s': expected dwarf or fp\n", arg);
+		if (!strcmp(arg, "dwarf"))
+			opts->unwind = UNWIND_DWARF;
+		else if (!strcmp(arg, "dwarf-copy"))
+			opts->unwind = UNWIND_DWARF_COPY;
+		else if (!strcmp(arg, "fp"))
+			opts->unwind = UNWIND_FP;
+		else {
+			pr_warn("invalid unwind mode '%s': expected dwarf, dwarf-copy or fp\n", arg);
 			return -EINVAL;
 		}
-		opts->unwind_fp = !strcmp(arg, "fp");
 		return 0;
 	case OPT_STACK_BYTES: {
 		uint64_t v;
@@ -211,6 +230,10 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			return -EINVAL;
 		}
 		opts->has_fail_on_leak = true;
+		return 0;
+	case OPT_FAIL_ON_LOSS:
+	case OPT_NO_FAIL_ON_LOSS:
+		opts->fail_on_loss = opt == OPT_FAIL_ON_LOSS ? CLI_ON : CLI_OFF;
 		return 0;
 	case OPT_FOLLOW_FORKS:
 		opts->follow_forks = true;
@@ -242,6 +265,21 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	default:
 		return -EINVAL;
 	}
+}
+
+static int parse_test_ringbuf(struct cli_opts *opts)
+{
+	const char *v = getenv(TEST_RINGBUF_ENV);
+	uint64_t sz;
+
+	if (!v)
+		return 0;
+	if (parse_size(v, &sz) || sz < 4096 || sz > (1U << 30) || (sz & (sz - 1))) {
+		pr_warn("invalid %s '%s': expected a power of two from 4K to 1G\n", TEST_RINGBUF_ENV, v);
+		return -EINVAL;
+	}
+	opts->ringbuf_sz = sz;
+	return 0;
 }
 
 int cli_parse(int argc, char **argv, struct cli_opts *opts)
@@ -296,6 +334,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	}
 	if (opts->value == VALUE_CNT)
 		opts->value = opts->alloc_only ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	/* a leak gate, or an exact leak report, must not pass on incomplete data */
+	if (opts->fail_on_loss == CLI_DEFAULT)
+		opts->fail_on_loss = opts->has_fail_on_leak || (opts->command && opts->rate == 1)
+					     ? CLI_ON : CLI_OFF;
+	if (parse_test_ringbuf(opts))
+		return -EINVAL;
+	opts->unwind_oracle = getenv(TEST_ORACLE_ENV) && !strcmp(getenv(TEST_ORACLE_ENV), "1");
 	if (opts->alloc_only && !value_type_is_alloc(opts->value)) {
 		pr_warn("--value %s needs frees, which --alloc-only does not probe\n",
 			value_type_name(opts->value));

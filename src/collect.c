@@ -45,6 +45,7 @@ enum op {
 	OP_ALLOC,      /* a sample whose free will not be seen */
 	OP_ALLOC_LIVE, /* a sample in use until its free */
 	OP_FREE,
+	OP_GONE,       /* a sample no longer live whose free was lost: no lifetime */
 };
 
 /* A sample of a raw stack not resolved yet, kept for the snapshot to replay. */
@@ -75,6 +76,7 @@ struct collector {
 	size_t pending_cnt, pending_cap;
 	struct hashmap *locations;  /* struct pc_key -> profile location id */
 	struct hashmap *lines;	    /* (module, frames' function, file, line) -> location id */
+	struct hashmap *oracle;	    /* tid -> struct alloc_event: the kernel's walk to compare */
 	int unknown_loc;	    /* the location of every pc outside a file mapping, or -1 */
 	struct collector_stats stats;
 };
@@ -95,8 +97,9 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->raw_ids = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
 	c->lines = hashmap__new(sizeof(uint32_t));
+	c->oracle = hashmap__new(sizeof(struct alloc_event));
 	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_ids ||
-	    !c->locations || !c->lines) {
+	    !c->locations || !c->lines || !c->oracle) {
 		collector__free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -119,7 +122,13 @@ void collector__free(struct collector *c)
 	free(c->pending);
 	hashmap__free(c->locations);
 	hashmap__free(c->lines);
+	hashmap__free(c->oracle);
 	free(c);
+}
+
+struct addrspaces *collector__addrspaces(struct collector *c)
+{
+	return c->addrspaces;
 }
 
 int collector__watch_process(struct collector *c, pid_t pid)
@@ -246,6 +255,8 @@ static void apply(struct profile *p, uint32_t stack_id, enum op op, uint64_t siz
 {
 	if (op == OP_FREE)
 		profile__record_free(p, stack_id, size, lifetime_ns);
+	else if (op == OP_GONE)
+		profile__record_gone(p, stack_id, size);
 	else
 		profile__record_alloc(p, stack_id, size, op == OP_ALLOC_LIVE);
 }
@@ -285,7 +296,7 @@ int collector__resolve(struct collector *c)
 		if (id >= 0)
 			apply(c->profile, id, o->op, o->size, o->lifetime_ns);
 		else
-			c->stats.unresolved_samples += o->op != OP_FREE;
+			c->stats.unresolved_samples += o->op != OP_FREE && o->op != OP_GONE;
 	}
 	c->pending_cnt = 0;
 	if (err)
@@ -350,13 +361,18 @@ nomem:
 	return -ENOMEM;
 }
 
-/* A live sample freed at now_ns (or, its free lost, found reused then). */
-static void forget_live(struct collector *c, const struct live_key *key, uint64_t now_ns)
+/* A live sample freed at now_ns; lifetime_known false: its free event was lost. */
+static void forget_live(struct collector *c, const struct live_key *key, uint64_t now_ns,
+			bool lifetime_known)
 {
 	struct live_sample s;
 
-	if (hashmap__delete(c->live, key, sizeof(*key), &s))
+	if (!hashmap__delete(c->live, key, sizeof(*key), &s))
+		return;
+	if (lifetime_known)
 		record(c, s.raw, OP_FREE, s.size, now_ns > s.ts_ns ? now_ns - s.ts_ns : 0);
+	else
+		record(c, s.raw, OP_GONE, s.size, 0);
 }
 
 static void handle_alloc(struct collector *c, const struct alloc_head *a,
@@ -381,7 +397,10 @@ static void handle_alloc(struct collector *c, const struct alloc_head *a,
 		return;
 	}
 	/* still live here means its free was lost: it was freed before this reuse */
-	forget_live(c, &key, a->hdr.ts_ns);
+	if (hashmap__find(c->live, &key, sizeof(key))) {
+		c->stats.lost_frees++;
+		forget_live(c, &key, 0, false);
+	}
 	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
 	if (!s) {
 		/* not trackable: allocated, never in use */
@@ -410,6 +429,29 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
 		pcs[rs.cnt++] = ev->stack[i];
 	}
 	handle_alloc(c, &ev->a, &rs);
+}
+
+/*
+ * The kernel's walk of this sample, if the test knob sent one, against libdw's unwinding of
+ * its copy: the same pcs, as far as the copy reached.
+ */
+static void check_oracle(struct collector *c, const struct alloc_head *a, const struct raw_stack *rs)
+{
+	struct alloc_event walk;
+	uint32_t n;
+
+	if (!hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), &walk) ||
+	    walk.a.hdr.ts_ns != a->hdr.ts_ns)
+		return;
+	c->stats.oracle_compared++;
+	n = rs->truncated && rs->cnt < walk.stack_cnt ? rs->cnt : walk.stack_cnt;
+	if (n == rs->cnt && !memcmp(walk.stack, rs->pcs, n * sizeof(__u64)))
+		return;
+	if (c->stats.oracle_differ++ < 3)
+		for (uint32_t i = 0; i < walk.stack_cnt || i < rs->cnt; i++)
+			pr_info("unwind oracle: tid %u frame %u: kernel %llx, libdw %llx\n", a->tid, i,
+				i < walk.stack_cnt ? (unsigned long long)walk.stack[i] : 0ULL,
+				i < rs->cnt ? (unsigned long long)rs->pcs[i] : 0ULL);
 }
 
 static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_event *ev)
@@ -442,7 +484,10 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 		if (addrspaces__generation(c->addrspaces, ev->a.hdr.tgid) == gen)
 			break;
 	}
+	check_oracle(c, &ev->a, &rs);
 	handle_alloc(c, &ev->a, &rs);
+	if (c->opts.stack_copied)
+		c->opts.stack_copied(c->opts.hook_ctx, ev->a.hdr.tgid);
 }
 
 static void handle_free(struct collector *c, const struct free_event *ev)
@@ -454,7 +499,7 @@ static void handle_free(struct collector *c, const struct free_event *ev)
 		c->stats.unknown_frees++;
 		return;
 	}
-	forget_live(c, &key, ev->hdr.ts_ns);
+	forget_live(c, &key, ev->hdr.ts_ns, true);
 }
 
 int collector__handle_event(void *ctx, void *data, size_t size)
@@ -483,6 +528,18 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		handle_alloc_dwarf(c, ev);
 		return 0;
 	}
+	case EV_ALLOC_ORACLE: {
+		const struct alloc_event *ev = data;
+		struct alloc_event *slot;
+
+		if (size < ALLOC_EVENT_HEADER_SZ || ev->stack_cnt > MAX_STACK_DEPTH ||
+		    size < ALLOC_EVENT_HEADER_SZ + ev->stack_cnt * sizeof(__u64))
+			goto bad;
+		slot = hashmap__upsert(c->oracle, &ev->a.tid, sizeof(ev->a.tid), NULL);
+		if (slot)
+			memcpy(slot, ev, ALLOC_EVENT_HEADER_SZ + ev->stack_cnt * sizeof(__u64));
+		return 0;
+	}
 	case EV_FREE:
 		if (size < sizeof(struct free_event))
 			goto bad;
@@ -506,20 +563,23 @@ void collector__stats(const struct collector *c, struct collector_stats *out)
 }
 
 struct forget_ctx {
-	struct collector *c;
-	uint32_t tgid;
-	uint64_t now_ns;
+	uint32_t tgid; /* 0: every process */
+	collector_live_fn still_live;
+	void *live_ctx;
 	struct live_key *keys;
 	size_t cnt, cap;
 };
 
-static void collect_pid_keys(const void *key, void *value, void *ctx)
+/* Lists the keys to forget: the table must not change under hashmap__for_each. */
+static void collect_keys(const void *key, void *value, void *ctx)
 {
+	const struct live_sample *s = value;
 	const struct live_key *k = key;
 	struct forget_ctx *f = ctx;
 
-	(void)value;
-	if (k->tgid != f->tgid)
+	if (f->tgid && k->tgid != f->tgid)
+		return;
+	if (f->still_live && f->still_live(f->live_ctx, k, s->ts_ns))
 		return;
 	if (f->cnt == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
@@ -535,13 +595,24 @@ static void collect_pid_keys(const void *key, void *value, void *ctx)
 
 void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns)
 {
-	struct forget_ctx f = { .c = c, .tgid = pid, .now_ns = now_ns };
+	struct forget_ctx f = { .tgid = pid };
 
-	/* keys first: the table must not change under hashmap__for_each */
-	hashmap__for_each(c->live, collect_pid_keys, &f);
+	hashmap__for_each(c->live, collect_keys, &f);
 	for (size_t i = 0; i < f.cnt; i++)
-		forget_live(c, &f.keys[i], now_ns);
+		forget_live(c, &f.keys[i], now_ns, true);
 	free(f.keys);
+}
+
+uint64_t collector__reconcile_live(struct collector *c, collector_live_fn still_live, void *ctx)
+{
+	struct forget_ctx f = { .still_live = still_live, .live_ctx = ctx };
+
+	hashmap__for_each(c->live, collect_keys, &f);
+	for (size_t i = 0; i < f.cnt; i++)
+		forget_live(c, &f.keys[i], 0, false);
+	c->stats.lost_frees += f.cnt;
+	free(f.keys);
+	return f.cnt;
 }
 
 struct age_ctx {

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "clock.h"
@@ -33,6 +35,12 @@ struct traced {
 	struct alloc_objects probed; /* what its probes cover: never probed twice */
 };
 
+/* A breakpoint at a new program's entry point, and the word it replaced. */
+struct entry_stop {
+	pid_t pid;
+	uint64_t addr, word;
+};
+
 struct launch {
 	pid_t pid;
 	int go_fd;	     /* write end of the pipe the child waits on before exec */
@@ -46,6 +54,8 @@ struct launch {
 	struct alloc_objects objs;
 	struct traced traced[MAX_TRACED];
 	size_t traced_cnt;
+	struct entry_stop entries[MAX_TRACED];
+	size_t entry_cnt;
 };
 
 int exit_status_of(int wait_status)
@@ -447,6 +457,62 @@ static void on_new_program(struct launch *l, pid_t pid, struct alloc_objects *pr
 	alloc_objects__clear(&objs);
 }
 
+/* The entry point of pid's program, from its auxiliary vector; 0 when unknown. */
+static uint64_t entry_of(pid_t pid)
+{
+	char path[64];
+	uint64_t av[2], entry = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!entry && fread(av, sizeof(av), 1, f) == 1 && av[0] != AT_NULL)
+		if (av[0] == AT_ENTRY)
+			entry = av[1];
+	fclose(f);
+	return entry;
+}
+
+/* Sets an int3 at the entry point of the program pid just exec'd (x86-64). */
+static void stop_at_entry(struct launch *l, pid_t pid)
+{
+	struct entry_stop *e = &l->entries[l->entry_cnt];
+	long word;
+
+	if (!l->hooks.entry || l->entry_cnt == MAX_TRACED || !(e->addr = entry_of(pid)))
+		return;
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, e->addr, 0);
+	if (errno)
+		return;
+	e->word = word;
+	e->pid = pid;
+	if (!ptrace(PTRACE_POKETEXT, pid, e->addr, (word & ~0xffL) | 0xcc))
+		l->entry_cnt++;
+}
+
+/* A SIGTRAP at pid's entry breakpoint: the word back, the pc back on it, the hook. */
+static bool reached_entry(struct launch *l, pid_t pid, int sig)
+{
+	struct user_regs_struct regs;
+
+	for (size_t i = 0; sig == SIGTRAP && i < l->entry_cnt; i++) {
+		struct entry_stop *e = &l->entries[i];
+
+		if (e->pid != pid || ptrace(PTRACE_GETREGS, pid, 0, &regs) || regs.rip != e->addr + 1)
+			continue;
+		regs.rip = e->addr;
+		ptrace(PTRACE_POKETEXT, pid, e->addr, e->word);
+		ptrace(PTRACE_SETREGS, pid, 0, &regs);
+		*e = l->entries[--l->entry_cnt];
+		l->hooks.entry(l->hooks.ctx, pid);
+		return true;
+	}
+	return false;
+}
+
 static void on_stop(struct launch *l, pid_t pid, int status)
 {
 	int event = status >> 16, sig = WSTOPSIG(status);
@@ -466,6 +532,7 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 	switch (event) {
 	case PTRACE_EVENT_EXEC:
 		l->hooks.exec(l->hooks.ctx, pid);
+		stop_at_entry(l, pid);
 		if (t)
 			on_new_program(l, pid, &t->probed);
 		else if (l->exec_seen)
@@ -488,6 +555,8 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 		}
 		break;
 	default:
+		if (!event && reached_entry(l, pid, sig))
+			break;
 		/* a signal on its way to the program: deliver it */
 		ptrace(PTRACE_CONT, pid, 0, event ? 0 : sig);
 		return;

@@ -11,6 +11,9 @@
 #include "log.h"
 #include "loop.h"
 
+/* The longest a sample waits in the ring buffer when no batch has filled to wake us. */
+#define DRAIN_MS 100
+
 /* epoll data: small numbers for the fixed sources, target index + TARGET_BASE for pidfds */
 enum { SRC_RINGBUF, SRC_SIGNAL, SRC_TARGET_BASE };
 
@@ -72,7 +75,7 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 	for (;;) {
 		struct epoll_event evs[16];
 		double now = mono_ns() / 1e9, wake = deadline;
-		int timeout = -1, n;
+		int timeout = DRAIN_MS, n;
 
 		if (deadline && now >= deadline) {
 			*end = LOOP_END_DURATION;
@@ -86,7 +89,7 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 		}
 		if (next_tick && (!wake || next_tick < wake))
 			wake = next_tick;
-		if (wake)
+		if (wake && (int)((wake - now) * 1000) + 1 < timeout)
 			timeout = (int)((wake - now) * 1000) + 1;
 		n = epoll_wait(epfd, evs, 16, timeout);
 		if (n < 0) {
@@ -96,6 +99,9 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 			pr_warn("epoll_wait: %s\n", strerror(-err));
 			break;
 		}
+		/* the kernel wakes us only for batches: what is left is read on the timer */
+		if (!n)
+			ring_buffer__consume(rb);
 		for (int i = 0; i < n; i++) {
 			uint64_t src = evs[i].data.u64;
 

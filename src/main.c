@@ -16,6 +16,7 @@
 #include "collect.h"
 #include "creds.h"
 #include "diff.h"
+#include "kunwind.h"
 #include "launch.h"
 #include "clock.h"
 #include "log.h"
@@ -39,6 +40,7 @@ enum exit_status {
 	EXIT_REFUSED = 1, /* could not run: no such process, not root, a corrupt profile ... */
 	EXIT_USAGE = 2,
 	EXIT_THRESHOLD = 3, /* diff: the growth exceeds --fail-above */
+	EXIT_LOSS = 4,	    /* events were lost and --fail-on-loss is on */
 };
 
 
@@ -175,6 +177,9 @@ static void read_figures(const struct probes *probes, const struct collector *co
 	probes__read_counters(probes, info->counters);
 	probes__read_drops(probes, info->losses.drops);
 	info->losses.unknown_frees = st.unknown_frees;
+	info->losses.lost_frees = st.lost_frees;
+	info->losses.alloc_events = st.alloc_events;
+	info->losses.free_events = st.free_events;
 	info->losses.bad_events = st.bad_events;
 	info->losses.truncated_stacks = st.truncated_stacks;
 	info->losses.unresolved_pcs = st.sym.unresolved;
@@ -182,6 +187,7 @@ static void read_figures(const struct probes *probes, const struct collector *co
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
 	info->lifetimes = opts->lifetimes;
+	info->fail_on_loss = opts->fail_on_loss == CLI_ON;
 }
 
 static void fill_report(const struct probes *probes, const struct collector *collector,
@@ -203,6 +209,9 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	if (st.unwound)
 		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
 			st.unwind_ns / 1e3 / st.unwound);
+	if (opts->unwind_oracle)
+		pr_info("unwind oracle: %llu kernel stacks compared with libdw's, %llu differ\n",
+			(unsigned long long)st.oracle_compared, (unsigned long long)st.oracle_differ);
 }
 
 /* The row names of each counter that several entry points count into ("free+delete"). */
@@ -240,7 +249,7 @@ static int write_outputs(const struct output_ctx *c, const char *prefix,
 
 	fflush(report);
 	if (report_losses_any(&c->info->losses))
-		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
+		pr_warn("WARNING: data was lost or cut short during the run; see the end of the report\n");
 	for (size_t i = 0; prefix && i < ARRAY_SIZE(output_kinds); i++)
 		err = write_output(prefix, &output_kinds[i], owner, c) ?: err;
 	return err;
@@ -337,6 +346,7 @@ struct run {
 	struct probes *probes;
 	struct profile *profile;
 	struct collector *collector;
+	struct kunwind *kunwind; /* --unwind dwarf: the kernel's unwind tables */
 	struct ring_buffer *rb;
 	int sigfd;
 	FILE *report;		     /* stdout, or stderr when a launched program owns stdout */
@@ -347,6 +357,37 @@ struct run {
 	struct mem_series mem;	     /* the targets' memory, each tick and at the end */
 	struct report_target rtargets[CLI_MAX_PIDS];
 };
+
+static void report_kunwind(const struct run *r)
+{
+	struct kunwind_stats k;
+
+	kunwind__stats(r->kunwind, &k);
+	pr_info("unwind tables: %zu files (%zu without CFI, %zu without room), %zu rows, %zu KiB, "
+		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
+		"not known yet)\n", k.files, k.files_no_cfi, k.files_no_room, k.rows, k.row_bytes / 1024,
+		k.build_ns / 1e6, k.load_ns / 1e6, (unsigned long long)probes__unwind_copies(r->probes));
+}
+
+/* Reads pid's address space now, and gives the in-kernel unwinder its layout and tables. */
+static int watch_process(struct run *r, pid_t pid)
+{
+	int err = collector__watch_process(r->collector, pid);
+
+	if (!err && r->kunwind &&
+	    (err = kunwind__load_process(r->kunwind, collector__addrspaces(r->collector), pid)))
+		pr_warn("PID %d: cannot load its unwind tables (%s): frame pointers only\n", (int)pid,
+			strerror(-err));
+	return err;
+}
+
+/* The kernel met a pc outside pid's layout: the collector has read the new one since. */
+static void stack_copied(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	kunwind__refresh(r->kunwind, collector__addrspaces(r->collector), pid);
+}
 
 /* -p: a signal ends the run. */
 static bool stop_on_signal(void *ctx, const struct signalfd_siginfo *si)
@@ -377,7 +418,17 @@ static void launch_exec(void *ctx, pid_t pid)
 	struct run *r = ctx;
 
 	ring_buffer__consume(r->rb);
-	collector__watch_process(r->collector, pid);
+	watch_process(r, pid);
+}
+
+/* The program is at its entry point, its libraries mapped: the kernel's unwinder learns
+ * them before the program's own code runs (their constructors' samples came as copies). */
+static void launch_entry(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	ring_buffer__consume(r->rb);
+	watch_process(r, pid);
 }
 
 /* The program is exiting, its memory map still there: resolve every sample now. */
@@ -402,7 +453,7 @@ static void launch_probe(void *ctx, pid_t pid, const struct alloc_objects *objs)
 
 	if (probes__attach_pid(r->probes, pid, objs))
 		pr_warn("PID %d, started by the program, is not fully profiled\n", (int)pid);
-	collector__watch_process(r->collector, pid);
+	watch_process(r, pid);
 }
 
 /*
@@ -450,6 +501,7 @@ static int prepare_targets(struct run *r)
 				  r->has_run_as ? &r->run_as : NULL,
 				  &(struct launch_hooks){ .ctx = r, .exec = launch_exec,
 							  .exit_stop = launch_exit_stop,
+							  .entry = r->opts.unwind == UNWIND_DWARF ? launch_entry : NULL,
 							  .probe = launch_probe });
 	if (!r->launch)
 		return -errno;
@@ -554,14 +606,26 @@ static int open_session(struct run *r)
 							.self_pid = getpid(),
 							.track_inuse = !r->opts.alloc_only,
 							.mode = r->opts.uprobe_mode,
-							.unwind_dwarf = !r->opts.unwind_fp,
-							.stack_bytes = r->opts.stack_bytes });
+							.unwind = r->opts.unwind,
+							.unwind_oracle = r->opts.unwind_oracle,
+							.stack_bytes = r->opts.stack_bytes,
+							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
-	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
-						   r->profile)
+	r->collector = r->profile ? collector__new(&(struct collector_opts){
+				.split_pids = several,
+				.stack_copied = r->opts.unwind == UNWIND_DWARF ? stack_copied : NULL,
+				.hook_ctx = r }, r->profile)
 				  : NULL;
 	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector || open_live_view(r))
 		return -ENOMEM;
+	if (r->opts.unwind == UNWIND_DWARF) {
+		struct unwind_map_fds fds;
+
+		probes__unwind_fds(r->probes, &fds);
+		r->kunwind = kunwind__new(&fds);
+		if (!r->kunwind)
+			return -ENOMEM;
+	}
 	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
 				 r->collector, NULL);
 	if (!r->rb) {
@@ -575,7 +639,7 @@ static int open_session(struct run *r)
 		if (err)
 			return err;
 		/* a launched program is read at its exec, once it is itself */
-		if (!r->launch && (err = collector__watch_process(r->collector, pid)))
+		if (!r->launch && (err = watch_process(r, pid)))
 			pr_warn("cannot read the mappings of PID %d: %s\n", (int)pid, strerror(-err));
 	}
 	return 0;
@@ -589,6 +653,7 @@ static void close_session(struct run *r)
 		free(r->cgroup_dirs[i]);
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
+	kunwind__free(r->kunwind);
 	collector__free(r->collector);
 	profile__free(r->profile);
 	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
@@ -599,17 +664,23 @@ static void close_session(struct run *r)
 		close(r->sigfd);
 }
 
-/* The exit status: -p's 0, or the program's own; 3 when it leaked more than allowed. */
-static int launched_status(struct run *r, const struct profile *profile)
+/* memsnoop's own verdict, before the program's: 3 for a leak over the bound (a lower bound
+ * even when events were lost: they never become leaks), then 4 for lost events. */
+static int verdict(const struct run *r, const struct report_info *info, int status)
 {
 	struct stack_values t;
-	int status = exit_status_of(launch__wait(r->launch));
+	char buf[96];
 
-	profile__totals(profile, &t);
+	profile__totals(r->profile, &t);
 	if (r->opts.has_fail_on_leak && t.inuse_space > r->opts.fail_on_leak) {
 		pr_warn("leaked %.0f bytes, more than --fail-on-leak %llu\n", t.inuse_space,
 			(unsigned long long)r->opts.fail_on_leak);
 		return EXIT_THRESHOLD;
+	}
+	if (info->fail_on_loss && report_losses_events(&info->losses)) {
+		pr_warn("%s: failing (--fail-on-loss)\n",
+			report_losses_summary(&info->losses, buf, sizeof(buf)));
+		return EXIT_LOSS;
 	}
 	return status;
 }
@@ -658,14 +729,19 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.extra_comments = memory_comments(&r->mem, &pinfo.extra_comment_cnt);
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
+	/* drained: a sample the kernel no longer holds was freed, its event lost */
+	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__snapshot(r->collector, window_end_ns);
 	fill_report(r->probes, r->collector, &r->opts, &info);
+	if (r->kunwind)
+		report_kunwind(r);
 	label_counters(r->objs, r->targets.cnt, labels, &info);
 	info.not_seen = not_seen;
 	info.not_seen_cnt = blind_spots(r->objs, r->targets.cnt, not_seen);
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;
+	pinfo.losses = &info.losses;
 	/* a launched program owns stdout: the report goes to stderr */
 	err = write_outputs(&(struct output_ctx){ r->profile, &info, &pinfo, r->opts.icicle },
 			    r->opts.output_prefix, &r->owner, r->report) ?: err;
@@ -674,8 +750,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 		free(pinfo.extra_comments[i]);
 	free((char **)pinfo.extra_comments);
 	if (r->launch)
-		return launched_status(r, r->profile);
-	return err ? EXIT_REFUSED : EXIT_OK;
+		return verdict(r, &info, exit_status_of(launch__wait(r->launch)));
+	return err ? EXIT_REFUSED : verdict(r, &info, EXIT_OK);
 }
 
 int main(int argc, char **argv)

@@ -350,6 +350,7 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	struct builder b = { .p = p };
 	bool *loc_added = NULL;
 	uint8_t *packed = NULL;
+	char loss_line[160];
 	size_t len;
 	int err;
 
@@ -380,9 +381,18 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	b.msg.time_nanos = info->time_nanos;
 	b.msg.duration_nanos = info->duration_nanos;
 	b.msg.drop_frames = str_id(&b, alloc_drop_frames_regex());
-	b.msg.comment = calloc(1 + info->extra_comment_cnt, sizeof(*b.msg.comment));
+	b.msg.comment = calloc(2 + info->extra_comment_cnt, sizeof(*b.msg.comment));
 	if (b.msg.comment && info->comment)
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->comment);
+	/* a profile read alone must still tell it is incomplete */
+	if (b.msg.comment && info->losses && report_losses_events(info->losses)) {
+		char buf[96];
+
+		/* the string table keeps the pointer: loss_line lives until the packing */
+		snprintf(loss_line, sizeof(loss_line), "memsnoop: INCOMPLETE: %s",
+			 report_losses_summary(info->losses, buf, sizeof(buf)));
+		b.msg.comment[b.msg.n_comment++] = str_id(&b, loss_line);
+	}
 	for (size_t i = 0; b.msg.comment && i < info->extra_comment_cnt; i++)
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->extra_comments[i]);
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)

@@ -18,23 +18,17 @@ static const struct {
 	size_t off;
 } loss_fields[] = {
 	{ "unknown_frees", offsetof(struct report_losses, unknown_frees) },
+	{ "lost_frees", offsetof(struct report_losses, lost_frees) },
 	{ "bad_events", offsetof(struct report_losses, bad_events) },
 	{ "truncated_stacks", offsetof(struct report_losses, truncated_stacks) },
 	{ "unresolved_pcs", offsetof(struct report_losses, unresolved_pcs) },
+	{ "alloc_events", offsetof(struct report_losses, alloc_events) },
+	{ "free_events", offsetof(struct report_losses, free_events) },
 };
 
 _Static_assert(sizeof(struct report_losses) ==
 		       sizeof(uint64_t) * (DROP_CNT + sizeof(loss_fields) / sizeof(loss_fields[0])),
 	       "a report_losses counter has no row in loss_fields");
-
-/* Samples that never reached the profile: their share of all samples taken. */
-static double lost_fraction(const struct report_losses *l, uint64_t samples)
-{
-	uint64_t lost = l->drops[DROP_RINGBUF_ALLOC] + l->drops[DROP_STACK_FAILED] +
-			l->drops[DROP_SCRATCH_BUSY];
-
-	return lost + samples ? (double)lost / (lost + samples) : 0;
-}
 
 static void write_run(const struct profile *p, const struct report_info *info, FILE *f)
 {
@@ -95,10 +89,10 @@ static void write_estimated(const struct stack_values *t, const struct report_in
 			t->inuse_objects, t->inuse_space, t->inuse_samples);
 }
 
-static void write_losses(const struct report_losses *l, uint64_t samples, FILE *f)
+static void write_losses(const struct report_losses *l, FILE *f)
 {
 	fprintf(f, "  \"losses\": {\n    \"any\": %s,\n    \"lost_fraction\": %.6g,\n",
-		report_losses_any(l) ? "true" : "false", lost_fraction(l, samples));
+		report_losses_any(l) ? "true" : "false", report_losses_alloc_fraction(l));
 	for (int i = 0; i < DROP_CNT; i++)
 		fprintf(f, "    \"%s\": %" PRIu64 ",\n", drop_name(i), l->drops[i]);
 	for (size_t i = 0; i < sizeof(loss_fields) / sizeof(loss_fields[0]); i++)
@@ -156,7 +150,7 @@ int output_summary__write(const struct profile *p, const struct report_info *inf
 	write_run(p, info, f);
 	write_exact(info, f);
 	write_estimated(&t, info, f);
-	write_losses(&info->losses, t.alloc_samples, f);
+	write_losses(&info->losses, f);
 	write_memory(info->mem, f);
 	err = write_sites(p, info, f);
 	fprintf(f, "}\n");

@@ -15,7 +15,7 @@ struct ranked {
 
 static const char *const drop_names[DROP_CNT] = {
 	[DROP_RINGBUF_ALLOC] = "sampled allocations lost: ring buffer full",
-	[DROP_RINGBUF_FREE] = "frees of sampled blocks lost: ring buffer full (those blocks show as in use)",
+	[DROP_RINGBUF_FREE] = "frees of sampled blocks lost: ring buffer full (the kernel's live map says they are not in use)",
 	[DROP_LIVE_FULL] = "sampled allocations not tracked: live map full (counted as allocated, never as in use)",
 	[DROP_STACK_FAILED] = "samples lost: stack could not be read",
 	[DROP_THREAD_STATE] = "calls not seen: per-thread state could not be created",
@@ -46,10 +46,38 @@ const char *drop_name(int drop)
 
 bool report_losses_any(const struct report_losses *l)
 {
+	return report_losses_events(l) || l->lost_frees || l->truncated_stacks;
+}
+
+/* Sampled allocations the kernel took and user space never received. */
+static uint64_t lost_alloc_samples(const struct report_losses *l)
+{
+	return l->drops[DROP_RINGBUF_ALLOC] + l->drops[DROP_STACK_FAILED] +
+	       l->drops[DROP_SCRATCH_BUSY];
+}
+
+uint64_t report_losses_events(const struct report_losses *l)
+{
+	/* lost_frees are the consequence of lost free (or exec) events, counted already */
+	uint64_t n = l->unknown_frees + l->bad_events;
+
 	for (int i = 0; i < DROP_CNT; i++)
-		if (l->drops[i])
-			return true;
-	return l->unknown_frees || l->bad_events || l->truncated_stacks;
+		n += l->drops[i];
+	return n;
+}
+
+double report_losses_alloc_fraction(const struct report_losses *l)
+{
+	uint64_t lost = lost_alloc_samples(l);
+
+	return lost ? (double)lost / (lost + l->alloc_events) : 0.0;
+}
+
+const char *report_losses_summary(const struct report_losses *l, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%llu events lost (%.2f%% of sampled allocations)",
+		 (unsigned long long)report_losses_events(l), 100 * report_losses_alloc_fraction(l));
+	return buf;
 }
 
 static const char *fmt_value(enum value_type type, double v, char *buf, size_t sz)
@@ -62,8 +90,9 @@ static const char *fmt_value(enum value_type type, double v, char *buf, size_t s
 
 static void write_header(const struct profile *p, const struct report_info *info, FILE *f)
 {
+	bool lost = report_losses_events(&info->losses);
 	uint64_t rate = profile__rate(p);
-	char buf[32];
+	char buf[96];
 
 	fprintf(f, "memsnoop: %zu process%s (", info->target_cnt, info->target_cnt == 1 ? "" : "es");
 	for (size_t i = 0; i < info->target_cnt; i++) {
@@ -73,10 +102,15 @@ static void write_header(const struct profile *p, const struct report_info *info
 	}
 	fprintf(f, "), %.1f s, ", info->duration_s);
 	if (rate == 1)
-		fprintf(f, "every allocation sampled (exact)\n");
+		fprintf(f, "every allocation sampled%s\n", lost ? ", NOT exact: events were lost" : " (exact)");
 	else
 		fprintf(f, "one sample per %s allocated on average (Poisson)\n",
 			format_bytes(rate, buf, sizeof(buf)));
+	/* said first: whoever reads only the top must not take incomplete figures for whole */
+	if (lost)
+		fprintf(f, "WARNING: %s; figures are incomplete, never invented: lost allocations "
+			   "and blocks whose free was lost are not in use (details at the end)\n",
+			report_losses_summary(&info->losses, buf, sizeof(buf)));
 }
 
 /* A row of the totals: a count, exact bytes, and the bytes as people read them. */
@@ -350,6 +384,9 @@ static void write_losses(const struct report_losses *l, FILE *f)
 	if (l->unknown_frees)
 		fprintf(f, "  %llu frees of samples whose allocation was never received\n",
 			(unsigned long long)l->unknown_frees);
+	if (l->lost_frees)
+		fprintf(f, "  %llu sampled blocks freed, their free event lost (not counted in use)\n",
+			(unsigned long long)l->lost_frees);
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
 	if (l->truncated_stacks)

@@ -244,15 +244,13 @@ void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t siz
 	p->stacks[stack_id].live_ages[lifetime_bucket(age_ns)] += sample_weight(size, p->rate);
 }
 
-void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
-			  uint64_t lifetime_ns)
+void profile__record_gone(struct profile *p, uint32_t stack_id, uint64_t size)
 {
 	struct stack_values *v = &p->stacks[stack_id].v;
 	double w = sample_weight(size, p->rate);
 
 	if (!v->inuse_samples)
 		return;
-	p->stacks[stack_id].lifetimes[lifetime_bucket(lifetime_ns)] += w;
 	if (--v->inuse_samples == 0) {
 		/* exactly nothing in use, not a floating-point residue */
 		v->inuse_objects = 0;
@@ -261,6 +259,15 @@ void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
 	}
 	v->inuse_objects -= w;
 	v->inuse_space -= w * size;
+}
+
+void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
+			  uint64_t lifetime_ns)
+{
+	if (p->stacks[stack_id].v.inuse_samples)
+		p->stacks[stack_id].lifetimes[lifetime_bucket(lifetime_ns)] +=
+			sample_weight(size, p->rate);
+	profile__record_gone(p, stack_id, size);
 }
 
 size_t profile__stack_cnt(const struct profile *p)

@@ -64,10 +64,11 @@ class Target:
 class Memsnoop:
     """A running memsnoop; wait_attached() returns once it says its probes are live."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, env=None):
         self.proc = subprocess.Popen([memsnoop_path(), *map(str, args)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=dict(os.environ, **(env or {})))
         self.stderr_head = ""
 
     def wait_attached(self):
@@ -126,12 +127,12 @@ def run_refused(*args, memsnoop=None):
     return p.returncode, p.stdout, p.stderr
 
 
-def profile(target_name, *mem_args, target_args=(), env=None):
-    """Profiles one target run from release to exit (env: added to the target's environment).
-    Returns (truth, status, report, stderr)."""
-    target = Target(target_name, *target_args, env=env)
+def profile(target_name, *mem_args, target_args=(), env=None, target_env=None):
+    """Profiles one target run from release to exit (memsnoop's environment plus env, the
+    target's plus target_env). Returns (truth, status, report, stderr)."""
+    target = Target(target_name, *target_args, env=target_env)
     try:
-        ms = Memsnoop("-p", target.pid, *mem_args)
+        ms = Memsnoop("-p", target.pid, *mem_args, env=env)
         ms.wait_attached()
         target.release()
         rc, truth = target.finish()

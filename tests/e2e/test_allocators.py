@@ -43,7 +43,7 @@ class AllocatorTest(harness.OutputTest):
     def run_exact(self, target, preload=None, unwind="fp"):
         env = {"LD_PRELOAD": preload} if preload else None
         args = ["-r", "1", "-v", "-o", self.prefix] + (["--unwind", unwind] if unwind else [])
-        truth, status, report, err = harness.profile(target, *args, env=env)
+        truth, status, report, err = harness.profile(target, *args, target_env=env)
         self.assertEqual(status, 0, err)
         parsed = harness.parse_report(report)
         # the kernel's counters: exact whatever was lost on the way

@@ -2,8 +2,8 @@
 /*
  * The benchmark loops' scaffolding: each of THREADS threads (argv[2], default 1) runs
  * churn(PAIRS (argv[1]), seed) allocate+release pairs, all starting together once the
- * benchmark says memsnoop has attached. Prints the wall-clock ns per pair and thread. The
- * including file defines churn().
+ * benchmark says memsnoop has attached, argv[3] frames (default 0) below the thread's own.
+ * Prints the wall-clock ns per pair and thread. The including file defines churn().
  */
 #ifndef BENCH_LOOP_H
 #define BENCH_LOOP_H
@@ -16,7 +16,7 @@
 #define MAX_THREADS 16
 
 static pthread_barrier_t start;
-static long pairs = 200000;
+static long pairs = 200000, depth;
 
 static void churn(long n, uint32_t x);
 
@@ -28,10 +28,20 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* n frames deeper, then the loop: a stack as deep as a real program's */
+NOINLINE static void descend(long n, uint32_t x)
+{
+	if (n > 0)
+		descend(n - 1, x);
+	else
+		churn(pairs, x);
+	KEEP(); /* not a tail call: every level keeps its frame */
+}
+
 static void *thread_main(void *arg)
 {
 	pthread_barrier_wait(&start);
-	churn(pairs, (uint32_t)(uintptr_t)arg);
+	descend(depth, (uint32_t)(uintptr_t)arg);
 	return NULL;
 }
 
@@ -43,7 +53,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		pairs = atol(argv[1]);
-	if (threads < 1 || threads > MAX_THREADS || pairs < 1)
+	if (argc > 3)
+		depth = atol(argv[3]);
+	if (threads < 1 || threads > MAX_THREADS || pairs < 1 || depth < 0 || depth > 1000)
 		return 2;
 	pthread_barrier_init(&start, NULL, threads + 1);
 	for (long i = 0; i < threads; i++)

@@ -99,11 +99,13 @@ static void test_cli_unwind_and_stack_bytes(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&o, "-p", "1"), CLI_RUN);
-	assert_false(o.unwind_fp); /* dwarf by default */
+	assert_int_equal(o.unwind, UNWIND_DWARF); /* in the kernel by default */
 	assert_int_equal(o.stack_bytes, 16384);
 	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "fp", "--stack-bytes", "4K"), CLI_RUN);
-	assert_true(o.unwind_fp);
+	assert_int_equal(o.unwind, UNWIND_FP);
 	assert_int_equal(o.stack_bytes, 4096);
+	assert_int_equal(PARSE(&o, "-p", "1", "--unwind", "dwarf-copy"), CLI_RUN);
+	assert_int_equal(o.unwind, UNWIND_DWARF_COPY);
 	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "5000"), CLI_RUN);
 	assert_int_equal(o.stack_bytes, 5120); /* whole chunks */
 	assert_int_equal(PARSE(&o, "-p", "1", "--stack-bytes", "64K"), CLI_RUN);
@@ -146,6 +148,28 @@ static void test_cli_command_user(void **state)
 	assert_int_equal(PARSE(&o, "--as-root", "-p", "1"), -EINVAL);
 }
 
+/* On where a gate or an exact leak report would pass on incomplete data; off elsewhere. */
+static void test_cli_fail_on_loss_defaults(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "1"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+	assert_int_equal(PARSE(&o, "-p", "1", "-r", "1"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+	assert_int_equal(PARSE(&o, "-p", "1", "--fail-on-loss"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_ON);
+	assert_int_equal(PARSE(&o, "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+	assert_int_equal(PARSE(&o, "-r", "1", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_ON);
+	assert_int_equal(PARSE(&o, "--fail-on-leak", "0", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_ON);
+	assert_int_equal(PARSE(&o, "-r", "1", "--no-fail-on-loss", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.fail_on_loss, CLI_OFF);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -164,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_cli_unwind_and_stack_bytes),
 		cmocka_unit_test(test_cli_command),
 		cmocka_unit_test(test_cli_command_user),
+		cmocka_unit_test(test_cli_fail_on_loss_defaults),
 		cmocka_unit_test(test_cli_help),
 	};
 

@@ -151,6 +151,29 @@ static void test_pprof_truncated_root(void **state)
 	assert_int_equal(found, 1);
 }
 
+/* A profile read alone says it is incomplete; a complete one says nothing more. */
+static void test_pprof_losses_comment(void **state)
+{
+	struct report_losses losses = { .alloc_events = 90 };
+	struct pprof_info info = { .comment = "memsnoop -r 1", .losses = &losses };
+	struct profile *p = fixture_profile();
+	PprofProfile *q;
+
+	(void)state;
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_comment, 1);
+	pprof_free(q);
+	losses.drops[DROP_RINGBUF_ALLOC] = 10;
+	losses.drops[DROP_RINGBUF_FREE] = 5;
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_comment, 2);
+	assert_string_equal(str(q, q->comment[0]), "memsnoop -r 1");
+	assert_string_equal(str(q, q->comment[1]),
+			    "memsnoop: INCOMPLETE: 15 events lost (10.00% of sampled allocations)");
+	pprof_free(q);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_inline_lines_and_functions),
 		cmocka_unit_test(test_pprof_mappings),
 		cmocka_unit_test(test_pprof_truncated_root),
+		cmocka_unit_test(test_pprof_losses_comment),
 	};
 
 	return cmocka_run_group_tests_name("output_pprof", tests, setup, teardown);

@@ -57,10 +57,32 @@ static void test_report_losses_loud(void **state)
 	info.top_n = 1;
 	info.losses.drops[DROP_RINGBUF_ALLOC] = 7;
 	info.losses.unknown_frees = 2;
+	info.losses.lost_frees = 3;
 	info.losses.truncated_stacks = 2;
+	info.losses.alloc_events = 93;
 	assert_true(report_losses_any(&info.losses));
+	/* lost frees follow from lost events, counted once */
+	assert_int_equal(report_losses_events(&info.losses), 9);
+	assert_float_equal(report_losses_alloc_fraction(&info.losses), 0.07, 1e-12);
 	got = report(&info);
 	assert_golden(GOLDEN_DIR "report_alloc_objects_losses.txt", got);
+	free(got);
+}
+
+/* Stacks cut short lose no event: the figures stay exact. */
+static void test_report_truncation_alone_is_exact(void **state)
+{
+	struct report_info info = {};
+	char *got;
+
+	(void)state;
+	fill_counters(&info);
+	info.losses.truncated_stacks = 1;
+	assert_true(report_losses_any(&info.losses));
+	assert_int_equal(report_losses_events(&info.losses), 0);
+	got = report(&info);
+	assert_non_null(strstr(got, "every allocation sampled (exact)\n"));
+	assert_null(strstr(got, "NOT exact"));
 	free(got);
 }
 
@@ -69,6 +91,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_golden),
 		cmocka_unit_test(test_report_losses_loud),
+		cmocka_unit_test(test_report_truncation_alone_is_exact),
 	};
 
 	return cmocka_run_group_tests_name("output_text", tests, NULL, NULL);
