@@ -75,6 +75,14 @@ struct {
 	__type(value, __u32);
 } cgroups SEC(".maps");
 
+/* --cgroup: processes that exec'd and sent no event since: tgid -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} fresh_procs SEC(".maps");
+
 /* -p processes profiled beside --cgroup, wherever their cgroup is: tgid -> 1. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -51,13 +51,30 @@ static __always_inline void count_drop(enum drop_reason reason)
  * Into the ring buffer. The reader is woken only once a batch is waiting (it also drains on
  * a timer): a wakeup per event would cost more than the event itself.
  */
+/* True once for the first event of a process that just exec'd in a profiled cgroup: its
+ * libraries are mapped by then, and user space reads its map while it surely lives. */
+static __always_inline bool fresh_process(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return cgroup_cnt && bpf_map_delete_elem(&fresh_procs, &tgid) == 0;
+}
+
 static __always_inline long send_event(void *data, __u64 size)
 {
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+	__u64 flags = fresh_process() ||
+				      bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
 			      ? BPF_RB_FORCE_WAKEUP
 			      : BPF_RB_NO_WAKEUP;
 
 	return bpf_ringbuf_output(&events, data, size, flags);
+}
+
+/* An event user space must act on at once (a process starting: its maps are read while it
+ * lives): the reader is woken now. */
+static __always_inline long send_event_now(void *data, __u64 size)
+{
+	return bpf_ringbuf_output(&events, data, size, BPF_RB_FORCE_WAKEUP);
 }
 
 static __always_inline void count_call(__u32 counter, __u64 bytes)
@@ -494,7 +511,12 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
 	/* the new image has another layout: frame pointers until user space loads it */
 	bpf_map_delete_elem(&unwind_procs, &ev.tgid);
-	if (send_event(&ev, sizeof(ev)))
+	if (cgroup_cnt) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&fresh_procs, &ev.tgid, &one, BPF_ANY);
+	}
+	if (send_event_now(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_FREE);
 	return 0;
 }
@@ -512,7 +534,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	ev.hdr.tgid = child->tgid;
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
-	if (send_event(&ev, sizeof(ev)))
+	if (send_event_now(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_PROC);
 	return 0;
 }

@@ -42,6 +42,9 @@ int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const str
  * the new one if the process is still there. */
 void addrspaces__exec(struct addrspaces *as, pid_t pid);
 
+/* pid is gone and its samples are recorded: its model goes (modules stay, shared). */
+void addrspaces__forget(struct addrspaces *as, pid_t pid);
+
 /* The module of a dense id (struct module's id), or NULL. */
 const struct module *addrspaces__module(const struct addrspaces *as, uint32_t id);
 

@@ -35,6 +35,7 @@ struct alloc_entry {
 struct alloc_object {
 	char *path;	 /* as the process maps it */
 	char *open_path; /* the same file seen from here: /proc/PID/root/<path> */
+	uint64_t dev, ino; /* the file's */
 	enum alloc_family family;
 	const char *symbols_from; /* ".dynsym", ".symtab", ".gnu_debugdata" or "debug file" */
 	struct alloc_entry *entries;
@@ -52,6 +53,15 @@ struct alloc_objects {
  */
 int alloc_objects__find(pid_t pid, struct alloc_objects *out);
 void alloc_objects__clear(struct alloc_objects *objs);
+
+struct hashmap;
+
+/*
+ * The allocator objects pid maps that are not in seen yet, appended to out; every file read
+ * (allocator or not) is added to seen, a set of (device, inode), so that each file is read
+ * once per run. Returns how many objects were appended, or a negative errno.
+ */
+int alloc_objects__scan(pid_t pid, struct hashmap *seen, struct alloc_objects *out);
 
 /* Adds the file (path as the process names it, open_path as seen from here) when it defines
  * any entry point and is not there yet. Returns 0 or -ENOMEM. */

@@ -31,7 +31,8 @@ struct cgroup_target {
 };
 
 /*
- * Resolves a --cgroup argument: a directory under the v2 mount, or a path relative to it.
+ * Resolves a --cgroup argument: a directory under the v2 mount, or a path relative to it
+ * ("a/b", or "/a/b" as /proc/PID/cgroup writes it when no such absolute path exists).
  * Says in one line why it cannot be used (missing, not a cgroup directory, a cgroup v1
  * hierarchy, no v2 hierarchy mounted) and returns a negative errno then.
  */

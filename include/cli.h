@@ -25,6 +25,9 @@ enum cli_switch {
 struct cli_opts {
 	pid_t pids[CLI_MAX_PIDS];
 	size_t pid_cnt;
+	const char *cgroups[CGROUP_TARGETS_MAX]; /* --cgroup paths, as given */
+	size_t cgroup_cnt;
+	bool until_empty;	   /* --cgroup: stop when no process is left */
 	uint64_t rate;		   /* mean sampling interval in bytes; 1 = every allocation */
 	double duration_s;	   /* 0 = until Ctrl-C or every target exits */
 	const char *output_prefix; /* NULL = no files */

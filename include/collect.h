@@ -54,6 +54,12 @@ struct addrspaces *collector__addrspaces(struct collector *c);
 /* Takes a first model of pid's address space, while it surely lives. 0 or a negative errno. */
 int collector__watch_process(struct collector *c, pid_t pid);
 
+/*
+ * pid has exited and every event it sent is handled (its samples are recorded as files and
+ * offsets): its address-space model and unwinder go, so that a long run stays bounded.
+ */
+void collector__release_process(struct collector *c, pid_t pid);
+
 /* pid exec'd at now_ns: its old image's blocks are gone, neither in use nor leaked. */
 void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
 

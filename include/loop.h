@@ -27,6 +27,9 @@ struct loop_hooks {
 	/* every tick_s seconds (0: never), between ring buffer batches */
 	double tick_s;
 	void (*on_tick)(void *ctx);
+	/* whether the targets are all gone (NULL: every target has exited); asked after every
+	 * batch, so that processes the run discovers on the way count too */
+	bool (*targets_gone)(void *ctx);
 };
 
 /* Consumes rb until a signal ends it, duration_s (0: none) or every target's exit. */

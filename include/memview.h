@@ -71,12 +71,6 @@ struct mem_series {
  */
 int mem_parse_value(FILE *f, const char *key, uint64_t *out);
 
-/*
- * The directory of pid's cgroup on the cgroup v2 hierarchy (from /proc/self/mountinfo and
- * /proc/PID/cgroup) into buf. 0, -ENOENT (no v2 hierarchy or not in one) or another -errno.
- */
-int mem_cgroup_dir(pid_t pid, char *buf, size_t sz);
-
 /* Reads pid's figures, and those of the cgroup in cgroup_dir (NULL: none), at t_s. */
 void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *out);
 

@@ -16,6 +16,8 @@ int output_folded__write(const struct profile *p, enum value_type type, FILE *f)
 
 struct report_losses;
 
+struct report_target;
+
 struct pprof_info {
 	int64_t time_nanos;	       /* wall clock at the start */
 	int64_t duration_nanos;
@@ -24,6 +26,9 @@ struct pprof_info {
 	enum value_type default_type;
 	char *const *extra_comments;   /* more comments: the memory readings */
 	size_t extra_comment_cnt;
+	/* the processes, for the labels of samples kept apart by process: comm and cgroup */
+	const struct report_target *targets;
+	size_t target_cnt;
 };
 
 /*
@@ -37,6 +42,15 @@ struct report_target {
 	pid_t pid;
 	const char *comm;
 	bool exited;
+	const char *cgroup; /* relative to the cgroup v2 mount, or NULL */
+};
+
+/* --cgroup: what the run covered. */
+struct report_scope {
+	const char *const *cgroups; /* as /proc/PID/cgroup names them */
+	size_t cgroup_cnt;
+	size_t started, exited;	    /* processes that appeared during the run; that exited */
+	size_t outsiders;	    /* processes outside the cgroups mapping a probed file */
 };
 
 /*
@@ -58,6 +72,7 @@ struct report_losses {
 struct report_info {
 	const struct report_target *targets;
 	size_t target_cnt;
+	struct report_scope scope; /* cgroup_cnt 0: not a --cgroup run */
 	double duration_s;
 	struct fn_counter counters[ALLOC_COUNTER_CNT]; /* exact, per (family, row), from the kernel */
 	const char *counter_labels[ALLOC_COUNTER_CNT]; /* "free+delete"; NULL: the row's name */

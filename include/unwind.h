@@ -25,6 +25,8 @@ struct unwind_sample {
 
 struct unwinder *unwinder__new(struct addrspaces *as);
 void unwinder__free(struct unwinder *u);
+/* pid is gone: its libdw session goes. */
+void unwinder__forget(struct unwinder *u, pid_t pid);
 
 /*
  * The return addresses of the sample's stack, innermost first (pcs[0] is regs[16]), at most

@@ -59,6 +59,14 @@ static void process_free(const void *key, void *value, void *ctx)
 	hashmap__free(p->misses);
 }
 
+void addrspaces__forget(struct addrspaces *as, pid_t pid)
+{
+	struct process p;
+
+	if (hashmap__delete(as->procs, &pid, sizeof(pid), &p))
+		process_free(&pid, &p, NULL);
+}
+
 void addrspaces__free(struct addrspaces *as)
 {
 	if (!as)

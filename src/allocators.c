@@ -31,9 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "allocators.h"
 #include "codescan.h"
+#include "hashmap.h"
 #include "log.h"
 #include "targetfile.h"
 #include "placement.h"
@@ -530,20 +532,23 @@ static void elf_file__close(struct elf_file *ef)
 	elf_end(ef->elf);
 }
 
-int alloc_object__read_elf(const char *path, struct alloc_object *obj)
+/* Reads the entry points of the ELF file open as fd (closed here). */
+static int read_elf_fd(int fd, struct alloc_object *obj)
 {
 	struct elf_file ef = { .sym_fd = -1 };
 	struct scan_state s = { .ef = &ef, .obj = obj };
-	int fd, err;
+	struct stat st;
+	int err;
 
 	obj->entries = NULL;
 	obj->entry_cnt = 0;
 	obj->family = FAMILY_OTHER;
 	obj->symbols_from = "symbol table";
 	elf_version(EV_CURRENT);
-	fd = target_file_open(path, true, 0, 0);
-	if (fd < 0)
-		return fd;
+	if (!fstat(fd, &st)) {
+		obj->dev = st.st_dev;
+		obj->ino = st.st_ino;
+	}
 	ef.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!ef.elf || elf_kind(ef.elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
@@ -563,6 +568,13 @@ out:
 	if (err)
 		alloc_object__clear(obj);
 	return err;
+}
+
+int alloc_object__read_elf(const char *path, struct alloc_object *obj)
+{
+	int fd = target_file_open(path, true, 0, 0);
+
+	return fd < 0 ? fd : read_elf_fd(fd, obj);
 }
 
 bool alloc_elf_is_stripped(const char *path)
@@ -603,15 +615,19 @@ static bool seen_file(const struct procmaps *pm, size_t upto, const struct mappi
 	return false;
 }
 
-int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const char *open_path)
+/* Adds the object read from fd (closed here) when it defines entry points and is not there. */
+static int add_object(struct alloc_objects *objs, const char *path, const char *open_path, int fd)
 {
 	struct alloc_object obj = { 0 }, *tmp;
 
-	for (size_t i = 0; i < objs->cnt; i++)
-		if (!strcmp(objs->objs[i].open_path, open_path))
-			return 0;
-	if (alloc_object__read_elf(open_path, &obj) || !obj.entry_cnt)
+	if (read_elf_fd(fd, &obj) || !obj.entry_cnt)
 		return 0;
+	for (size_t i = 0; i < objs->cnt; i++) {
+		if (objs->objs[i].dev == obj.dev && objs->objs[i].ino == obj.ino) {
+			alloc_object__clear(&obj);
+			return 0;
+		}
+	}
 	tmp = realloc(objs->objs, (objs->cnt + 1) * sizeof(*tmp));
 	if (!tmp) {
 		alloc_object__clear(&obj);
@@ -622,6 +638,33 @@ int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const 
 	obj.open_path = strdup(open_path);
 	objs->objs[objs->cnt++] = obj;
 	return obj.path && obj.open_path ? 0 : -ENOMEM;
+}
+
+int alloc_objects__add_file(struct alloc_objects *objs, const char *path, const char *open_path)
+{
+	int fd;
+
+	for (size_t i = 0; i < objs->cnt; i++)
+		if (!strcmp(objs->objs[i].open_path, open_path))
+			return 0;
+	fd = target_file_open(open_path, true, 0, 0);
+	return fd < 0 ? 0 : add_object(objs, path, open_path, fd);
+}
+
+/*
+ * A file pid maps, read (and later probed) through /proc/PID/map_files: the very file mapped,
+ * whatever root the process has (a chroot, a container) and even if renamed since.
+ */
+static int add_mapped(struct alloc_objects *objs, pid_t pid, const struct mapping *m)
+{
+	char open_path[PATH_MAX];
+	int fd = target_file_open_mapped(pid, m);
+
+	if (fd < 0)
+		return 0;
+	snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	return add_object(objs, m->path, open_path, fd);
 }
 
 int alloc_objects__find(pid_t pid, struct alloc_objects *out)
@@ -635,17 +678,38 @@ int alloc_objects__find(pid_t pid, struct alloc_objects *out)
 		return err;
 	for (size_t i = 0; i < pm.cnt && !err; i++) {
 		const struct mapping *m = &pm.maps[i];
-		char open_path[PATH_MAX];
 
 		if (!mapping_is_file(m) || seen_file(&pm, i, m))
 			continue;
-		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", (int)pid, m->path);
-		err = alloc_objects__add_file(out, m->path, open_path);
+		err = add_mapped(out, pid, m);
 	}
 	procmaps__clear(&pm);
 	if (err)
 		alloc_objects__clear(out);
 	return err;
+}
+
+int alloc_objects__scan(pid_t pid, struct hashmap *seen, struct alloc_objects *out)
+{
+	size_t before = out->cnt;
+	struct procmaps pm;
+	int err;
+
+	err = procmaps__read(pid, &pm);
+	if (err)
+		return err;
+	for (size_t i = 0; i < pm.cnt && !err; i++) {
+		const struct mapping *m = &pm.maps[i];
+		uint64_t key[2] = { m->dev, m->inode };
+		bool created;
+
+		if (!mapping_is_file(m) || !hashmap__upsert(seen, key, sizeof(key), &created) ||
+		    !created)
+			continue;
+		err = add_mapped(out, pid, m);
+	}
+	procmaps__clear(&pm);
+	return err ?: (int)(out->cnt - before);
 }
 
 void alloc_objects__clear(struct alloc_objects *objs)

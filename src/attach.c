@@ -85,14 +85,16 @@ static bool kernel_has_uprobe_session(void)
 	return found;
 }
 
-/* Loads only the programs of the chosen mode. */
-static void select_programs(struct memsnoop_bpf *skel, bool session)
+/* Loads only the programs of the chosen mode; the fork and exit tracepoints for --cgroup. */
+static void select_programs(struct memsnoop_bpf *skel, bool session, bool cgroups)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, (prog == skel->progs.alloc_session) == session);
 	bpf_program__set_autoload(skel->progs.on_exec, true);
+	bpf_program__set_autoload(skel->progs.on_fork, cgroups);
+	bpf_program__set_autoload(skel->progs.on_process_exit, cgroups);
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      ATTACH_TRACE_UPROBE_SESSION);
@@ -125,7 +127,7 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->self_tgid = opts->self_pid;
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
-	select_programs(p->skel, session);
+	select_programs(p->skel, session, opts->cgroup_cnt > 0);
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
 	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;

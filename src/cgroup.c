@@ -124,8 +124,11 @@ int cgroup_target__open(const char *arg, struct cgroup_target *out)
 	err = v2_mount_or_say(mnt, sizeof(mnt));
 	if (err)
 		return err;
-	/* relative paths name a cgroup under the mount, as /proc/PID/cgroup does */
-	if (arg[0] == '/')
+	/* a path relative to the mount names a cgroup, and so does one written as
+	 * /proc/PID/cgroup writes them ("/system.slice/x.service") */
+	if (arg[0] == '/' && access(arg, F_OK))
+		snprintf(joined, sizeof(joined), "%s%s", mnt, arg);
+	else if (arg[0] == '/')
 		snprintf(joined, sizeof(joined), "%s", arg);
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);

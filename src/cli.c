@@ -11,7 +11,7 @@
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
-       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT };
+       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -22,6 +22,8 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "until-empty", no_argument, NULL, OPT_UNTIL_EMPTY },
 	{ "rate", required_argument, NULL, 'r' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
@@ -48,11 +50,15 @@ static const struct option long_opts[] = {
 void cli_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: memsnoop -p PID[,PID...] [options]\n"
+		"Usage: memsnoop -p PID[,PID...] | --cgroup PATH [options]\n"
 		"       memsnoop [options] -- COMMAND [ARGS...]\n"
 		"Heap profiler: samples the allocations of running processes with eBPF uprobes.\n"
 		"\n"
 		"  -p, --pid PID[,PID...]  processes to profile (up to %d)\n"
+		"      --cgroup PATH[,PATH] every process of a cgroup v2 subtree, those there now and\n"
+		"                          those that start or move there later (PATH under the v2\n"
+		"                          mount, or relative to it; repeatable; with -p too)\n"
+		"      --until-empty       with --cgroup: stop once no process is left in it\n"
 		"  -- COMMAND [ARGS...]    run COMMAND, profile it from its first allocation to its\n"
 		"                          exit, and report what it leaked (on stderr)\n"
 		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
@@ -139,6 +145,19 @@ static int parse_pids(const char *arg, struct cli_opts *opts)
 	return 0;
 }
 
+/* --cgroup PATH[,PATH...], repeatable: the paths are checked at attach, not here. */
+static int parse_cgroups(char *arg, struct cli_opts *opts)
+{
+	for (char *save, *path = strtok_r(arg, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
+		if (opts->cgroup_cnt == CGROUP_TARGETS_MAX) {
+			pr_warn("too many cgroups: at most %d\n", CGROUP_TARGETS_MAX);
+			return -EINVAL;
+		}
+		opts->cgroups[opts->cgroup_cnt++] = path;
+	}
+	return 0;
+}
+
 static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 {
 	char *end;
@@ -146,6 +165,11 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	switch (opt) {
 	case 'p':
 		return parse_pids(arg, opts);
+	case OPT_CGROUP:
+		return parse_cgroups((char *)arg, opts);
+	case OPT_UNTIL_EMPTY:
+		opts->until_empty = true;
+		return 0;
 	case 'r':
 		if (parse_size(arg, &opts->rate) || opts->rate < 1 || opts->rate > CLI_MAX_RATE) {
 			pr_warn("invalid rate '%s': expected bytes from 1 to 1024G, such as 512K\n", arg);
@@ -312,12 +336,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 		pr_warn("unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (opts->command && opts->pid_cnt) {
-		pr_warn("give -p PID or -- COMMAND, not both\n");
+	if (opts->command && (opts->pid_cnt || opts->cgroup_cnt)) {
+		pr_warn("give -p PID or --cgroup PATH, or -- COMMAND, not both\n");
 		return -EINVAL;
 	}
-	if (!opts->command && !opts->pid_cnt) {
-		pr_warn("no target: give -p PID or -- COMMAND (see --help)\n");
+	if (!opts->command && !opts->pid_cnt && !opts->cgroup_cnt) {
+		pr_warn("no target: give -p PID, --cgroup PATH or -- COMMAND (see --help)\n");
+		return -EINVAL;
+	}
+	if (opts->until_empty && !opts->cgroup_cnt) {
+		pr_warn("--until-empty applies to --cgroup\n");
 		return -EINVAL;
 	}
 	if (!opts->command &&

@@ -545,6 +545,9 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 			goto bad;
 		handle_free(c, data);
 		return 0;
+	case EV_PROC_FORK:
+	case EV_PROC_EXIT:
+		return 0; /* the process registry's, not the profile's */
 	case EV_EXEC:
 		/* the old image's blocks went with it; the new image has a new map */
 		collector__forget_process(c, hdr->tgid, hdr->ts_ns);
@@ -554,6 +557,12 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 bad:
 	c->stats.bad_events++;
 	return 0;
+}
+
+void collector__release_process(struct collector *c, pid_t pid)
+{
+	unwinder__forget(c->unwinder, pid);
+	addrspaces__forget(c->addrspaces, pid);
 }
 
 void collector__stats(const struct collector *c, struct collector_stats *out)

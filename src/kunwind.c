@@ -192,6 +192,14 @@ static int add_mapping(const struct mapping *m, const struct module *mod, void *
 	return 0;
 }
 
+void kunwind__forget_process(struct kunwind *k, pid_t pid)
+{
+	__u32 key = pid;
+
+	if (hashmap__delete(k->procs, &pid, sizeof(pid), NULL))
+		bpf_map_delete_elem(k->fds.procs, &key);
+}
+
 int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid)
 {
 	struct layout_ctx c = { .k = k, .proc = calloc(1, sizeof(*c.proc)) };

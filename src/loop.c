@@ -66,7 +66,8 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 	if (!err)
 		err = watch(epfd, sigfd, SRC_SIGNAL);
 	for (size_t i = 0; !err && i < targets->cnt; i++)
-		err = watch(epfd, targets->list[i].pidfd, SRC_TARGET_BASE + i);
+		if (targets->list[i].pidfd >= 0)
+			err = watch(epfd, targets->list[i].pidfd, SRC_TARGET_BASE + i);
 	if (err) {
 		pr_warn("cannot wait for events: %s\n", strerror(-err));
 		goto out;
@@ -115,12 +116,12 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 			} else {
 				struct target *t = &targets->list[src - SRC_TARGET_BASE];
 
-				t->exited = true;
 				epoll_ctl(epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
+				targets__exited(targets, t->pid);
 				pr_info("PID %d exited\n", (int)t->pid);
 			}
 		}
-		if (!targets__alive_cnt(targets)) {
+		if (hooks->targets_gone ? hooks->targets_gone(hooks->ctx) : !targets__alive_cnt(targets)) {
 			*end = LOOP_END_TARGETS_EXITED;
 			break;
 		}

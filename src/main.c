@@ -18,6 +18,7 @@
 #include "diff.h"
 #include "kunwind.h"
 #include "launch.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
@@ -30,6 +31,7 @@
 #include "preflight.h"
 #include "profile.h"
 #include "safefile.h"
+#include "scope.h"
 #include "target.h"
 
 #define ALLOC_LABEL_SZ 160
@@ -353,10 +355,25 @@ struct run {
 	double start_s;		     /* CLOCK_MONOTONIC at the start of the window */
 	struct live_view *live;	     /* --interval, or NULL */
 	bool progress;		     /* no live view, stderr a terminal: a progress line there */
-	char *cgroup_dirs[CLI_MAX_PIDS]; /* each target's cgroup v2 directory, or NULL */
+	char cgroup_mount[4096];     /* the cgroup v2 hierarchy's, or "" */
 	struct mem_series mem;	     /* the targets' memory, each tick and at the end */
-	struct report_target rtargets[CLI_MAX_PIDS];
+	struct report_target *rtargets;
+	struct scope *scope;	     /* --cgroup, or NULL */
+	size_t outsiders;	     /* --cgroup: processes outside it mapping a probed file */
 };
+
+/* Processes whose memory each tick reads: a cgroup's first ones (its own figures come
+ * with each), every -p target. */
+#define MEM_MAX_PROCESSES 16
+
+/* The cgroup v2 directory of a target, into buf; NULL when it has none. */
+static const char *cgroup_dir(const struct run *r, const struct target *t, char *buf, size_t sz)
+{
+	if (!r->cgroup_mount[0] || !t->cgroup)
+		return NULL;
+	snprintf(buf, sz, "%s%s", r->cgroup_mount, strcmp(t->cgroup, "/") ? t->cgroup : "");
+	return buf;
+}
 
 static void report_kunwind(const struct run *r)
 {
@@ -439,7 +456,10 @@ static void launch_exit_stop(void *ctx, pid_t pid)
 
 	/* its memory at exit, the last chance to read it */
 	if (pid == r->targets.list[0].pid) {
-		mem_read(pid, r->cgroup_dirs[0], mono_ns() / 1e9 - r->start_s, &pt);
+		char dir[4096];
+
+		mem_read(pid, cgroup_dir(r, &r->targets.list[0], dir, sizeof(dir)),
+			 mono_ns() / 1e9 - r->start_s, &pt);
 		mem_series__add(&r->mem, &pt);
 	}
 	collector__watch_process(r->collector, pid);
@@ -486,6 +506,21 @@ static int choose_users(struct run *r)
 	return 0;
 }
 
+/* --cgroup (with -p PIDs or not): the cgroups, their processes and allocator files. */
+static int prepare_scope(struct run *r)
+{
+	int err = targets__open(r->opts.pids, r->opts.pid_cnt, &r->targets);
+
+	if (err)
+		return err;
+	r->scope = scope__open(&(struct scope_opts){ r->opts.cgroups, r->opts.cgroup_cnt,
+						     r->opts.until_empty || r->opts.duration_s > 0 },
+			       &r->targets);
+	if (!r->scope)
+		return -errno;
+	return scope__find_files(r->scope);
+}
+
 /* The targets and their allocators, checked before anything is loaded. */
 static int prepare_targets(struct run *r)
 {
@@ -494,6 +529,8 @@ static int prepare_targets(struct run *r)
 
 	if (r->opts.command)
 		r->report = stderr; /* a launched program owns stdout */
+	if (r->opts.cgroup_cnt)
+		return prepare_scope(r);
 	if (!r->opts.command)
 		return targets__open(r->opts.pids, r->opts.pid_cnt, &r->targets) ?:
 		       find_allocators(&r->targets, r->objs);
@@ -526,10 +563,14 @@ static void sample_memory(struct run *r, double t_s)
 {
 	struct mem_point pt;
 
-	for (size_t i = 0; i < r->targets.cnt; i++) {
-		if (r->targets.list[i].exited)
+	for (size_t i = 0, n = 0; i < r->targets.cnt && n < MEM_MAX_PROCESSES; i++) {
+		const struct target *t = &r->targets.list[i];
+		char dir[4096];
+
+		if (t->exited)
 			continue;
-		mem_read(r->targets.list[i].pid, r->cgroup_dirs[i], t_s, &pt);
+		n++;
+		mem_read(t->pid, cgroup_dir(r, t, dir, sizeof(dir)), t_s, &pt);
 		if (mem_series__add(&r->mem, &pt))
 			pr_warn("out of memory: memory readings dropped\n");
 	}
@@ -537,11 +578,24 @@ static void sample_memory(struct run *r, double t_s)
 
 static void fill_targets(struct run *r, struct report_info *info)
 {
-	for (size_t i = 0; i < r->targets.cnt; i++)
-		r->rtargets[i] = (struct report_target){ r->targets.list[i].pid, r->targets.list[i].comm,
-							 r->targets.list[i].exited };
+	struct report_target *tmp = realloc(r->rtargets, (r->targets.cnt + 1) * sizeof(*tmp));
+
+	if (!tmp)
+		return; /* the previous list stays: a report names fewer processes */
+	r->rtargets = tmp;
+	for (size_t i = 0; i < r->targets.cnt; i++) {
+		const struct target *t = &r->targets.list[i];
+
+		r->rtargets[i] = (struct report_target){ t->pid, t->comm, t->exited, t->cgroup };
+	}
 	info->targets = r->rtargets;
 	info->target_cnt = r->targets.cnt;
+	if (r->scope) {
+		info->scope.cgroups = scope__cgroup_names(r->scope, &info->scope.cgroup_cnt);
+		info->scope.started = r->targets.started_cnt;
+		info->scope.exited = r->targets.exited_cnt;
+		info->scope.outsiders = r->outsiders;
+	}
 }
 
 /* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
@@ -552,6 +606,8 @@ static void on_tick(void *ctx)
 	struct report_info info = {};
 	double t_s = mono_ns() / 1e9 - r->start_s;
 
+	if (r->scope)
+		scope__tick(r->scope);
 	sample_memory(r, t_s);
 	if (!r->live && !r->progress) {
 		collector__resolve(r->collector);
@@ -577,12 +633,8 @@ static int open_live_view(struct run *r)
 	struct winsize ws;
 
 	r->opts.interval_s = interval;
-	for (size_t i = 0; i < r->targets.cnt; i++) {
-		char dir[4096];
-
-		if (!mem_cgroup_dir(r->targets.list[i].pid, dir, sizeof(dir)))
-			r->cgroup_dirs[i] = strdup(dir);
-	}
+	if (cgroup_v2_mount(r->cgroup_mount, sizeof(r->cgroup_mount)))
+		r->cgroup_mount[0] = '\0';
 	/* a launched program shares the terminal's stderr: no progress line over its output */
 	r->progress = !interval && !r->launch && isatty(STDERR_FILENO);
 	if (!interval)
@@ -596,9 +648,63 @@ static int open_live_view(struct run *r)
 	return r->live ? 0 : -ENOMEM;
 }
 
+/* --cgroup: the registry's changes, as the scope sees them. */
+static void scope_process_new(void *ctx, pid_t pid)
+{
+	watch_process(ctx, pid);
+}
+
+static void scope_process_gone(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	collector__release_process(r->collector, pid);
+	if (r->kunwind)
+		kunwind__forget_process(r->kunwind, pid);
+}
+
+/* --cgroup: the profile's events, then the registry's (after the collector forgot an exec'd
+ * process's old image, the scope reads its new one). */
+static int scope_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+
+	collector__handle_event(r->collector, data, size);
+	if (size >= sizeof(struct event_header))
+		scope__on_event(r->scope, data, size);
+	return 0;
+}
+
+static bool scope_targets_gone(void *ctx)
+{
+	struct run *r = ctx;
+
+	return r->opts.until_empty && scope__empty(r->scope);
+}
+
+/* --cgroup: every allocator file probed in every process, the -p ones kept too. */
+static int attach_scope(struct run *r)
+{
+	int err = scope__attach(r->scope, r->probes);
+
+	for (size_t i = 0; !err && i < r->targets.cnt; i++) {
+		const struct target *t = &r->targets.list[i];
+
+		if (t->pidfd >= 0)
+			err = probes__add_scope_pid(r->probes, t->pid);
+		if (!err && watch_process(r, t->pid))
+			pr_info("cannot read the mappings of PID %d\n", (int)t->pid);
+	}
+	scope__set_hooks(r->scope, &(struct scope_hooks){ r, scope_process_new, scope_process_gone });
+	r->outsiders = scope__count_outsiders(r->scope);
+	return err;
+}
+
 static int open_session(struct run *r)
 {
-	bool several = r->targets.cnt > 1 || r->opts.follow_forks;
+	bool several = r->targets.cnt > 1 || r->opts.follow_forks || r->scope;
+	size_t cgroup_cnt = 0;
+	const int *cgroup_fds = r->scope ? scope__cgroup_fds(r->scope, &cgroup_cnt) : NULL;
 
 	raise_fd_limit();
 	r->sigfd = loop_take_signals(r->launch != NULL);
@@ -609,6 +715,8 @@ static int open_session(struct run *r)
 							.unwind = r->opts.unwind,
 							.unwind_oracle = r->opts.unwind_oracle,
 							.stack_bytes = r->opts.stack_bytes,
+							.cgroup_fds = cgroup_fds,
+							.cgroup_cnt = cgroup_cnt,
 							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
 	r->collector = r->profile ? collector__new(&(struct collector_opts){
@@ -626,12 +734,15 @@ static int open_session(struct run *r)
 		if (!r->kunwind)
 			return -ENOMEM;
 	}
-	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
-				 r->collector, NULL);
+	r->rb = r->scope ? ring_buffer__new(probes__ringbuf_fd(r->probes), scope_event, r, NULL)
+			 : ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
+					    r->collector, NULL);
 	if (!r->rb) {
 		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
 		return -errno;
 	}
+	if (r->scope)
+		return attach_scope(r);
 	for (size_t i = 0; i < r->targets.cnt; i++) {
 		pid_t pid = r->targets.list[i].pid;
 		int err = probes__attach_pid(r->probes, pid, &r->objs[i]);
@@ -649,8 +760,8 @@ static void close_session(struct run *r)
 {
 	live_view__free(r->live);
 	mem_series__clear(&r->mem);
-	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
-		free(r->cgroup_dirs[i]);
+	free(r->rtargets);
+	scope__free(r->scope);
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
 	kunwind__free(r->kunwind);
@@ -694,7 +805,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
 				    /* without a live view, new stacks are still resolved each second */
-				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick };
+				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick,
+				    r->scope ? scope_targets_gone : NULL };
 	uint64_t window_end_ns;
 	double start;
 	int err;
@@ -707,8 +819,9 @@ static int run_profile(struct run *r, int argc, char **argv)
 		fprintf(stderr, "memsnoop: attached; running %s\n", r->opts.command[0]);
 		err = launch__release(r->launch);
 	} else {
-		fprintf(stderr, "memsnoop: attached to %zu process%s; Ctrl-C to stop\n", r->targets.cnt,
-			r->targets.cnt == 1 ? "" : "es");
+		fprintf(stderr, "memsnoop: attached to %zu process%s%s; Ctrl-C to stop\n",
+			r->targets.cnt, r->targets.cnt == 1 ? "" : "es",
+			r->scope ? " and to what starts in the cgroup" : "");
 		err = 0;
 	}
 	if (!err)
@@ -735,9 +848,16 @@ static int run_profile(struct run *r, int argc, char **argv)
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	if (r->kunwind)
 		report_kunwind(r);
-	label_counters(r->objs, r->targets.cnt, labels, &info);
+	if (r->scope) {
+		label_counters(scope__files(r->scope), 1, labels, &info);
+		info.not_seen_cnt = blind_spots(scope__files(r->scope), 1, not_seen);
+	} else {
+		label_counters(r->objs, r->targets.cnt, labels, &info);
+		info.not_seen_cnt = blind_spots(r->objs, r->targets.cnt, not_seen);
+	}
 	info.not_seen = not_seen;
-	info.not_seen_cnt = blind_spots(r->objs, r->targets.cnt, not_seen);
+	pinfo.targets = info.targets;
+	pinfo.target_cnt = info.target_cnt;
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);
 	pinfo.default_type = r->opts.value;

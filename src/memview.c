@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
-#include "cgroup.h"
 #include "memview.h"
 #include "units.h"
 
@@ -83,16 +82,6 @@ void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *o
 
 		out->has[i] = dir && !read_field(dir, &fields[i], &out->v[i]);
 	}
-}
-
-int mem_cgroup_dir(pid_t pid, char *buf, size_t sz)
-{
-	char mnt[4096], name[4096];
-	int err = cgroup_v2_mount(mnt, sizeof(mnt)) ?: cgroup_of_pid(pid, name, sizeof(name));
-
-	if (!err)
-		snprintf(buf, sz, "%s%s", mnt, strcmp(name, "/") ? name : "");
-	return err;
 }
 
 void mem_point__describe(const struct mem_point *pt, bool exact, const char *sep_cgroup, FILE *f)

@@ -21,6 +21,7 @@ typedef Perftools__Profiles__Function Function;
 /* Everything the Profile message points to, freed at once. */
 struct builder {
 	const struct profile *p;
+	const struct pprof_info *info;
 	Profile msg;
 	struct hashmap *string_ids; /* string -> index */
 	struct hashmap *function_ids; /* (name, system_name, filename, start_line) -> id */
@@ -216,6 +217,44 @@ static uint64_t truncated_location(struct builder *b)
 static const enum value_type sample_order[4] = { VALUE_ALLOC_OBJECTS, VALUE_ALLOC_SPACE,
 						 VALUE_INUSE_OBJECTS, VALUE_INUSE_SPACE };
 
+/* A label of a sample: a number, or (str non-NULL) a string. */
+static void add_label(struct builder *b, Sample *smp, const char *key, int64_t num, const char *str)
+{
+	Label *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		b->failed = true;
+		return;
+	}
+	perftools__profiles__label__init(l);
+	l->key = str_id(b, key);
+	if (str)
+		l->str = str_id(b, str);
+	else
+		l->num = num;
+	smp->label[smp->n_label++] = l;
+}
+
+/* The process a sample was kept apart for: its pid, and its name and cgroup when known. */
+static void add_process_labels(struct builder *b, Sample *smp, uint32_t pid)
+{
+	const struct report_target *t = NULL;
+
+	for (size_t i = 0; i < b->info->target_cnt; i++)
+		if ((uint32_t)b->info->targets[i].pid == pid)
+			t = &b->info->targets[i]; /* the latest: a pid can be reused */
+	smp->label = calloc(3, sizeof(*smp->label));
+	if (!smp->label) {
+		b->failed = true;
+		return;
+	}
+	add_label(b, smp, "pid", pid, NULL);
+	if (t && t->comm)
+		add_label(b, smp, "comm", 0, t->comm);
+	if (t && t->cgroup)
+		add_label(b, smp, "cgroup", 0, t->cgroup);
+}
+
 static void add_sample(struct builder *b, const struct stack *s, bool *loc_added)
 {
 	Sample *smp = calloc(1, sizeof(*smp));
@@ -251,20 +290,8 @@ static void add_sample(struct builder *b, const struct stack *s, bool *loc_added
 	}
 	if (s->truncated)
 		smp->location_id[smp->n_location_id++] = truncated_location(b);
-	if (s->pid) {
-		Label *l = calloc(1, sizeof(*l));
-
-		if (l && (smp->label = calloc(1, sizeof(*smp->label)))) {
-			perftools__profiles__label__init(l);
-			l->key = str_id(b, "pid");
-			l->num = s->pid;
-			smp->label[0] = l;
-			smp->n_label = 1;
-		} else {
-			free(l);
-			b->failed = true;
-		}
-	}
+	if (s->pid)
+		add_process_labels(b, smp, s->pid);
 	APPEND(b, b->msg.sample, b->msg.n_sample, smp);
 }
 
@@ -347,7 +374,7 @@ static int gzip_write(const uint8_t *buf, size_t len, FILE *f)
 int output_pprof__write(const struct profile *p, const struct pprof_info *info, FILE *f)
 {
 	size_t stack_cnt = profile__stack_cnt(p), loc_cnt = 0;
-	struct builder b = { .p = p };
+	struct builder b = { .p = p, .info = info };
 	bool *loc_added = NULL;
 	uint8_t *packed = NULL;
 	char loss_line[160];

@@ -88,6 +88,28 @@ static const char *fmt_value(enum value_type type, double v, char *buf, size_t s
 	return buf;
 }
 
+static void write_process_list(const struct report_info *info, FILE *f)
+{
+	for (size_t i = 0; i < info->target_cnt; i++) {
+		fputs(i ? ", " : "", f);
+		escape_write(f, info->targets[i].comm, "");
+		fprintf(f, " %d%s", (int)info->targets[i].pid, info->targets[i].exited ? " exited" : "");
+	}
+}
+
+/* --cgroup: how many processes, where; those outside it that paid the probes' traps. */
+static void write_scope(const struct report_scope *s, size_t total, FILE *f)
+{
+	fprintf(f, "%zu at attach, %zu started, %zu exited; cgroup%s ", total - s->started,
+		s->started, s->exited, s->cgroup_cnt == 1 ? "" : "s");
+	for (size_t i = 0; i < s->cgroup_cnt; i++) {
+		fputs(i ? ", " : "", f);
+		escape_write(f, s->cgroups[i], "");
+	}
+	fprintf(f, "; %zu process%s outside map%s a probed file", s->outsiders,
+		s->outsiders == 1 ? "" : "es", s->outsiders == 1 ? "s" : "");
+}
+
 static void write_header(const struct profile *p, const struct report_info *info, FILE *f)
 {
 	bool lost = report_losses_events(&info->losses);
@@ -95,11 +117,10 @@ static void write_header(const struct profile *p, const struct report_info *info
 	char buf[96];
 
 	fprintf(f, "memsnoop: %zu process%s (", info->target_cnt, info->target_cnt == 1 ? "" : "es");
-	for (size_t i = 0; i < info->target_cnt; i++) {
-		fputs(i ? ", " : "", f);
-		escape_write(f, info->targets[i].comm, "");
-		fprintf(f, " %d%s", (int)info->targets[i].pid, info->targets[i].exited ? " exited" : "");
-	}
+	if (info->scope.cgroup_cnt)
+		write_scope(&info->scope, info->target_cnt, f);
+	else
+		write_process_list(info, f);
 	fprintf(f, "), %.1f s, ", info->duration_s);
 	if (rate == 1)
 		fprintf(f, "every allocation sampled%s\n", lost ? ", NOT exact: events were lost" : " (exact)");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "log.h"
 #include "target.h"
 
@@ -28,25 +29,58 @@ static void read_comm(pid_t pid, char *comm, size_t sz)
 	fclose(f);
 }
 
+/* Room for one more entry. */
+static int grow(struct targets *t)
+{
+	struct target *tmp;
+	size_t cap;
+
+	if (t->cnt < t->cap)
+		return 0;
+	cap = t->cap ? t->cap * 2 : 16;
+	tmp = realloc(t->list, cap * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	t->list = tmp;
+	t->cap = cap;
+	return 0;
+}
+
+/* A new entry for pid: its name and cgroup read now, while it lives. */
+static struct target *add_entry(struct targets *t, pid_t pid)
+{
+	struct target *e;
+	char cgroup[4096];
+
+	if (grow(t))
+		return NULL;
+	e = &t->list[t->cnt];
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->pidfd = -1;
+	read_comm(pid, e->comm, sizeof(e->comm));
+	if (!cgroup_of_pid(pid, cgroup, sizeof(cgroup)))
+		e->cgroup = strdup(cgroup);
+	t->cnt++;
+	return e;
+}
+
 int targets__open(const pid_t *pids, size_t cnt, struct targets *out)
 {
 	int err = 0;
 
-	out->cnt = 0;
-	out->list = calloc(cnt, sizeof(*out->list));
-	if (!out->list)
-		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < cnt; i++) {
-		struct target *t = &out->list[i];
+		struct target *t;
+		int fd;
 
 		if (pids[i] == getpid()) {
 			pr_warn("refusing to profile memsnoop itself (PID %d)\n", (int)pids[i]);
 			err = -EINVAL;
 			goto out;
 		}
-		t->pid = pids[i];
-		t->pidfd = pidfd_open(pids[i]);
-		if (t->pidfd < 0) {
+		fd = pidfd_open(pids[i]);
+		if (fd < 0) {
 			err = -errno;
 			if (err == -ESRCH)
 				pr_warn("no such process: PID %d\n", (int)pids[i]);
@@ -54,8 +88,13 @@ int targets__open(const pid_t *pids, size_t cnt, struct targets *out)
 				pr_warn("cannot watch PID %d: %s\n", (int)pids[i], strerror(-err));
 			goto out;
 		}
-		read_comm(t->pid, t->comm, sizeof(t->comm));
-		out->cnt++;
+		t = add_entry(out, pids[i]);
+		if (!t) {
+			close(fd);
+			err = -ENOMEM;
+			goto out;
+		}
+		t->pidfd = fd;
 	}
 out:
 	if (err)
@@ -63,20 +102,50 @@ out:
 	return err;
 }
 
+struct target *targets__find(struct targets *t, pid_t pid)
+{
+	for (size_t i = t->cnt; i-- > 0;) /* the newest first: a reused pid is the latest */
+		if (t->list[i].pid == pid && !t->list[i].exited)
+			return &t->list[i];
+	return NULL;
+}
+
+int targets__add(struct targets *t, pid_t pid, bool started)
+{
+	struct target *e;
+
+	if (targets__find(t, pid))
+		return 0;
+	e = add_entry(t, pid);
+	if (!e)
+		return -ENOMEM;
+	e->started = started;
+	t->started_cnt += started;
+	return 0;
+}
+
+void targets__exited(struct targets *t, pid_t pid)
+{
+	struct target *e = targets__find(t, pid);
+
+	if (!e)
+		return;
+	e->exited = true;
+	t->exited_cnt++;
+}
+
 void targets__close(struct targets *t)
 {
-	for (size_t i = 0; i < t->cnt; i++)
-		close(t->list[i].pidfd);
+	for (size_t i = 0; i < t->cnt; i++) {
+		if (t->list[i].pidfd >= 0)
+			close(t->list[i].pidfd);
+		free(t->list[i].cgroup);
+	}
 	free(t->list);
-	t->list = NULL;
-	t->cnt = 0;
+	memset(t, 0, sizeof(*t));
 }
 
 size_t targets__alive_cnt(const struct targets *t)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < t->cnt; i++)
-		n += !t->list[i].exited;
-	return n;
+	return t->cnt - t->exited_cnt;
 }

@@ -197,6 +197,14 @@ static void end_proc(const void *key, void *value, void *ctx)
 		dwfl_end(p->dwfl);
 }
 
+void unwinder__forget(struct unwinder *u, pid_t pid)
+{
+	struct unwind_proc p;
+
+	if (hashmap__delete(u->procs, &pid, sizeof(pid), &p))
+		end_proc(&pid, &p, NULL);
+}
+
 void unwinder__free(struct unwinder *u)
 {
 	if (!u)

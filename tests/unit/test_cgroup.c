@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "cgroup.h"
 
@@ -76,12 +77,26 @@ static void test_cgroup_target_holds_its_subtree_only(void **state)
 	assert_true(cgroup_target__holds(&root, "/anything"));
 }
 
+/* This process's cgroup v2 directory exists (every process has one where v2 is mounted). */
+static void test_cgroup_own_directory_exists(void **state)
+{
+	char mnt[4096], name[4096], dir[8192];
+
+	(void)state;
+	if (cgroup_v2_mount(mnt, sizeof(mnt)) == -ENOENT)
+		skip(); /* no cgroup v2 hierarchy mounted here */
+	assert_int_equal(cgroup_of_pid(getpid(), name, sizeof(name)), 0);
+	snprintf(dir, sizeof(dir), "%s%s", mnt, name);
+	assert_int_equal(access(dir, F_OK), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cgroup_v2_mount_on_hybrid_and_pure_hosts),
 		cmocka_unit_test(test_cgroup_of_pid_reads_the_v2_line),
 		cmocka_unit_test(test_cgroup_target_holds_its_subtree_only),
+		cmocka_unit_test(test_cgroup_own_directory_exists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

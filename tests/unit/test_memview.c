@@ -94,20 +94,6 @@ static void test_memview_reads_a_cgroup_dir(void **state)
 	rmdir(dir);
 }
 
-/* This process's cgroup v2 directory exists (every process has one where v2 is mounted). */
-static void test_memview_finds_own_cgroup(void **state)
-{
-	char dir[4096];
-	int err;
-
-	(void)state;
-	err = mem_cgroup_dir(getpid(), dir, sizeof(dir));
-	if (err == -ENOENT)
-		skip(); /* no cgroup v2 hierarchy mounted here */
-	assert_int_equal(err, 0);
-	assert_int_equal(access(dir, F_OK), 0);
-}
-
 /* Full, the series thins itself: half the points, first and order kept. */
 static void test_memview_series_bounded(void **state)
 {
@@ -131,7 +117,6 @@ int main(void)
 		cmocka_unit_test(test_memview_parses_each_format),
 		cmocka_unit_test(test_memview_reads_a_live_process),
 		cmocka_unit_test(test_memview_reads_a_cgroup_dir),
-		cmocka_unit_test(test_memview_finds_own_cgroup),
 		cmocka_unit_test(test_memview_series_bounded),
 	};
 

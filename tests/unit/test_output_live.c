@@ -8,7 +8,7 @@
 #include "golden.h"
 #include "output_live.h"
 
-static const struct report_target targets[] = { { 42, "app", false } };
+static const struct report_target targets[] = { { 42, "app", false, NULL } };
 
 /* Two ticks of the fixture: a block, then a quiet line (no call since), then a block with a
  * change after one more sample. */

@@ -8,7 +8,7 @@
 #include "golden.h"
 #include "output_summary.h"
 
-static const struct report_target targets[] = { { 42, "a\"pp", true }, { 5, "app", false } };
+static const struct report_target targets[] = { { 42, "a\"pp", true, NULL }, { 5, "app", false, NULL } };
 
 /* Every section: exact rows, estimates, each loss by name with the lost fraction, two memory
  * readings (one with its cgroup), the top sites. */

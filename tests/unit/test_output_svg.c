@@ -8,7 +8,7 @@
 #include "golden.h"
 #include "output_svg.h"
 
-static const struct report_target targets[] = { { 42, "app<1>", true } };
+static const struct report_target targets[] = { { 42, "app<1>", true, NULL } };
 
 static char *svg(enum value_type value, bool icicle, const struct report_info *info)
 {

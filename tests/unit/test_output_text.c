@@ -8,7 +8,7 @@
 #include "golden.h"
 #include "output.h"
 
-static const struct report_target targets[] = { { 42, "app", true }, { 5, "app", false } };
+static const struct report_target targets[] = { { 42, "app", true, NULL }, { 5, "app", false, "/svc.slice" } };
 
 static char *report(const struct report_info *info)
 {

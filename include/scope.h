@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * --cgroup: what is profiled, and how that grows during a run.
+ *
+ * Every process of the cgroups' subtrees is profiled, those there at attach and those that
+ * appear later (forked, exec'd, moved in). The allocator files they map are probed once each
+ * (device, inode), without a PID filter: a process that starts later maps files already
+ * probed, so it is seen from its first allocation; the BPF programs keep only the cgroups'
+ * processes (and -p ones). fork, exec and exit tracepoints, filtered the same way, keep the
+ * process registry up to date; an exec into a program that maps an allocator file not seen
+ * yet gets that file probed as soon as memsnoop reads the event (the attach latency).
+ *
+ * The price: a process outside the cgroups that maps a probed file (the host's libc, when the
+ * cgroup's programs use it too) traps on each call and is filtered out in the kernel; -v
+ * counts them per file at attach.
+ */
+#ifndef MEMSNOOP_SCOPE_H
+#define MEMSNOOP_SCOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "allocators.h"
+#include "attach.h"
+#include "memsnoop_abi.h"
+#include "target.h"
+
+struct scope_opts {
+	const char *const *cgroup_args; /* --cgroup paths, as given */
+	size_t cgroup_cnt;
+	bool may_start_empty; /* --until-empty or --duration: an empty cgroup is worth waiting on */
+};
+
+/* What the registry's changes mean for the rest of the run: ctx is hooks' owner. */
+struct scope_hooks {
+	void *ctx;
+	/* a process to profile appeared, or exec'd: read its address space now */
+	void (*process_new)(void *ctx, pid_t pid);
+	/* a process exited, its events all handled: release its state */
+	void (*process_gone)(void *ctx, pid_t pid);
+};
+
+struct scope;
+
+/*
+ * Resolves the cgroups and adds their processes to targets. Says in one line why a cgroup
+ * cannot be profiled (or holds no process, unless may_start_empty) and returns NULL with errno
+ * set then.
+ */
+struct scope *scope__open(const struct scope_opts *opts, struct targets *targets);
+void scope__free(struct scope *s);
+
+/* The cgroups' directory descriptors, for the BPF cgroup array; *cnt of them. */
+const int *scope__cgroup_fds(const struct scope *s, size_t *cnt);
+/* The cgroups as /proc/PID/cgroup names them, for the report. */
+const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt);
+
+/*
+ * Reads the allocator files of every target (and, when none is found, of memsnoop's own
+ * libc: what processes started in an empty cgroup most likely map). 0, -ENOENT when no
+ * allocator is found at all (said), or another negative errno.
+ */
+int scope__find_files(struct scope *s);
+/* The allocator files found so far, probed or about to be. */
+const struct alloc_objects *scope__files(const struct scope *s);
+
+/* Probes every file found and not probed yet, in every process; 0 or a negative errno. */
+int scope__attach(struct scope *s, struct probes *probes);
+
+/* Counts the processes outside the cgroups that map a probed file (-v: per file). */
+size_t scope__count_outsiders(struct scope *s);
+
+void scope__set_hooks(struct scope *s, const struct scope_hooks *hooks);
+
+/* A ring buffer event: the registry's (fork, exec, exit) are taken here, an exec at once
+ * (its allocator files probed, its map read while it surely lives). */
+void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size);
+
+/* Each tick: reads again what recently exec'd processes map (a loader maps late, dlopen
+ * later), and adds processes moved into the cgroups meanwhile. */
+void scope__tick(struct scope *s);
+
+/* True when no process is left in the cgroups (--until-empty). */
+bool scope__empty(const struct scope *s);
+
+#endif /* MEMSNOOP_SCOPE_H */

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "clock.h"
+#include "hashmap.h"
+#include "log.h"
+#include "procmaps.h"
+#include "scope.h"
+
+/* Processes that exec'd, with the time of the exec: their new files are read soon after. */
+struct pending {
+	pid_t *pids;
+	uint64_t *exec_ns;
+	size_t cnt, cap;
+};
+
+struct scope {
+	struct cgroup_target cgroups[CGROUP_TARGETS_MAX];
+	int fds[CGROUP_TARGETS_MAX];
+	const char *names[CGROUP_TARGETS_MAX];
+	size_t cgroup_cnt;
+	struct targets *targets;
+	struct hashmap *seen;	    /* (device, inode) of every file read */
+	struct alloc_objects files; /* the allocator files among them */
+	size_t attached;	    /* files.objs[0, attached) are probed */
+	struct pending exec_recent; /* read once more at the next tick: loaders map late */
+	struct scope_hooks hooks;
+	struct probes *probes;	    /* once attached */
+};
+
+static int pending_add(struct pending *p, pid_t pid, uint64_t ns)
+{
+	if (p->cnt == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		pid_t *pids = realloc(p->pids, cap * sizeof(*pids));
+		uint64_t *ts = pids ? realloc(p->exec_ns, cap * sizeof(*ts)) : NULL;
+
+		if (pids)
+			p->pids = pids;
+		if (!ts)
+			return -ENOMEM;
+		p->exec_ns = ts;
+		p->cap = cap;
+	}
+	p->pids[p->cnt] = pid;
+	p->exec_ns[p->cnt++] = ns;
+	return 0;
+}
+
+static void pending_free(struct pending *p)
+{
+	free(p->pids);
+	free(p->exec_ns);
+}
+
+/* The processes of every cgroup now (memsnoop itself left out), appended to *pids. */
+static int list_pids(const struct scope *s, pid_t **pids, size_t *cnt)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < s->cgroup_cnt && !err; i++)
+		err = cgroup_target__pids(&s->cgroups[i], pids, cnt);
+	for (size_t i = 0; i < *cnt; i++)
+		if ((*pids)[i] == getpid())
+			(*pids)[i--] = (*pids)[--*cnt];
+	return err;
+}
+
+struct scope *scope__open(const struct scope_opts *opts, struct targets *targets)
+{
+	struct scope *s = calloc(1, sizeof(*s));
+	pid_t *pids = NULL;
+	size_t cnt = 0;
+	int err = 0;
+
+	if (!s)
+		return NULL;
+	s->targets = targets;
+	s->seen = hashmap__new(sizeof(char));
+	if (!s->seen)
+		err = -ENOMEM;
+	for (size_t i = 0; i < opts->cgroup_cnt && !err; i++) {
+		err = cgroup_target__open(opts->cgroup_args[i], &s->cgroups[i]);
+		if (err)
+			break;
+		s->fds[i] = s->cgroups[i].fd;
+		s->names[i] = s->cgroups[i].name;
+		s->cgroup_cnt++;
+	}
+	if (!err)
+		err = list_pids(s, &pids, &cnt);
+	if (!err && !cnt && !opts->may_start_empty) {
+		pr_warn("--cgroup %s: no process in it (--until-empty or --duration waits for some)\n",
+			opts->cgroup_args[0]);
+		err = -ENOENT;
+	}
+	for (size_t i = 0; i < cnt && !err; i++)
+		err = targets__add(targets, pids[i], false);
+	free(pids);
+	if (err) {
+		scope__free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+void scope__free(struct scope *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->cgroup_cnt; i++)
+		cgroup_target__close(&s->cgroups[i]);
+	hashmap__free(s->seen);
+	alloc_objects__clear(&s->files);
+	pending_free(&s->exec_recent);
+	free(s);
+}
+
+const int *scope__cgroup_fds(const struct scope *s, size_t *cnt)
+{
+	*cnt = s->cgroup_cnt;
+	return s->fds;
+}
+
+const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt)
+{
+	*cnt = s->cgroup_cnt;
+	return s->names;
+}
+
+const struct alloc_objects *scope__files(const struct scope *s)
+{
+	return &s->files;
+}
+
+void scope__set_hooks(struct scope *s, const struct scope_hooks *hooks)
+{
+	s->hooks = *hooks;
+}
+
+/* New allocator files of pid, read; a process gone meanwhile has nothing to add. */
+static void scan_process(struct scope *s, pid_t pid)
+{
+	int err = alloc_objects__scan(pid, s->seen, &s->files);
+
+	if (err < 0 && err != -ESRCH && err != -ENOENT)
+		pr_warn("PID %d: cannot read its mappings: %s\n", (int)pid, strerror(-err));
+}
+
+int scope__find_files(struct scope *s)
+{
+	for (size_t i = 0; i < s->targets->cnt; i++)
+		if (!s->targets->list[i].exited)
+			scan_process(s, s->targets->list[i].pid);
+	/* an empty cgroup: its programs will most likely map the libc memsnoop maps */
+	if (!s->files.cnt)
+		scan_process(s, getpid());
+	if (!s->files.cnt) {
+		pr_warn("no allocator found in the processes of the cgroup (none of malloc, free, operator new, ... is defined in what they map)\n");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int scope__attach(struct scope *s, struct probes *probes)
+{
+	s->probes = probes;
+	for (; s->attached < s->files.cnt; s->attached++) {
+		int err = probes__attach_file(probes, &s->files.objs[s->attached]);
+
+		if (err)
+			return err;
+		pr_info("probed %s (%s, inode %llu) in every process that maps it\n",
+			s->files.objs[s->attached].path,
+			alloc_family_name(s->files.objs[s->attached].family),
+			(unsigned long long)s->files.objs[s->attached].ino);
+	}
+	return 0;
+}
+
+static bool in_cgroups(const struct scope *s, const char *name)
+{
+	for (size_t i = 0; i < s->cgroup_cnt; i++)
+		if (cgroup_target__holds(&s->cgroups[i], name))
+			return true;
+	return false;
+}
+
+/* Adds pid's mappings of probed files to per-file counts (once per file: seen[] is scratch);
+ * true when it maps any. */
+static bool count_mappings(const struct scope *s, pid_t pid, bool inside, size_t *in, size_t *out,
+			   bool *seen)
+{
+	struct procmaps pm;
+	bool any = false;
+
+	if (procmaps__read(pid, &pm))
+		return false;
+	memset(seen, 0, s->files.cnt * sizeof(*seen));
+	for (size_t m = 0; m < pm.cnt; m++) {
+		for (size_t f = 0; f < s->files.cnt; f++) {
+			const struct alloc_object *o = &s->files.objs[f];
+
+			if (seen[f] || pm.maps[m].dev != o->dev || pm.maps[m].inode != o->ino)
+				continue;
+			seen[f] = any = true;
+			(inside ? in : out)[f]++;
+		}
+	}
+	procmaps__clear(&pm);
+	return any;
+}
+
+size_t scope__count_outsiders(struct scope *s)
+{
+	size_t *in = calloc(s->files.cnt + 1, sizeof(*in)), *out = calloc(s->files.cnt + 1, sizeof(*out));
+	bool *seen = calloc(s->files.cnt + 1, sizeof(*seen));
+	DIR *d = in && out && seen ? opendir("/proc") : NULL;
+	size_t outsiders = 0;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char name[4096];
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		bool inside;
+
+		pid = atoi(de->d_name);
+		if (pid == getpid() || cgroup_of_pid(pid, name, sizeof(name)))
+			continue;
+		inside = in_cgroups(s, name) || targets__find(s->targets, pid);
+
+		if (count_mappings(s, pid, inside, in, out, seen) && !inside)
+			outsiders++;
+	}
+	if (d)
+		closedir(d);
+	for (size_t f = 0; d && f < s->files.cnt; f++)
+		pr_info("probed %s: mapped by %zu process%s profiled and %zu outside the cgroup (they trap on each call, and are not counted)\n",
+			s->files.objs[f].path, in[f], in[f] == 1 ? "" : "es", out[f]);
+	free(in);
+	free(out);
+	free(seen);
+	return outsiders;
+}
+
+/* What a process that exec'd maps now: new allocator files probed (said with the delay since
+ * its exec), and, the first time, its address space read. */
+static void read_exec(struct scope *s, pid_t pid, uint64_t exec_ns, bool first)
+{
+	size_t before = s->files.cnt;
+
+	scan_process(s, pid);
+	if (s->files.cnt > before && s->probes && !scope__attach(s, s->probes))
+		pr_info("PID %d exec'd a program with a new allocator file: probed %.1f ms after its exec\n",
+			(int)pid, (mono_ns() - exec_ns) / 1e6);
+	if (first && s->hooks.process_new)
+		s->hooks.process_new(s->hooks.ctx, pid);
+}
+
+void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size)
+{
+	pid_t pid = hdr->tgid;
+
+	switch (hdr->type) {
+	case EV_PROC_FORK:
+		if (size < sizeof(struct fork_event) || targets__add(s->targets, pid, true))
+			return;
+		if (s->hooks.process_new)
+			s->hooks.process_new(s->hooks.ctx, pid);
+		return;
+	case EV_EXEC:
+		/* at once, while it surely lives: its allocator files, and its map */
+		if (!targets__find(s->targets, pid) && targets__add(s->targets, pid, true))
+			return;
+		read_exec(s, pid, hdr->ts_ns, true);
+		pending_add(&s->exec_recent, pid, hdr->ts_ns);
+		return;
+	case EV_PROC_EXIT:
+		targets__exited(s->targets, pid);
+		if (s->hooks.process_gone)
+			s->hooks.process_gone(s->hooks.ctx, pid);
+		return;
+	}
+}
+
+/* Processes moved into a cgroup since the last look. */
+static void find_moved_in(struct scope *s)
+{
+	pid_t *pids = NULL;
+	size_t cnt = 0;
+
+	if (list_pids(s, &pids, &cnt)) {
+		free(pids);
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		if (targets__find(s->targets, pids[i]) || targets__add(s->targets, pids[i], true))
+			continue;
+		scan_process(s, pids[i]);
+		if (s->hooks.process_new)
+			s->hooks.process_new(s->hooks.ctx, pids[i]);
+	}
+	free(pids);
+	if (s->probes)
+		scope__attach(s, s->probes);
+}
+
+void scope__tick(struct scope *s)
+{
+	/* a loader maps late, dlopen later still: what exec'd is read once more */
+	for (size_t i = 0; i < s->exec_recent.cnt; i++)
+		read_exec(s, s->exec_recent.pids[i], s->exec_recent.exec_ns[i], false);
+	s->exec_recent.cnt = 0;
+	find_moved_in(s);
+}
+
+bool scope__empty(const struct scope *s)
+{
+	pid_t *pids = NULL;
+	size_t cnt = 0;
+	bool empty;
+
+	if (targets__alive_cnt(s->targets))
+		return false;
+	empty = !list_pids(s, &pids, &cnt) && !cnt;
+	free(pids);
+	return empty;
+}
