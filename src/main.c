@@ -459,7 +459,8 @@ static void on_tick(void *ctx)
 /* --interval, or on a terminal its default: the live view on the report's stream. */
 static int open_live_view(struct run *r)
 {
-	bool tty = isatty(fileno(r->report));
+	/* a launched program shares the terminal: no live view unless asked, never a redraw */
+	bool tty = !r->launch && isatty(fileno(r->report));
 	double interval = r->opts.has_interval ? r->opts.interval_s : tty ? CLI_TERMINAL_INTERVAL_S : 0;
 	struct winsize ws;
 
