@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "diff.h"
+#include "glibc_arena.h"
 #include "launch.h"
 #include "clock.h"
 #include "log.h"
@@ -315,8 +316,43 @@ struct run {
 	bool progress;		     /* no live view, stderr a terminal: a progress line there */
 	char *cgroup_dirs[CLI_MAX_PIDS]; /* each target's cgroup v2 directory, or NULL */
 	struct mem_series mem;	     /* the targets' memory, each tick and at the end */
+	struct glibc_arena *glibc[CLI_MAX_PIDS]; /* each target's glibc arenas, once found */
+	bool glibc_tried[CLI_MAX_PIDS];	 /* looked for in the target's current image */
 	struct report_target rtargets[CLI_MAX_PIDS];
 };
+
+/* Target i's memory now: the kernel's view, and glibc's where its debug info allows. */
+static void read_target_memory(struct run *r, size_t i, double t_s)
+{
+	pid_t pid = r->targets.list[i].pid;
+	struct glibc_arena_stats st;
+	struct mem_point pt;
+	int err;
+
+	mem_read(pid, r->cgroup_dirs[i], t_s, &pt);
+	/* looked for once per image, at a tick of its own: loading libc's debug info takes ~0.1 s */
+	if (!r->glibc[i] && !r->glibc_tried[i]) {
+		r->glibc[i] = glibc_arena__open(pid);
+		r->glibc_tried[i] = true;
+	}
+	err = r->glibc[i] ? glibc_arena__read(r->glibc[i], &st) : -ENOENT;
+	if (!err)
+		mem_point__set_glibc(&pt, &st);
+	if (err == -ESTALE) { /* a new image: its libc is looked for at the next reading */
+		glibc_arena__free(r->glibc[i]);
+		r->glibc[i] = NULL;
+		r->glibc_tried[i] = false;
+	}
+	if (mem_series__add(&r->mem, &pt))
+		pr_warn("out of memory: memory readings dropped\n");
+}
+
+static void sample_memory(struct run *r, double t_s)
+{
+	for (size_t i = 0; i < r->targets.cnt; i++)
+		if (!r->targets.list[i].exited)
+			read_target_memory(r, i, t_s);
+}
 
 /* -p: a signal ends the run. */
 static bool stop_on_signal(void *ctx, const struct signalfd_siginfo *si)
@@ -354,13 +390,10 @@ static void launch_exec(void *ctx, pid_t pid)
 static void launch_exit_stop(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
-	struct mem_point pt;
 
 	/* its memory at exit, the last chance to read it */
-	if (pid == r->targets.list[0].pid) {
-		mem_read(pid, r->cgroup_dirs[0], mono_ns() / 1e9 - r->start_s, &pt);
-		mem_series__add(&r->mem, &pt);
-	}
+	if (pid == r->targets.list[0].pid)
+		read_target_memory(r, 0, mono_ns() / 1e9 - r->start_s);
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
 }
@@ -409,19 +442,6 @@ static int prepare_targets(struct run *r)
 }
 
 /* Each live target's memory now, into the series. */
-static void sample_memory(struct run *r, double t_s)
-{
-	struct mem_point pt;
-
-	for (size_t i = 0; i < r->targets.cnt; i++) {
-		if (r->targets.list[i].exited)
-			continue;
-		mem_read(r->targets.list[i].pid, r->cgroup_dirs[i], t_s, &pt);
-		if (mem_series__add(&r->mem, &pt))
-			pr_warn("out of memory: memory readings dropped\n");
-	}
-}
-
 static void fill_targets(struct run *r, struct report_info *info)
 {
 	for (size_t i = 0; i < r->targets.cnt; i++)
@@ -525,8 +545,10 @@ static void close_session(struct run *r)
 {
 	live_view__free(r->live);
 	mem_series__clear(&r->mem);
-	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
+	for (size_t i = 0; i < CLI_MAX_PIDS; i++) {
 		free(r->cgroup_dirs[i]);
+		glibc_arena__free(r->glibc[i]);
+	}
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
 	collector__free(r->collector);
