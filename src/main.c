@@ -15,10 +15,10 @@
 #include "cli.h"
 #include "collect.h"
 #include "diff.h"
-#include "glibc_arena.h"
 #include "launch.h"
 #include "clock.h"
 #include "log.h"
+#include "glibc_arena.h"
 #include "loop.h"
 #include "memview.h"
 #include "output.h"
@@ -321,39 +321,6 @@ struct run {
 	struct report_target rtargets[CLI_MAX_PIDS];
 };
 
-/* Target i's memory now: the kernel's view, and glibc's where its debug info allows. */
-static void read_target_memory(struct run *r, size_t i, double t_s)
-{
-	pid_t pid = r->targets.list[i].pid;
-	struct glibc_arena_stats st;
-	struct mem_point pt;
-	int err;
-
-	mem_read(pid, r->cgroup_dirs[i], t_s, &pt);
-	/* looked for once per image, at a tick of its own: loading libc's debug info takes ~0.1 s */
-	if (!r->glibc[i] && !r->glibc_tried[i]) {
-		r->glibc[i] = glibc_arena__open(pid);
-		r->glibc_tried[i] = true;
-	}
-	err = r->glibc[i] ? glibc_arena__read(r->glibc[i], &st) : -ENOENT;
-	if (!err)
-		mem_point__set_glibc(&pt, &st);
-	if (err == -ESTALE) { /* a new image: its libc is looked for at the next reading */
-		glibc_arena__free(r->glibc[i]);
-		r->glibc[i] = NULL;
-		r->glibc_tried[i] = false;
-	}
-	if (mem_series__add(&r->mem, &pt))
-		pr_warn("out of memory: memory readings dropped\n");
-}
-
-static void sample_memory(struct run *r, double t_s)
-{
-	for (size_t i = 0; i < r->targets.cnt; i++)
-		if (!r->targets.list[i].exited)
-			read_target_memory(r, i, t_s);
-}
-
 /* -p: a signal ends the run. */
 static bool stop_on_signal(void *ctx, const struct signalfd_siginfo *si)
 {
@@ -385,6 +352,8 @@ static void launch_exec(void *ctx, pid_t pid)
 	ring_buffer__consume(r->rb);
 	collector__watch_process(r->collector, pid);
 }
+
+static void read_target_memory(struct run *r, size_t i, double t_s);
 
 /* The program is exiting, its memory map still there: resolve every sample now. */
 static void launch_exit_stop(void *ctx, pid_t pid)
@@ -442,6 +411,39 @@ static int prepare_targets(struct run *r)
 }
 
 /* Each live target's memory now, into the series. */
+/* Target i's memory now: the kernel's view, and glibc's where its debug info allows. */
+static void read_target_memory(struct run *r, size_t i, double t_s)
+{
+	pid_t pid = r->targets.list[i].pid;
+	struct glibc_arena_stats st;
+	struct mem_point pt;
+	int err;
+
+	mem_read(pid, r->cgroup_dirs[i], t_s, &pt);
+	/* looked for once per image, at a tick of its own: loading libc's debug info takes ~0.1 s */
+	if (!r->glibc[i] && !r->glibc_tried[i]) {
+		r->glibc[i] = glibc_arena__open(pid);
+		r->glibc_tried[i] = true;
+	}
+	err = r->glibc[i] ? glibc_arena__read(r->glibc[i], &st) : -ENOENT;
+	if (!err)
+		mem_point__set_glibc(&pt, &st);
+	if (err == -ESTALE) { /* a new image: its libc is looked for at the next reading */
+		glibc_arena__free(r->glibc[i]);
+		r->glibc[i] = NULL;
+		r->glibc_tried[i] = false;
+	}
+	if (mem_series__add(&r->mem, &pt))
+		pr_warn("out of memory: memory readings dropped\n");
+}
+
+static void sample_memory(struct run *r, double t_s)
+{
+	for (size_t i = 0; i < r->targets.cnt; i++)
+		if (!r->targets.list[i].exited)
+			read_target_memory(r, i, t_s);
+}
+
 static void fill_targets(struct run *r, struct report_info *info)
 {
 	for (size_t i = 0; i < r->targets.cnt; i++)

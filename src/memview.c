@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
-#include "glibc_arena.h"
 #include "memview.h"
 #include "units.h"
+#include "glibc_arena.h"
 
 static const struct mem_field_info fields[MEM_FIELD_CNT] = {
 	[MEM_RSS] = { "rss", "smaps_rollup", "Rss:", true },
