@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Memory as the kernel accounts it, beside the heap memsnoop estimates: a process's
- * /proc/PID/smaps_rollup and its cgroup's (v2) memory.current, memory.peak, memory.stat and
- * memory.events. One table of fields says where each figure is read, so that every output
+ * /proc/PID/smaps_rollup, glibc's arenas where its debug information is installed, and its
+ * cgroup's (v2) memory.current, memory.peak, memory.stat and memory.events. One table of fields says where each figure is read, so that every output
  * lists them the same way. Sampled at each --interval tick and at the end.
  */
 #ifndef MEMSNOOP_MEMVIEW_H
@@ -23,6 +23,11 @@ enum mem_field {
 	MEM_PSS_SHMEM,
 	MEM_SWAP,
 	MEM_ANON_HUGE,
+	/* glibc's own accounting (glibc_arena.h), where its debug information is installed */
+	MEM_GLIBC_ARENAS,
+	MEM_GLIBC_SYSTEM_MEM,
+	MEM_GLIBC_MMAPPED,
+	MEM_GLIBC_MMAPS,
 	/* its cgroup v2 */
 	MEM_CG_CURRENT,
 	MEM_CG_PEAK,
@@ -41,7 +46,8 @@ enum mem_field {
 
 struct mem_field_info {
 	const char *name; /* in outputs: "rss", "cgroup_current", ... */
-	const char *file; /* read from this file of the process's /proc dir or the cgroup's dir */
+	const char *file; /* read from this file of the process's /proc dir or the cgroup's dir;
+			     NULL: filled by glibc_arena, not by mem_read() */
 	const char *key;  /* the line's first word; NULL: the file is one number */
 	bool bytes;	  /* a size (else a count of events) */
 };
@@ -71,7 +77,8 @@ struct mem_series {
  */
 int mem_parse_value(FILE *f, const char *key, uint64_t *out);
 
-/* Reads pid's figures, and those of the cgroup in cgroup_dir (NULL: none), at t_s. */
+/* Reads pid's figures, and those of the cgroup in cgroup_dir (NULL: none), at t_s; the
+ * glibc rows are left for mem_point__set_glibc(). */
 void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *out);
 
 /*
@@ -80,6 +87,11 @@ void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *o
  * Pure: usable by every writer.
  */
 void mem_point__describe(const struct mem_point *pt, bool exact, const char *sep_cgroup, FILE *f);
+
+struct glibc_arena_stats;
+
+/* Fills the glibc rows of pt. */
+void mem_point__set_glibc(struct mem_point *pt, const struct glibc_arena_stats *st);
 
 /* Appends a copy of pt (thinning the series when full). 0 or -ENOMEM. */
 int mem_series__add(struct mem_series *s, const struct mem_point *pt);

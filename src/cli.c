@@ -80,6 +80,7 @@ void cli_usage(FILE *f)
 		"      --interval SECONDS  live view: every SECONDS, the top sites and their change, exact\n"
 		"                          rates, heap in use, process memory (default 5 on a terminal,\n"
 		"                          else none; 0: none); redrawn on a terminal, appended otherwise\n"
+		"                          and with a COMMAND (on stderr, beside its own output)\n"
 		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "clock.h"
 #include "log.h"
+#include "glibc_arena.h"
 #include "loop.h"
 #include "memview.h"
 #include "output.h"
@@ -360,6 +361,8 @@ struct run {
 	struct report_target *rtargets;
 	struct scope *scope;	     /* --cgroup, or NULL */
 	size_t outsiders;	     /* --cgroup: processes outside it mapping a probed file */
+	struct glibc_arena *glibc[CLI_MAX_PIDS]; /* the first targets' glibc arenas, once found */
+	bool glibc_tried[CLI_MAX_PIDS];	 /* looked for in the target's current image */
 };
 
 /* Processes whose memory each tick reads: a cgroup's first ones (its own figures come
@@ -448,20 +451,16 @@ static void launch_entry(void *ctx, pid_t pid)
 	watch_process(r, pid);
 }
 
+static void read_target_memory(struct run *r, size_t i, double t_s);
+
 /* The program is exiting, its memory map still there: resolve every sample now. */
 static void launch_exit_stop(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
-	struct mem_point pt;
 
 	/* its memory at exit, the last chance to read it */
-	if (pid == r->targets.list[0].pid) {
-		char dir[4096];
-
-		mem_read(pid, cgroup_dir(r, &r->targets.list[0], dir, sizeof(dir)),
-			 mono_ns() / 1e9 - r->start_s, &pt);
-		mem_series__add(&r->mem, &pt);
-	}
+	if (pid == r->targets.list[0].pid)
+		read_target_memory(r, 0, mono_ns() / 1e9 - r->start_s);
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
 }
@@ -559,20 +558,49 @@ static int prepare_targets(struct run *r)
 }
 
 /* Each live target's memory now, into the series. */
-static void sample_memory(struct run *r, double t_s)
+/* Target i's memory now: the kernel's view, and glibc's where its debug info allows. */
+/* glibc's own figures of target i (the first CLI_MAX_PIDS targets: it costs its libc's debug
+ * info), into pt. */
+static void read_glibc(struct run *r, size_t i, struct mem_point *pt)
+{
+	struct glibc_arena_stats st;
+	int err;
+
+	/* looked for once per image, at a tick of its own: loading libc's debug info takes ~0.1 s */
+	if (!r->glibc[i] && !r->glibc_tried[i]) {
+		r->glibc[i] = glibc_arena__open(r->targets.list[i].pid);
+		r->glibc_tried[i] = true;
+	}
+	err = r->glibc[i] ? glibc_arena__read(r->glibc[i], &st) : -ENOENT;
+	if (!err)
+		mem_point__set_glibc(pt, &st);
+	if (err == -ESTALE) { /* a new image: its libc is looked for at the next reading */
+		glibc_arena__free(r->glibc[i]);
+		r->glibc[i] = NULL;
+		r->glibc_tried[i] = false;
+	}
+}
+
+static void read_target_memory(struct run *r, size_t i, double t_s)
 {
 	struct mem_point pt;
+	char dir[4096];
 
+	mem_read(r->targets.list[i].pid, cgroup_dir(r, &r->targets.list[i], dir, sizeof(dir)), t_s,
+		 &pt);
+	if (i < CLI_MAX_PIDS)
+		read_glibc(r, i, &pt);
+	if (mem_series__add(&r->mem, &pt))
+		pr_warn("out of memory: memory readings dropped\n");
+}
+
+static void sample_memory(struct run *r, double t_s)
+{
 	for (size_t i = 0, n = 0; i < r->targets.cnt && n < MEM_MAX_PROCESSES; i++) {
-		const struct target *t = &r->targets.list[i];
-		char dir[4096];
-
-		if (t->exited)
+		if (r->targets.list[i].exited)
 			continue;
 		n++;
-		mem_read(t->pid, cgroup_dir(r, t, dir, sizeof(dir)), t_s, &pt);
-		if (mem_series__add(&r->mem, &pt))
-			pr_warn("out of memory: memory readings dropped\n");
+		read_target_memory(r, i, t_s);
 	}
 }
 
@@ -628,7 +656,8 @@ static void on_tick(void *ctx)
 /* --interval, or on a terminal its default: the live view on the report's stream. */
 static int open_live_view(struct run *r)
 {
-	bool tty = isatty(fileno(r->report));
+	/* a launched program shares the terminal: no live view unless asked, never a redraw */
+	bool tty = !r->launch && isatty(fileno(r->report));
 	double interval = r->opts.has_interval ? r->opts.interval_s : tty ? CLI_TERMINAL_INTERVAL_S : 0;
 	struct winsize ws;
 
@@ -762,6 +791,8 @@ static void close_session(struct run *r)
 	mem_series__clear(&r->mem);
 	free(r->rtargets);
 	scope__free(r->scope);
+	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
+		glibc_arena__free(r->glibc[i]);
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
 	kunwind__free(r->kunwind);

@@ -6,6 +6,7 @@
 #include "array.h"
 #include "memview.h"
 #include "units.h"
+#include "glibc_arena.h"
 
 static const struct mem_field_info fields[MEM_FIELD_CNT] = {
 	[MEM_RSS] = { "rss", "smaps_rollup", "Rss:", true },
@@ -15,6 +16,10 @@ static const struct mem_field_info fields[MEM_FIELD_CNT] = {
 	[MEM_PSS_SHMEM] = { "pss_shmem", "smaps_rollup", "Pss_Shmem:", true },
 	[MEM_SWAP] = { "swap", "smaps_rollup", "Swap:", true },
 	[MEM_ANON_HUGE] = { "anon_huge_pages", "smaps_rollup", "AnonHugePages:", true },
+	[MEM_GLIBC_ARENAS] = { "glibc_arenas", NULL, NULL, false },
+	[MEM_GLIBC_SYSTEM_MEM] = { "glibc_system_mem", NULL, NULL, true },
+	[MEM_GLIBC_MMAPPED] = { "glibc_mmapped", NULL, NULL, true },
+	[MEM_GLIBC_MMAPS] = { "glibc_mmaps", NULL, NULL, false },
 	[MEM_CG_CURRENT] = { "cgroup_current", "memory.current", NULL, true },
 	[MEM_CG_PEAK] = { "cgroup_peak", "memory.peak", NULL, true },
 	[MEM_CG_ANON] = { "cgroup_anon", "memory.stat", "anon", true },
@@ -80,7 +85,7 @@ void mem_read(pid_t pid, const char *cgroup_dir, double t_s, struct mem_point *o
 	for (int i = 0; i < MEM_FIELD_CNT; i++) {
 		const char *dir = i < MEM_FIRST_CGROUP_FIELD ? proc_dir : cgroup_dir;
 
-		out->has[i] = dir && !read_field(dir, &fields[i], &out->v[i]);
+		out->has[i] = dir && fields[i].file && !read_field(dir, &fields[i], &out->v[i]);
 	}
 }
 
@@ -104,6 +109,16 @@ void mem_point__describe(const struct mem_point *pt, bool exact, const char *sep
 			fprintf(f, "%s %s", fields[i].name, format_bytes(pt->v[i], b, sizeof(b)));
 		else
 			fprintf(f, "%s %" PRIu64, fields[i].name, pt->v[i]);
+	}
+}
+
+void mem_point__set_glibc(struct mem_point *pt, const struct glibc_arena_stats *st)
+{
+	const uint64_t v[] = { st->arenas, st->system_mem, st->mmapped_mem, st->n_mmaps };
+
+	for (int i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
+		pt->has[MEM_GLIBC_ARENAS + i] = true;
+		pt->v[MEM_GLIBC_ARENAS + i] = v[i];
 	}
 }
 

@@ -151,7 +151,9 @@ int live_view__write(struct live_view *v, const struct profile *p, const struct 
 	alloc_counters_sum(t->info->counters, &calls, &bytes, &frees);
 	alloc_counters_sum(v->last_counters, &calls0, &bytes0, &frees0);
 	profile__totals(p, &tot);
-	total = value_type_is_alloc(v->opts.value) ? tot.alloc_space : tot.inuse_space;
+	/* the heap line is the heap in use whatever the sites are ranked by (allocated with
+	 * --alloc-only, which sees no frees) */
+	total = t->info->inuse_untracked ? tot.alloc_space : tot.inuse_space;
 	v->ticks++;
 	if (v->opts.redraw)
 		fputs("\033[H\033[2J", f); /* home, clear: the view replaces the last one */

@@ -23,7 +23,7 @@
 #define HEAD_H 50 /* title, subtitle, buttons */
 #define FOOT_H 24 /* the details line */
 #define CHAR_W 7  /* of the 12 px monospace font */
-#define MIN_FRAME_W 0.1
+#define MIN_FRAME_W 0.3 /* pixels: 10,000 sites stay a few MB a browser opens at once */
 
 struct node {
 	const char *name;

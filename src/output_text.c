@@ -208,11 +208,11 @@ static void write_totals(const struct profile *p, const struct report_info *info
 /* The heap beside the kernel's view of the same processes: their last memory reading. */
 static void write_memory(const struct profile *p, const struct report_info *info, FILE *f)
 {
-	double anon = 0;
+	double anon = 0, glibc = 0;
 	size_t readings = 0;
-	bool current = true;
+	bool current = true, all_glibc = true;
 	struct stack_values t;
-	char b1[32], b2[32];
+	char b1[32], b2[32], b3[32];
 
 	if (!info->mem)
 		return;
@@ -230,6 +230,8 @@ static void write_memory(const struct profile *p, const struct report_info *info
 		mem_point__describe(pt, false, "\n    cgroup: ", f);
 		fputc('\n', f);
 		anon += pt->v[MEM_ANON];
+		glibc += pt->v[MEM_GLIBC_SYSTEM_MEM] + pt->v[MEM_GLIBC_MMAPPED];
+		all_glibc &= pt->has[MEM_GLIBC_SYSTEM_MEM];
 		readings++;
 		current &= pt->t_s >= info->duration_s - 0.1;
 	}
@@ -240,10 +242,15 @@ static void write_memory(const struct profile *p, const struct report_info *info
 		format_bytes(t.inuse_space, b1, sizeof(b1)));
 	/* "of" only when the readings are the end's: an older one measured another heap */
 	if (current)
-		fprintf(f, " of %s anonymous RSS\n", format_bytes(anon, b2, sizeof(b2)));
+		fprintf(f, " of %s anonymous RSS", format_bytes(anon, b2, sizeof(b2)));
 	else
-		fprintf(f, " at the end; %s anonymous RSS at the last reading\n",
+		fprintf(f, " at the end; %s anonymous RSS at the last reading",
 			format_bytes(anon, b2, sizeof(b2)));
+	/* what glibc holds from the kernel: the heap's share of it says how fragmented it is */
+	if (all_glibc)
+		fprintf(f, ", %s held by glibc (arenas and mmapped chunks)",
+			format_bytes(glibc, b3, sizeof(b3)));
+	fputc('\n', f);
 }
 
 static void write_frames(const struct profile *p, const struct stack *s, FILE *f)

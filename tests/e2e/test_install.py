@@ -14,7 +14,10 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 class InstallTest(unittest.TestCase):
     def make(self, *args):
-        p = subprocess.run(["make", "-s", "-C", ROOT, f"OUTPUT={harness.BUILD}", *args],
+        # the build tree as the Makefile names it (relative), so that a rule remade here keeps
+        # the dependency files' target names those of a plain make
+        out = os.path.relpath(harness.BUILD, ROOT)
+        p = subprocess.run(["make", "-s", "-C", ROOT, f"OUTPUT={out}", *args],
                            capture_output=True, text=True, timeout=harness.TIMEOUT)
         self.assertEqual(p.returncode, 0, p.stderr)
 
@@ -42,6 +45,25 @@ class InstallTest(unittest.TestCase):
             self.make("uninstall", f"DESTDIR={dest}", "PREFIX=/usr")
             for path in (binary, man, completion):
                 self.assertFalse(os.path.exists(path), path)
+
+
+    def test_plain_make_names_make_deps_when_a_package_is_missing(self):
+        # a dpkg-query that knows nothing of libdw-dev, as on a machine without it
+        with tempfile.TemporaryDirectory() as shim:
+            fake = os.path.join(shim, "dpkg-query")
+            with open(fake, "w") as f:
+                f.write('#!/bin/sh\nfor a; do pkg=$a; done\n'
+                        '[ "$pkg" = libdw-dev ] && exit 1\n'
+                        'echo "install ok installed"\n')
+            os.chmod(fake, 0o755)
+            out = os.path.join(shim, "build")
+            p = subprocess.run(["make", "-C", ROOT, f"OUTPUT={out}"], capture_output=True,
+                               text=True, timeout=harness.TIMEOUT,
+                               env=dict(os.environ, PATH=f"{shim}:{os.environ['PATH']}"))
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("memsnoop: cannot build: missing libdw-dev; 'sudo make deps' "
+                          "(scripts/install-deps.sh) installs them", p.stderr)
+            self.assertFalse(os.path.exists(os.path.join(out, "memsnoop")))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,16 @@ class LiveViewTest(unittest.TestCase):
         self.assertEqual(report["in use"], (truth["kept"], truth["kept_bytes"]))
         self.assertIn(f"age of all samples live at the report ({truth['kept']} objects)", out)
 
+    def test_launched_program_gets_blocks_on_stderr(self):
+        p = subprocess.run([harness.memsnoop_path(), "-r", "1", "--interval", "0.5", "--",
+                            harness.target_path("grower"), "1500"],
+                           input="g", capture_output=True, text=True, timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^pid \d+\nkept 30\nkept_bytes 1966080\n$")  # its own
+        got = blocks(p.stderr[p.stderr.index("--- memsnoop"):])
+        self.assertGreaterEqual(len(got), 2, p.stderr)
+        self.assertIn("leaked at exit", p.stderr)
+
     def on_terminal(self, stream, *args):
         """Profiles grower with memsnoop's stdout or stderr on a terminal (a pty); returns
         (what the terminal got, what the other stream got)."""

@@ -49,8 +49,14 @@ class SummaryTest(harness.OutputTest):
         self.assertTrue(all(m["pid"] == pid and m["rss"] > 0 for m in mem), mem)
         self.assertEqual([m["t_s"] for m in mem], sorted(m["t_s"] for m in mem))
         self.assertGreater(mem[-1]["anonymous"], mem[0]["anonymous"])
+        # glibc's own view (libc6-dbg is installed): one arena, holding more as the heap grows
+        self.assertTrue(all(m["glibc_arenas"] == 1 for m in mem), mem)
+        self.assertGreater(mem[-1]["glibc_system_mem"], mem[0]["glibc_system_mem"])
+        self.assertGreaterEqual(mem[-1]["glibc_system_mem"] + mem[-1]["glibc_mmapped"],
+                                64 * 1024 * int(mem[-1]["t_s"] / 0.05) // 2)
 
         self.assertRegex(out, rf"memory \(the kernel's view, last reading\)\n  PID {pid} grower at "
                               r"[\d.]+ s: rss [\d.]+ [KM]iB, pss .*anonymous [\d.]+ [KM]iB")
         self.assertRegex(out, r"\n  heap in use [\d.]+ MiB at the end; [\d.]+ [KM]iB anonymous RSS "
-                              r"at the last reading\n")
+                              r"at the last reading, [\d.]+ MiB held by glibc \(arenas and "
+                              r"mmapped chunks\)\n")
