@@ -16,8 +16,8 @@
 
 struct kunwind_stats {
 	size_t files;	      /* tables loaded */
-	size_t files_no_cfi;  /* files without CFI (or not understood): frame pointers */
-	size_t files_no_room; /* files whose rows did not fit the row array: stack copies */
+	size_t files_no_cfi;  /* files without CFI: frame pointers */
+	size_t files_excluded; /* not loaded (unreadable, no room, not understood): copies */
 	size_t rows;	      /* rows loaded */
 	size_t row_bytes;
 	uint64_t build_ns;    /* compiling tables */
