@@ -36,6 +36,9 @@ void kunwind__free(struct kunwind *k);
  */
 int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid);
 
+/* pid is gone: its layout leaves the kernel (the files' tables stay, shared). */
+void kunwind__forget_process(struct kunwind *k, pid_t pid);
+
 /* Loads pid's layout again if as has re-read it since (a library mapped): 0 or -errno. */
 int kunwind__refresh(struct kunwind *k, struct addrspaces *as, pid_t pid);
 

@@ -220,6 +220,14 @@ int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid)
 	return err;
 }
 
+void kunwind__forget_process(struct kunwind *k, pid_t pid)
+{
+	__u32 key = pid;
+
+	if (hashmap__delete(k->procs, &pid, sizeof(pid), NULL))
+		bpf_map_delete_elem(k->fds.procs, &key);
+}
+
 int kunwind__refresh(struct kunwind *k, struct addrspaces *as, pid_t pid)
 {
 	const uint64_t *loaded = hashmap__find(k->procs, &pid, sizeof(pid));

@@ -349,6 +349,9 @@ static void launch_exit_stop(void *ctx, pid_t pid)
 
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
+	/* the kernel's table of processes is bounded: a program forking many keeps it small */
+	if (r->kunwind)
+		kunwind__forget_process(r->kunwind, pid);
 }
 
 /* A followed child before it runs, or a new program's allocators: probed while stopped. */
