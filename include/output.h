@@ -15,6 +15,9 @@ int output_folded__write(const struct profile *p, enum value_type type, FILE *f)
 
 struct report_losses;
 
+/* The comment a profile carries when events were lost: readers (memsnoop diff) warn on it. */
+#define PPROF_INCOMPLETE "memsnoop: INCOMPLETE: "
+
 struct pprof_info {
 	int64_t time_nanos;	       /* wall clock at the start */
 	int64_t duration_nanos;

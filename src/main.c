@@ -217,9 +217,19 @@ static int read_profile(const char *path, PprofProfile **out)
 	char why[256];
 	int err = pprof_read_file(path, out, why, sizeof(why));
 
-	if (err)
+	if (err) {
 		pr_warn("%s: %s\n", path, why);
-	return err;
+		return err;
+	}
+	/* a comparison of incomplete data must say so */
+	for (size_t i = 0; i < (*out)->n_comment; i++) {
+		int64_t s = (*out)->comment[i];
+		const char *c = s >= 0 && (size_t)s < (*out)->n_string_table ? (*out)->string_table[s] : "";
+
+		if (!strncmp(c, PPROF_INCOMPLETE, strlen(PPROF_INCOMPLETE)))
+			pr_warn("WARNING: %s: %s\n", path, c);
+	}
+	return 0;
 }
 
 /* memsnoop diff: reads both profiles, prints the comparison, gates on --fail-above. */
