@@ -16,8 +16,8 @@
 
 struct kunwind_stats {
 	size_t files;	      /* tables loaded */
-	size_t files_no_cfi;  /* files without CFI (or not understood): frame pointers */
-	size_t files_no_room; /* files whose rows did not fit the row array: stack copies */
+	size_t files_no_cfi;  /* files without CFI: frame pointers */
+	size_t files_excluded; /* not loaded (unreadable, no room, not understood): copies */
 	size_t rows;	      /* rows loaded */
 	size_t row_bytes;
 	uint64_t build_ns;    /* compiling tables */
@@ -36,7 +36,7 @@ void kunwind__free(struct kunwind *k);
  */
 int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid);
 
-/* pid has exited: its layout leaves the kernel's table (the files' tables stay, shared). */
+/* pid is gone: its layout leaves the kernel (the files' tables stay, shared). */
 void kunwind__forget_process(struct kunwind *k, pid_t pid);
 
 /* Loads pid's layout again if as has re-read it since (a library mapped): 0 or -errno. */

@@ -17,6 +17,8 @@ int output_folded__write(const struct profile *p, enum value_type type, FILE *f)
 struct report_losses;
 
 struct report_target;
+/* The comment a profile carries when events were lost: readers (memsnoop diff) warn on it. */
+#define PPROF_INCOMPLETE "memsnoop: INCOMPLETE: "
 
 struct pprof_info {
 	int64_t time_nanos;	       /* wall clock at the start */

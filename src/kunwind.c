@@ -15,7 +15,7 @@
 /* What the walker needs of a file: its table and where its segments go in memory. */
 struct loaded_file {
 	uint32_t id; /* UNWIND_NO_FILE: no table */
-	bool no_room; /* it has CFI, but its table did not fit: left out of every layout */
+	bool excluded; /* not walkable in the kernel: left out of every layout, see file_of() */
 	uint32_t seg_cnt;
 	struct {
 		uint64_t offset, vaddr, filesz;
@@ -121,9 +121,12 @@ static const struct loaded_file *file_of(struct kunwind *k, const struct module 
 	if (!f || !created)
 		return f;
 	f->id = UNWIND_NO_FILE;
+	f->excluded = true;
 	elf = mod->fd >= 0 ? elf_begin(mod->fd, ELF_C_READ_MMAP, NULL) : NULL;
-	if (!elf)
+	if (!elf) {
+		k->stats.files_excluded++;
 		return f;
+	}
 	read_segments(elf, f);
 	t0 = mono_ns();
 	t = unwind_table__build(elf);
@@ -131,21 +134,25 @@ static const struct loaded_file *file_of(struct kunwind *k, const struct module 
 	err = t ? load_table(k, t, k->stats.files) : -errno;
 	k->stats.build_ns += t1 - t0;
 	k->stats.load_ns += mono_ns() - t1;
+	/*
+	 * Only a file without any CFI is walked by frame pointer. One whose table could not be
+	 * loaded (no room left, a layout not understood) stays unknown to the kernel, and its
+	 * samples come as stack copies: a frame-pointer walk through code built without frame
+	 * pointers would make frames up.
+	 */
+	f->excluded = err && err != -ENOENT;
 	if (!err) {
 		unwind_table__stats(t, &st);
 		f->id = k->stats.files++;
 		pr_info("unwind table of %s: %zu rows, %zu KiB, compiled in %.1f ms\n", mod->path,
 			st.row_cnt, st.mem_sz / 1024, st.build_ns / 1e6);
-	} else if (err == -ENOSPC) {
-		/* unknown to the kernel, its samples come as stack copies: a frame-pointer walk
-		 * through code compiled without them would make frames up */
-		f->no_room = true;
-		k->stats.files_no_room++;
-		pr_warn("%s: no room left for its unwind table: its samples are sent as stack copies\n",
-			mod->path);
-	} else {
+	} else if (err == -ENOENT) {
 		k->stats.files_no_cfi++;
-		pr_info("%s: no unwind table (%s): frame pointers\n", mod->path, strerror(-err));
+		pr_info("%s: no CFI: its frames are walked by frame pointer\n", mod->path);
+	} else {
+		k->stats.files_excluded++;
+		pr_warn("%s: unwind table not loaded (%s): its samples are sent as stack copies\n",
+			mod->path, strerror(-err));
 	}
 	unwind_table__free(t);
 	elf_end(elf);
@@ -182,7 +189,7 @@ static int add_mapping(const struct mapping *m, const struct module *mod, void *
 	f = file_of(c->k, mod);
 	if (!f)
 		return -ENOMEM;
-	if (f->no_room)
+	if (f->excluded)
 		return 0;
 	um = &c->proc->maps[c->proc->cnt++];
 	um->start = m->start;

@@ -300,9 +300,19 @@ static int read_profile(const char *path, PprofProfile **out)
 	char why[256];
 	int err = pprof_read_file(path, out, why, sizeof(why));
 
-	if (err)
+	if (err) {
 		pr_warn("%s: %s\n", path, why);
-	return err;
+		return err;
+	}
+	/* a comparison of incomplete data must say so */
+	for (size_t i = 0; i < (*out)->n_comment; i++) {
+		int64_t s = (*out)->comment[i];
+		const char *c = s >= 0 && (size_t)s < (*out)->n_string_table ? (*out)->string_table[s] : "";
+
+		if (!strncmp(c, PPROF_INCOMPLETE, strlen(PPROF_INCOMPLETE)))
+			pr_warn("WARNING: %s: %s\n", path, c);
+	}
+	return 0;
 }
 
 /* memsnoop diff: reads both profiles, prints the comparison, gates on --fail-above. */
@@ -383,9 +393,9 @@ static void report_kunwind(const struct run *r)
 	struct kunwind_stats k;
 
 	kunwind__stats(r->kunwind, &k);
-	pr_info("unwind tables: %zu files (%zu without CFI, %zu without room), %zu rows, %zu KiB, "
+	pr_info("unwind tables: %zu files (%zu without CFI, %zu not loaded), %zu rows, %zu KiB, "
 		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
-		"not known yet)\n", k.files, k.files_no_cfi, k.files_no_room, k.rows, k.row_bytes / 1024,
+		"not known yet)\n", k.files, k.files_no_cfi, k.files_excluded, k.rows, k.row_bytes / 1024,
 		k.build_ns / 1e6, k.load_ns / 1e6, (unsigned long long)probes__unwind_copies(r->probes));
 }
 
@@ -463,6 +473,9 @@ static void launch_exit_stop(void *ctx, pid_t pid)
 		read_target_memory(r, 0, mono_ns() / 1e9 - r->start_s);
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
+	/* the kernel's table of processes is bounded: a program forking many keeps it small */
+	if (r->kunwind)
+		kunwind__forget_process(r->kunwind, pid);
 }
 
 /* A followed child before it runs, or a new program's allocators: probed while stopped. */

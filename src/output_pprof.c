@@ -416,7 +416,7 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 		char buf[96];
 
 		/* the string table keeps the pointer: loss_line lives until the packing */
-		snprintf(loss_line, sizeof(loss_line), "memsnoop: INCOMPLETE: %s",
+		snprintf(loss_line, sizeof(loss_line), PPROF_INCOMPLETE "%s",
 			 report_losses_summary(info->losses, buf, sizeof(buf)));
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, loss_line);
 	}

@@ -418,8 +418,9 @@ static void write_losses(const struct report_losses *l, FILE *f)
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
 	if (l->truncated_stacks)
-		fprintf(f, "  %llu samples with stacks cut short at %d frames or the end of the "
-			   "copied stack (marked [truncated]; see --stack-bytes)\n",
+		fprintf(f, "  %llu samples with stacks cut short at %d frames, an unwind rule not "
+			   "followed or unreadable stack (with dwarf-copy: the end of the copy, see "
+			   "--stack-bytes); marked [truncated], no frame guessed\n",
 			(unsigned long long)l->truncated_stacks, MAX_STACK_DEPTH);
 }
 

@@ -26,6 +26,21 @@ class ExactTest(harness.OutputTest):
         self.assertIn("leak_inner  tests/targets/leak_chain.c:", report)
         self.assertIn("lost data: none", report)
 
+    def test_leaking_and_churning_chain_lines_exact(self):
+        # 100,000 blocks allocated and freed at once, as fast as malloc goes: none lost
+        truth, status, report, err = harness.profile("leak_chain", "-r", "1", "--value",
+                                                     "alloc_space", "-o", self.prefix,
+                                                     target_args=[100, 100000])
+        self.assertEqual(status, 0, err)
+        self.assertIn("lost data: none", report)
+        self.assertEqual(truth["churn_bytes"], 6400000)
+        lines = {s.rpartition(";main;")[2]: v for s, v in self.folded().items()}
+        self.assertEqual(lines, {"leak_outer;leak_middle;leak_inner": truth["leaked_bytes"],
+                                 "churn_outer;churn_inner": truth["churn_bytes"]})
+        parsed = harness.parse_report(report)
+        self.assertEqual(parsed["in use"], (truth["leaked_objects"], truth["leaked_bytes"]))
+        self.assertEqual(parsed["free"], 100000)
+
     def test_leaking_chain_every_value_type(self):
         for value, key in (("inuse_objects", "leaked_objects"), ("alloc_space", "leaked_bytes"),
                            ("alloc_objects", "leaked_objects")):

@@ -38,6 +38,18 @@ class LaunchTest(harness.OutputTest):
         self.assertTrue(any(s.endswith("call_init;before_main;leak_in_constructor") for s in stacks),
                         stacks)
 
+    def test_kernel_walks_the_program_from_its_first_instruction(self):
+        # stopped at its entry point, libraries mapped, the program's layout is loaded before
+        # its own code runs: no sample needs a stack copy (as they would, right after exec)
+        p = subprocess.run([harness.memsnoop_path(), "-r", "1", "-v", "-o", self.prefix, "--",
+                            harness.target_path("leak_chain"), "100", "100000"], input="g",
+                           capture_output=True, text=True, timeout=60)
+        status, err = p.returncode, p.stderr
+        self.assertEqual(status, 0, err)
+        self.assertRegex(err, r"unwind tables: \d+ files .*; 0 samples sent as stack copies")
+        self.assertIn("lost data: none", err)
+        self.assertTrue(all(s.startswith("_start;") for s in self.folded()), self.folded())
+
     def test_heaptrack_reports_the_same_leaks(self):
         ht_out = os.path.join(self.tmp.name, "ht")
         subprocess.run(["heaptrack", "-o", ht_out, harness.target_path(LEAKY)], check=True,
@@ -125,7 +137,7 @@ class LaunchTest(harness.OutputTest):
 
     def test_exec_mid_run_retires_the_old_image(self):
         # held by ptrace at its exec and exit, the new image is read and named
-        p = subprocess.run([harness.memsnoop_path(), "-r", "1", "--unwind", "fp", "-o", self.prefix,
+        p = subprocess.run([harness.memsnoop_path(), "-r", "1", "-o", self.prefix,
                             "--", harness.target_path("exec_self")], input="g",
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)

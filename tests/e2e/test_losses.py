@@ -40,6 +40,12 @@ class LossTest(harness.OutputTest):
         # the pprof profile read alone says it is incomplete
         with open(self.prefix + ".pb.gz", "rb") as f:
             self.assertIn(b"memsnoop: INCOMPLETE: ", gzip.decompress(f.read()))
+        # ...and a comparison with it warns
+        diff = subprocess.run([harness.memsnoop_path(), "diff", self.prefix + ".pb.gz",
+                               self.prefix + ".pb.gz"], capture_output=True, text=True,
+                              timeout=harness.TIMEOUT)
+        self.assertEqual(diff.returncode, 0, diff.stderr)
+        self.assertRegex(diff.stderr, r"WARNING: \S+\.pb\.gz: memsnoop: INCOMPLETE: \d+ events lost")
 
     def test_fail_on_loss_exit_status(self):
         _, status, report, err = harness.profile("free_all", "-r", "1", "--unwind", "fp",
