@@ -497,24 +497,26 @@ static long drop_if_tgid(struct bpf_map *map, struct live_key *key, struct live_
 SEC("raw_tp/sched_process_exec")
 int on_exec(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct event_header ev = { .type = EV_EXEC, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct task_event ev = { .hdr = { .type = EV_EXEC,
+					  .tgid = bpf_get_current_pid_tgid() >> 32 } };
 	struct thread_state *st;
 
-	if (!ready || ev.tgid == self_tgid)
+	if (!ready || ev.hdr.tgid == self_tgid)
 		return 0;
 	st = bpf_task_storage_get(&thread_states, bpf_get_current_task_btf(), NULL, 0);
 	if (st)
 		st->depth = 0;
-	else if (!cgroup_cnt || !in_scope(ev.tgid))
+	else if (!cgroup_cnt || !in_scope(ev.hdr.tgid))
 		return 0;
-	ev.ts_ns = bpf_ktime_get_ns();
-	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
+	ev.hdr.ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm)); /* the new image's */
+	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
 	/* the new image has another layout: frame pointers until user space loads it */
-	bpf_map_delete_elem(&unwind_procs, &ev.tgid);
+	bpf_map_delete_elem(&unwind_procs, &ev.hdr.tgid);
 	if (cgroup_cnt) {
 		__u8 one = 1;
 
-		bpf_map_update_elem(&fresh_procs, &ev.tgid, &one, BPF_ANY);
+		bpf_map_update_elem(&fresh_procs, &ev.hdr.tgid, &one, BPF_ANY);
 	}
 	if (send_event_now(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_FREE);
@@ -525,7 +527,7 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct fork_event ev = { .hdr.type = EV_PROC_FORK };
+	struct task_event ev = { .hdr.type = EV_PROC_FORK };
 
 	if (!ready || !cgroup_cnt || child->pid != child->tgid)
 		return 0;
@@ -534,6 +536,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	ev.hdr.tgid = child->tgid;
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm)); /* the parent's, the child's too */
 	if (send_event_now(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_PROC);
 	return 0;

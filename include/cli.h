@@ -22,12 +22,22 @@ enum cli_switch {
 	CLI_OFF,
 };
 
+/* How the human outputs keep the stacks of several processes apart. */
+enum group_by {
+	GROUP_BY_DEFAULT, /* exe with --cgroup, else pid */
+	GROUP_BY_PID,	  /* the report's sites labelled with their PID; pprof always is */
+	GROUP_BY_EXE,	  /* one root frame per program: 200 workers read as one site */
+	GROUP_BY_CGROUP,  /* one root frame per cgroup */
+	GROUP_BY_NONE,	  /* merged */
+};
+
 struct cli_opts {
 	pid_t pids[CLI_MAX_PIDS];
 	size_t pid_cnt;
 	const char *cgroups[CGROUP_TARGETS_MAX]; /* --cgroup paths, as given */
 	size_t cgroup_cnt;
 	bool until_empty;	   /* --cgroup: stop when no process is left */
+	enum group_by group_by;	   /* resolved: never GROUP_BY_DEFAULT after parsing */
 	uint64_t rate;		   /* mean sampling interval in bytes; 1 = every allocation */
 	double duration_s;	   /* 0 = until Ctrl-C or every target exits */
 	const char *output_prefix; /* NULL = no files */

@@ -24,10 +24,10 @@ enum event_type {
 	EV_ALLOC = 1,	    /* struct alloc_event: frame-pointer stack */
 	EV_FREE = 2,	    /* struct free_event */
 	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
-	EV_EXEC = 4,	    /* struct event_header: the process exec'd, its old blocks are gone */
+	EV_EXEC = 4,	    /* struct task_event: the process exec'd, its old blocks are gone */
 	EV_ALLOC_ORACLE = 5, /* struct alloc_event: the kernel's walk of the sample that this
 				thread's next EV_ALLOC_DWARF carries (a test knob compares them) */
-	EV_PROC_FORK = 6,   /* struct fork_event: a process of a profiled cgroup forked hdr.tgid */
+	EV_PROC_FORK = 6,   /* struct task_event: a process of a profiled cgroup forked hdr.tgid */
 	EV_PROC_EXIT = 7,   /* struct event_header: a process of a profiled cgroup exited */
 };
 
@@ -91,10 +91,15 @@ struct alloc_dwarf_event {
 };
 
 /* A new process in a profiled cgroup: hdr.tgid, forked by parent. */
-struct fork_event {
+#define COMM_LEN 16
+
+/* A process's exec (its new name) or fork (the parent's name, inherited): its name travels
+ * with the event, for a process gone before user space reads it. */
+struct task_event {
 	struct event_header hdr;
-	__u32 parent;
+	__u32 parent; /* EV_PROC_FORK: the forking process */
 	__u32 __pad;
+	char comm[COMM_LEN];
 };
 
 /* The free (or realloc away) of a sampled pointer. */
@@ -131,7 +136,7 @@ _Static_assert(sizeof(struct alloc_event) == 48 + MAX_STACK_DEPTH * 8, "alloc_ev
 _Static_assert(sizeof(struct alloc_dwarf_event) == 48 + DWARF_REG_CNT * 8 + MAX_STACK_BYTES,
 	       "alloc_dwarf_event layout");
 _Static_assert(sizeof(struct free_event) == 40, "free_event layout");
-_Static_assert(sizeof(struct fork_event) == 24, "fork_event layout");
+_Static_assert(sizeof(struct task_event) == 40, "task_event layout");
 _Static_assert(sizeof(struct fn_counter) == 16, "fn_counter layout");
 _Static_assert(sizeof(struct live_key) == 16, "live_key layout");
 _Static_assert(sizeof(struct live_val) == 16, "live_val layout");

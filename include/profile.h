@@ -104,6 +104,20 @@ void profile__clear_live_ages(struct profile *p);
 void profile__record_gone(struct profile *p, uint32_t stack_id, uint64_t size);
 void profile__record_live_age(struct profile *p, uint32_t stack_id, uint64_t size, uint64_t age_ns);
 
+/* The label of the group a process's stacks go to (--group-by), or NULL: no root frame. */
+typedef const char *(*profile_group_fn)(void *ctx, uint32_t pid);
+
+/* The module of a group's root frame, so that outputs can tell it from code. */
+#define PROFILE_GROUP_MODULE "[group]"
+#define MAX_GROUPED_DEPTH 256
+
+/*
+ * A copy of src whose stacks of different processes are merged by group: each stack kept
+ * apart by process gets group_of(pid) as an outermost frame (none when NULL), and stacks that
+ * then match add up. Readers see groups as ordinary root frames. NULL with errno set.
+ */
+struct profile *profile__regroup(const struct profile *src, profile_group_fn group_of, void *ctx);
+
 size_t profile__stack_cnt(const struct profile *p);
 const struct stack *profile__stack(const struct profile *p, uint32_t id);
 const struct location *profile__location(const struct profile *p, uint32_t id);

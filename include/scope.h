@@ -80,7 +80,11 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
  * later), and adds processes moved into the cgroups meanwhile. */
 void scope__tick(struct scope *s);
 
-/* True when no process is left in the cgroups (--until-empty). */
+/* A sample of pid is about to be recorded: the first one after an exec reads pid's map again
+ * (its libraries are mapped by then), so that a process gone soon after still symbolizes. */
+void scope__before_sample(struct scope *s, pid_t pid);
+
+/* True when no process is left in the cgroups, once one was (--until-empty). */
 bool scope__empty(const struct scope *s);
 
 #endif /* MEMSNOOP_SCOPE_H */

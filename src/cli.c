@@ -11,7 +11,7 @@
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
-       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY };
+       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -24,6 +24,7 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "until-empty", no_argument, NULL, OPT_UNTIL_EMPTY },
+	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
 	{ "rate", required_argument, NULL, 'r' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
@@ -59,6 +60,11 @@ void cli_usage(FILE *f)
 		"                          those that start or move there later (PATH under the v2\n"
 		"                          mount, or relative to it; repeatable; with -p too)\n"
 		"      --until-empty       with --cgroup: stop once no process is left in it\n"
+		"      --group-by KEY      how the report, folded file and flame graph keep several\n"
+		"                          processes apart: exe (default with --cgroup: one root\n"
+		"                          frame per program), cgroup, pid (default otherwise: sites\n"
+		"                          labelled with their PID) or none; pprof labels every\n"
+		"                          sample with pid, comm and cgroup whatever KEY\n"
 		"  -- COMMAND [ARGS...]    run COMMAND, profile it from its first allocation to its\n"
 		"                          exit, and report what it leaked (on stderr)\n"
 		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
@@ -171,6 +177,20 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_UNTIL_EMPTY:
 		opts->until_empty = true;
 		return 0;
+	case OPT_GROUP_BY: {
+		static const char *const keys[] = { [GROUP_BY_PID] = "pid", [GROUP_BY_EXE] = "exe",
+						    [GROUP_BY_CGROUP] = "cgroup",
+						    [GROUP_BY_NONE] = "none" };
+
+		for (int k = GROUP_BY_PID; k <= GROUP_BY_NONE; k++) {
+			if (!strcmp(arg, keys[k])) {
+				opts->group_by = k;
+				return 0;
+			}
+		}
+		pr_warn("invalid --group-by '%s': expected pid, exe, cgroup or none\n", arg);
+		return -EINVAL;
+	}
 	case 'r':
 		if (parse_size(arg, &opts->rate) || opts->rate < 1 || opts->rate > CLI_MAX_RATE) {
 			pr_warn("invalid rate '%s': expected bytes from 1 to 1024G, such as 512K\n", arg);
@@ -349,6 +369,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 		pr_warn("--until-empty applies to --cgroup\n");
 		return -EINVAL;
 	}
+	if (opts->group_by == GROUP_BY_DEFAULT)
+		opts->group_by = opts->cgroup_cnt ? GROUP_BY_EXE : GROUP_BY_PID;
 	if (!opts->command &&
 	    (opts->has_fail_on_leak || opts->follow_forks || opts->run_as_user || opts->as_root)) {
 		pr_warn("--%s applies to a launched -- COMMAND\n",

@@ -92,7 +92,8 @@ static int find_allocators(const struct targets *targets, struct alloc_objects *
 
 /* The files -o PREFIX writes, each PREFIX + suffix through one writer. */
 struct output_ctx {
-	const struct profile *profile;
+	const struct profile *profile;	   /* as people read it: grouped by --group-by */
+	const struct profile *per_process; /* each process's stacks apart: pprof, lifetimes */
 	const struct report_info *info;
 	const struct pprof_info *pinfo;
 	bool icicle; /* the SVG grows down */
@@ -105,12 +106,12 @@ static int write_folded(const struct output_ctx *c, FILE *f)
 
 static int write_pprof(const struct output_ctx *c, FILE *f)
 {
-	return output_pprof__write(c->profile, c->pinfo, f);
+	return output_pprof__write(c->per_process, c->pinfo, f);
 }
 
 static int write_lifetimes(const struct output_ctx *c, FILE *f)
 {
-	return output_lifetimes__write(c->profile, f);
+	return output_lifetimes__write(c->per_process, f);
 }
 
 static int write_svg(const struct output_ctx *c, FILE *f)
@@ -639,6 +640,59 @@ static void fill_targets(struct run *r, struct report_info *info)
 	}
 }
 
+/* The newest registry entry of pid, exited or not. */
+static const struct target *target_of(const struct run *r, uint32_t pid)
+{
+	for (size_t i = r->targets.cnt; i-- > 0;)
+		if ((uint32_t)r->targets.list[i].pid == pid)
+			return &r->targets.list[i];
+	return NULL;
+}
+
+static const char *group_by_exe(void *ctx, uint32_t pid)
+{
+	const struct target *t = target_of(ctx, pid);
+
+	return t ? t->comm : NULL;
+}
+
+static const char *group_by_cgroup(void *ctx, uint32_t pid)
+{
+	const struct target *t = target_of(ctx, pid);
+
+	return t ? t->cgroup : NULL;
+}
+
+/* The profile as people read it: the per-process one, or a copy grouped by --group-by. Free
+ * it with shown_profile__free(). */
+static struct profile *shown_profile(struct run *r)
+{
+	struct profile *p;
+
+	switch (r->opts.group_by) {
+	case GROUP_BY_EXE:
+		p = profile__regroup(r->profile, group_by_exe, r);
+		break;
+	case GROUP_BY_CGROUP:
+		p = profile__regroup(r->profile, group_by_cgroup, r);
+		break;
+	case GROUP_BY_NONE:
+		p = profile__regroup(r->profile, NULL, r);
+		break;
+	default:
+		return r->profile;
+	}
+	if (!p)
+		pr_warn("out of memory: the report keeps processes apart\n");
+	return p ?: r->profile;
+}
+
+static void shown_profile__free(struct run *r, struct profile *p)
+{
+	if (p != r->profile)
+		profile__free(p);
+}
+
 /* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
  * callback); the live view. */
 static void on_tick(void *ctx)
@@ -646,6 +700,7 @@ static void on_tick(void *ctx)
 	struct run *r = ctx;
 	struct report_info info = {};
 	double t_s = mono_ns() / 1e9 - r->start_s;
+	struct profile *shown;
 
 	if (r->scope)
 		scope__tick(r->scope);
@@ -657,13 +712,15 @@ static void on_tick(void *ctx)
 	collector__snapshot(r->collector, mono_ns());
 	read_figures(r->probes, r->collector, &r->opts, &info);
 	fill_targets(r, &info);
+	shown = shown_profile(r);
+	/* a grouped copy keeps its stack ids from tick to tick: new stacks come last */
 	if (r->live)
-		live_view__write(r->live, r->profile,
+		live_view__write(r->live, shown,
 				 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem },
 				 r->report);
 	else
-		live_progress__write(r->profile, &(struct live_tick){ .t_s = t_s, .info = &info },
-				     stderr);
+		live_progress__write(shown, &(struct live_tick){ .t_s = t_s, .info = &info }, stderr);
+	shown_profile__free(r, shown);
 }
 
 /* --interval, or on a terminal its default: the live view on the report's stream. */
@@ -709,10 +766,13 @@ static void scope_process_gone(void *ctx, pid_t pid)
  * process's old image, the scope reads its new one). */
 static int scope_event(void *ctx, void *data, size_t size)
 {
+	const struct event_header *hdr = data;
 	struct run *r = ctx;
 
+	if (size >= sizeof(*hdr) && hdr->type != EV_EXEC && hdr->type != EV_FREE)
+		scope__before_sample(r->scope, hdr->tgid);
 	collector__handle_event(r->collector, data, size);
-	if (size >= sizeof(struct event_header))
+	if (size >= sizeof(*hdr))
 		scope__on_event(r->scope, data, size);
 	return 0;
 }
@@ -853,6 +913,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 				    r->scope ? scope_targets_gone : NULL };
 	uint64_t window_end_ns;
 	double start;
+	struct profile *shown;
 	int err;
 
 	if (probes__arm(r->probes))
@@ -907,8 +968,10 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.default_type = r->opts.value;
 	pinfo.losses = &info.losses;
 	/* a launched program owns stdout: the report goes to stderr */
-	err = write_outputs(&(struct output_ctx){ r->profile, &info, &pinfo, r->opts.icicle },
+	shown = shown_profile(r);
+	err = write_outputs(&(struct output_ctx){ shown, r->profile, &info, &pinfo, r->opts.icicle },
 			    r->opts.output_prefix, &r->owner, r->report) ?: err;
+	shown_profile__free(r, shown);
 	free((char *)pinfo.comment);
 	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
 		free(pinfo.extra_comments[i]);

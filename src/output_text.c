@@ -258,6 +258,12 @@ static void write_frames(const struct profile *p, const struct stack *s, FILE *f
 	for (uint32_t i = 0; i < s->loc_cnt; i++) {
 		const struct location *loc = profile__location(p, s->locs[i]);
 
+		if (!strcmp(loc->module, PROFILE_GROUP_MODULE)) { /* --group-by's root frame */
+			fputs("      in ", f);
+			escape_write(f, loc->frames[0].func, "");
+			fputc('\n', f);
+			continue;
+		}
 		for (uint32_t j = 0; j < loc->frame_cnt; j++) {
 			const struct frame *fr = &loc->frames[j];
 			const char *inl = j + 1 < loc->frame_cnt ? " (inlined)" : "";

@@ -270,6 +270,85 @@ void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
 	profile__record_gone(p, stack_id, size);
 }
 
+static void add_values(struct stack *to, const struct stack *from)
+{
+	to->v.alloc_objects += from->v.alloc_objects;
+	to->v.alloc_space += from->v.alloc_space;
+	to->v.inuse_objects += from->v.inuse_objects;
+	to->v.inuse_space += from->v.inuse_space;
+	to->v.alloc_samples += from->v.alloc_samples;
+	to->v.inuse_samples += from->v.inuse_samples;
+	for (unsigned k = 0; k < LIFETIME_BUCKETS; k++) {
+		to->lifetimes[k] += from->lifetimes[k];
+		to->live_ages[k] += from->live_ages[k];
+	}
+}
+
+/* The location of a group's root frame in p, made on first use. */
+static int group_location(struct profile *p, const char *label, const char **labels,
+			  int *ids, size_t *cnt)
+{
+	struct frame frame = { .func = label };
+	int id;
+
+	for (size_t i = 0; i < *cnt; i++)
+		if (!strcmp(labels[i], label))
+			return ids[i];
+	id = profile__add_location(p, PROFILE_GROUP_MODULE, NULL, 0, &frame, 1);
+	if (id >= 0) {
+		labels[*cnt] = label;
+		ids[(*cnt)++] = id;
+	}
+	return id;
+}
+
+struct profile *profile__regroup(const struct profile *src, profile_group_fn group_of, void *ctx)
+{
+	struct profile *dst = profile__new(src->rate);
+	const char **labels = calloc(src->stack_cnt + 1, sizeof(*labels));
+	int *ids = calloc(src->stack_cnt + 1, sizeof(*ids)), err = dst && labels && ids ? 0 : -ENOMEM;
+	uint32_t locs[MAX_GROUPED_DEPTH];
+	size_t label_cnt = 0;
+
+	/* the same location ids: a stack's locations are copied as they are */
+	for (size_t i = 0; i < src->loc_cnt && !err; i++) {
+		const struct location *l = &src->locs[i];
+
+		err = profile__add_location(dst, l->module, l->build_id, l->offset, l->frames,
+					    l->frame_cnt);
+		err = err < 0 ? err : 0;
+	}
+	for (size_t i = 0; i < src->stack_cnt && !err; i++) {
+		const struct stack *s = &src->stacks[i];
+		const char *label = s->pid && group_of ? group_of(ctx, s->pid) : NULL;
+		uint32_t n = s->loc_cnt < MAX_GROUPED_DEPTH - 1 ? s->loc_cnt : MAX_GROUPED_DEPTH - 1;
+		int id;
+
+		memcpy(locs, s->locs, n * sizeof(*locs));
+		if (label) {
+			id = group_location(dst, label, labels, ids, &label_cnt);
+			if (id < 0) {
+				err = id;
+				break;
+			}
+			locs[n++] = id;
+		}
+		id = profile__intern_stack(dst, 0, locs, n, s->truncated);
+		if (id < 0)
+			err = id;
+		else
+			add_values(&dst->stacks[id], s);
+	}
+	free(labels);
+	free(ids);
+	if (err) {
+		profile__free(dst);
+		errno = -err;
+		return NULL;
+	}
+	return dst;
+}
+
 size_t profile__stack_cnt(const struct profile *p)
 {
 	return p->stack_cnt;

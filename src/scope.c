@@ -26,6 +26,7 @@ struct scope {
 	size_t cgroup_cnt;
 	struct targets *targets;
 	struct hashmap *seen;	    /* (device, inode) of every file read */
+	struct hashmap *fresh;	    /* pids that exec'd and sent no sample since */
 	struct alloc_objects files; /* the allocator files among them */
 	size_t attached;	    /* files.objs[0, attached) are probed */
 	struct pending exec_recent; /* read once more at the next tick: loaders map late */
@@ -82,7 +83,8 @@ struct scope *scope__open(const struct scope_opts *opts, struct targets *targets
 		return NULL;
 	s->targets = targets;
 	s->seen = hashmap__new(sizeof(char));
-	if (!s->seen)
+	s->fresh = hashmap__new(sizeof(char));
+	if (!s->seen || !s->fresh)
 		err = -ENOMEM;
 	for (size_t i = 0; i < opts->cgroup_cnt && !err; i++) {
 		err = cgroup_target__open(opts->cgroup_args[i], &s->cgroups[i]);
@@ -117,6 +119,7 @@ void scope__free(struct scope *s)
 	for (size_t i = 0; i < s->cgroup_cnt; i++)
 		cgroup_target__close(&s->cgroups[i]);
 	hashmap__free(s->seen);
+	hashmap__free(s->fresh);
 	alloc_objects__clear(&s->files);
 	pending_free(&s->exec_recent);
 	free(s);
@@ -252,12 +255,21 @@ size_t scope__count_outsiders(struct scope *s)
 	return outsiders;
 }
 
+void scope__before_sample(struct scope *s, pid_t pid)
+{
+	/* its first sample: its loader has mapped its libraries, which the exec's reading of
+	 * its map came too early to see */
+	if (hashmap__delete(s->fresh, &pid, sizeof(pid), NULL) && s->hooks.process_new)
+		s->hooks.process_new(s->hooks.ctx, pid);
+}
+
 /* What a process that exec'd maps now: new allocator files probed (said with the delay since
  * its exec), and, the first time, its address space read. */
 static void read_exec(struct scope *s, pid_t pid, uint64_t exec_ns, bool first)
 {
 	size_t before = s->files.cnt;
 
+	pr_debug("PID %d exec'd %.2f ms ago: reading its map\n", (int)pid, (mono_ns() - exec_ns) / 1e6);
 	scan_process(s, pid);
 	if (s->files.cnt > before && s->probes && !scope__attach(s, s->probes))
 		pr_info("PID %d exec'd a program with a new allocator file: probed %.1f ms after its exec\n",
@@ -266,14 +278,28 @@ static void read_exec(struct scope *s, pid_t pid, uint64_t exec_ns, bool first)
 		s->hooks.process_new(s->hooks.ctx, pid);
 }
 
+/* The name the kernel gave with the event: right even when the process is gone already. */
+static void name_target(struct scope *s, pid_t pid, const struct task_event *ev)
+{
+	struct target *t = targets__find(s->targets, pid);
+
+	if (t && ev->comm[0]) {
+		memcpy(t->comm, ev->comm, sizeof(t->comm) - 1);
+		t->comm[sizeof(t->comm) - 1] = '\0';
+	}
+}
+
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size)
 {
+	const void *data = hdr;
+
 	pid_t pid = hdr->tgid;
 
 	switch (hdr->type) {
 	case EV_PROC_FORK:
-		if (size < sizeof(struct fork_event) || targets__add(s->targets, pid, true))
+		if (size < sizeof(struct task_event) || targets__add(s->targets, pid, true))
 			return;
+		name_target(s, pid, data);
 		if (s->hooks.process_new)
 			s->hooks.process_new(s->hooks.ctx, pid);
 		return;
@@ -281,10 +307,14 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 		/* at once, while it surely lives: its allocator files, and its map */
 		if (!targets__find(s->targets, pid) && targets__add(s->targets, pid, true))
 			return;
+		if (size >= sizeof(struct task_event))
+			name_target(s, pid, data);
 		read_exec(s, pid, hdr->ts_ns, true);
+		hashmap__upsert(s->fresh, &pid, sizeof(pid), NULL);
 		pending_add(&s->exec_recent, pid, hdr->ts_ns);
 		return;
 	case EV_PROC_EXIT:
+		hashmap__delete(s->fresh, &pid, sizeof(pid), NULL);
 		targets__exited(s->targets, pid);
 		if (s->hooks.process_gone)
 			s->hooks.process_gone(s->hooks.ctx, pid);
@@ -329,7 +359,8 @@ bool scope__empty(const struct scope *s)
 	size_t cnt = 0;
 	bool empty;
 
-	if (targets__alive_cnt(s->targets))
+	/* a cgroup empty at attach is waited on until something ran in it */
+	if (!s->targets->cnt || targets__alive_cnt(s->targets))
 		return false;
 	empty = !list_pids(s, &pids, &cnt) && !cnt;
 	free(pids);

@@ -97,7 +97,7 @@ class CgroupTest(harness.OutputTest):
         outside = harness.Target("alloc_c")  # the same binary and libc, outside
         try:
             ms = harness.Memsnoop("--cgroup", self.cg.rel, "-r", "1", "-n", "100", "-v",
-                                  "-o", self.prefix)
+                                  "--group-by", "pid", "-o", self.prefix)
             ms.wait_attached()
             worker = started_in(nested, "cgroup_worker")
             ready = worker.stdout.readline()
@@ -176,6 +176,10 @@ class CgroupTest(harness.OutputTest):
         if "lost data: none" in report:
             self.assertEqual(totals["in use"][1], 300 * LEAKY_LEAK)
         self.assertRegex(report, r"memsnoop: 301 processes \(0 at attach, 301 started, 301 exited")
+        # grouped by program (the default with --cgroup): 300 workers, one program's sites
+        roots = {s.partition(";")[0] for s in self.folded()}
+        self.assertEqual(roots, {"leaky_ctor"}, self.folded())
+        self.assertIn("      in leaky_ctor\n", report)
         # bounded: every exited process's state released (measured: see the closing note)
         print(f"\n300 short-lived processes: memsnoop peak RSS {ms.maxrss_kib / 1024:.1f} MiB, "
               f"CPU {ms.cpu_s:.2f} s", flush=True) if os.environ.get("E2E_FIGURES") else None
