@@ -265,6 +265,7 @@ struct run {
 	struct profile *profile;
 	struct collector *collector;
 	struct ring_buffer *rb;
+	struct loop_batch batch; /* rb's callback: the collector's, in bounded batches */
 	int sigfd;
 };
 
@@ -399,8 +400,8 @@ static int open_session(struct run *r)
 				  : NULL;
 	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector)
 		return -ENOMEM;
-	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
-				 r->collector, NULL);
+	r->batch = (struct loop_batch){ .cb = collector__handle_event, .ctx = r->collector };
+	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), loop_batch_sample, &r->batch, NULL);
 	if (!r->rb) {
 		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
 		return -errno;
@@ -472,7 +473,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 		err = 0;
 	}
 	if (!err)
-		err = loop_run(r->rb, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
+		err = loop_run(r->rb, &r->batch, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
 	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
 	window_end_ns = mono_ns();
 	/* detach first, then drain: nothing is in flight once the probes are gone */

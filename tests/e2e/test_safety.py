@@ -5,6 +5,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 import harness
@@ -144,6 +145,33 @@ class TargetChosenProgramTest(unittest.TestCase):
         run(["--", self.prog], env=env_without_sudo(EVIL_MARKER=self.marker, SUDO_UID="65534",
                                                      SUDO_GID="65534"))
         self.assertFalse(os.path.exists(self.marker), "the program's loader ran as root")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class StopUnderFloodTest(harness.OutputTest):
+    def test_sigint_answered_within_half_a_second_and_outputs_written(self):
+        target = harness.Target("stress")  # two threads allocating as fast as they can
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "-r", "1", "-o", self.prefix)
+            ms.wait_attached()
+            target.release()
+            deadline = time.monotonic() + harness.TIMEOUT
+            while cpu_seconds(target.pid) < 0.5 and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the flood is under way
+            start = time.monotonic()
+            status, report, err = ms.stop(signal.SIGINT)
+            elapsed = time.monotonic() - start
+        finally:
+            target.kill()
+        self.assertEqual(status, 0, err)
+        self.assertLess(elapsed, 0.5, "a stop must be answered within 0.5 s (the issue's bound)")
+        self.assertGreater(harness.parse_report(report)["exact"]["all allocations"][0], 0)
+        self.assertTrue(self.folded(), "the outputs were written")
 
 
 class ScriptTest(harness.OutputTest):
