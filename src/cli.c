@@ -10,7 +10,8 @@
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
-       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_USER, OPT_AS_ROOT };
+       OPT_FAIL_ON_LEAK, OPT_FOLLOW_FORKS, OPT_LIFETIMES, OPT_USER, OPT_AS_ROOT,
+       OPT_MAX_STACKS };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -27,6 +28,7 @@ static const struct option long_opts[] = {
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -63,6 +65,8 @@ void cli_usage(FILE *f)
 		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
 		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
+		"      --max-stacks N      unique stacks kept (default %d); samples of new stacks past\n"
+		"                          it are counted in one [stack table full] site\n"
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
 		"\n"
@@ -77,7 +81,7 @@ void cli_usage(FILE *f)
 		"killed by signal N); 1 when memsnoop could not run (no such process, not root, a\n"
 		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
 		"--fail-above is exceeded.\n",
-		CLI_MAX_PIDS);
+		CLI_MAX_PIDS, PROFILE_DEFAULT_MAX_STACKS);
 }
 
 /* getopt's ':' (missing argument) or '?' (unknown option), said once. Returns -EINVAL. */
@@ -205,6 +209,18 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_AS_ROOT:
 		opts->as_root = true;
 		return 0;
+	case OPT_MAX_STACKS: {
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 1 || v > 100000000) {
+			pr_warn("invalid --max-stacks '%s': expected a positive integer\n", arg);
+			return -EINVAL;
+		}
+		opts->max_stacks = v;
+		return 0;
+	}
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))
 			opts->uprobe_mode = UPROBE_MODE_AUTO;
@@ -231,6 +247,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	opts->value = VALUE_CNT; /* the mode's default, below */
 	opts->top_n = 10;
 	opts->stack_bytes = CLI_DEFAULT_STACK_BYTES;
+	opts->max_stacks = PROFILE_DEFAULT_MAX_STACKS;
 
 	optind = 1;
 	opterr = 0;

@@ -216,7 +216,8 @@ static int stack_id_of(struct collector *c, const struct raw_stack *rs)
 	if (!created)
 		return *idp;
 	id = resolve_stack(c, rs);
-	if (id < 0) {
+	/* a stack past the profile's cap is not remembered either: every sample is counted */
+	if (id < 0 || profile__stack_is_full(c->profile, id)) {
 		hashmap__delete(c->raw_stacks, key, key_sz, NULL);
 		return id;
 	}

@@ -133,7 +133,8 @@ static int write_output(const char *prefix, const struct output_kind *k,
 }
 
 static void fill_report(const struct probes *probes, const struct collector *collector,
-			const struct cli_opts *opts, struct report_info *info)
+			const struct profile *profile, const struct cli_opts *opts,
+			struct report_info *info)
 {
 	struct collector_stats st;
 
@@ -144,6 +145,7 @@ static void fill_report(const struct probes *probes, const struct collector *col
 	info->losses.bad_events = st.bad_events;
 	info->losses.truncated_stacks = st.truncated_stacks;
 	info->losses.unresolved_pcs = st.sym.unresolved;
+	info->losses.stack_table_full = profile__full_samples(profile);
 	info->value = opts->value;
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
@@ -395,6 +397,8 @@ static int open_session(struct run *r)
 							.unwind_dwarf = !r->opts.unwind_fp,
 							.stack_bytes = r->opts.stack_bytes });
 	r->profile = profile__new(r->opts.rate);
+	if (r->profile)
+		profile__set_max_stacks(r->profile, r->opts.max_stacks);
 	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
 						   r->profile)
 				  : NULL;
@@ -490,7 +494,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	info.at_exit = r->launch && end == LOOP_END_TARGETS_EXITED;
 	info.unfollowed_children = r->launch ? launch__unfollowed_children(r->launch) : 0;
 	collector__record_live_ages(r->collector, window_end_ns);
-	fill_report(r->probes, r->collector, &r->opts, &info);
+	fill_report(r->probes, r->collector, r->profile, &r->opts, &info);
 	label_aliases(r->objs, r->targets.cnt, fn_labels, &info);
 	pinfo.duration_nanos = info.duration_s * 1e9;
 	pinfo.comment = command_line(argc, argv);

@@ -27,7 +27,7 @@ bool report_losses_any(const struct report_losses *l)
 	for (int i = 0; i < DROP_CNT; i++)
 		if (l->drops[i])
 			return true;
-	return l->unknown_frees || l->bad_events || l->truncated_stacks;
+	return l->unknown_frees || l->bad_events || l->truncated_stacks || l->stack_table_full;
 }
 
 static const char *fmt_value(enum value_type type, double v, char *buf, size_t sz)
@@ -265,6 +265,9 @@ static void write_losses(const struct report_losses *l, FILE *f)
 			(unsigned long long)l->unknown_frees);
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
+	if (l->stack_table_full)
+		fprintf(f, "  %llu samples of new stacks past the cap on unique stacks (--max-stacks), in one %s site\n",
+			(unsigned long long)l->stack_table_full, PROFILE_FULL_NAME);
 	if (l->truncated_stacks)
 		fprintf(f, "  %llu samples with stacks cut short at %d frames or the end of the "
 			   "copied stack (marked [truncated]; see --stack-bytes)\n",

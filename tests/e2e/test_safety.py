@@ -1,6 +1,8 @@
 """memsnoop runs as root and reads and writes what its targets and other users choose: each
 attack reproduced for real, refused or made harmless."""
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -172,6 +174,29 @@ class StopUnderFloodTest(harness.OutputTest):
         self.assertLess(elapsed, 0.5, "a stop must be answered within 0.5 s (the issue's bound)")
         self.assertGreater(harness.parse_report(report)["exact"]["all allocations"][0], 0)
         self.assertTrue(self.folded(), "the outputs were written")
+
+
+class BoundedMemoryTest(harness.OutputTest):
+    def test_stacks_past_the_cap_counted_in_one_site(self):
+        depth, cap = 11, 500  # 2048 unique stacks, one allocation each
+        truth, status, report, err = harness.profile(
+            "many_stacks", "-r", "1", "--unwind", "fp", "--max-stacks", cap,
+            "--value", "alloc_objects", "-o", self.prefix, target_args=(depth,))
+        self.assertEqual(status, 0, err)
+        stacks = self.folded()
+        full = stacks.pop("[stack table full]")
+        self.assertLessEqual(len(stacks), cap)
+        # exact: every sample is in a kept stack or in the overflow site, and said so
+        walks = sum(v for s, v in stacks.items() if ";walk;" in s)
+        dropped = re.search(r"^  (\d+) sampled allocations lost: ring buffer full$", report, re.M)
+        self.assertEqual(walks + full + (int(dropped.group(1)) if dropped else 0), truth["allocs"],
+                         report)
+        self.assertIn(f"  {full} samples of new stacks past the cap on unique stacks "
+                      "(--max-stacks), in one [stack table full] site", report)
+        self.assertIn("WARNING: data was lost", report)
+        with open(self.prefix + ".lifetimes.json") as f:
+            lifetimes = json.load(f)
+        self.assertEqual(len(lifetimes["sites"]), 1000 if len(stacks) >= 1000 else len(stacks) + 1)
 
 
 class ScriptTest(harness.OutputTest):
