@@ -110,11 +110,16 @@ static int parse_pids(const char *arg, struct cli_opts *opts)
 			pr_warn("invalid PID list '%s': expected positive process IDs separated by commas\n", arg);
 			return -EINVAL;
 		}
-		if (opts->pid_cnt == CLI_MAX_PIDS) {
+		/* a PID given twice is one target: probed twice, its frees would count twice */
+		for (size_t i = 0; i < opts->pid_cnt && v; i++)
+			if (opts->pids[i] == v)
+				v = 0;
+		if (v && opts->pid_cnt == CLI_MAX_PIDS) {
 			pr_warn("too many PIDs: at most %d\n", CLI_MAX_PIDS);
 			return -EINVAL;
 		}
-		opts->pids[opts->pid_cnt++] = v;
+		if (v)
+			opts->pids[opts->pid_cnt++] = v;
 		s = *end ? end + 1 : end;
 	}
 	return 0;
@@ -324,9 +329,17 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 		case 'h':
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
-		case OPT_VALUE:
+		case OPT_VALUE: {
+			enum value_type type;
+
+			if (value_type_parse(optarg, &type)) {
+				pr_warn("invalid value type '%s': expected inuse_space, inuse_objects, alloc_space or alloc_objects\n",
+					optarg);
+				return -EINVAL;
+			}
 			opts->value = optarg;
 			break;
+		}
 		case 'n':
 			errno = 0;
 			v = strtol(optarg, &end, 10);

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import zlib
 
 import harness
 
@@ -197,6 +198,84 @@ class BoundedMemoryTest(harness.OutputTest):
         with open(self.prefix + ".lifetimes.json") as f:
             lifetimes = json.load(f)
         self.assertEqual(len(lifetimes["sites"]), 1000 if len(stacks) >= 1000 else len(stacks) + 1)
+
+
+class RefusalTest(unittest.TestCase):
+    def refuse(self, want_status, want_line, *args):
+        status, out, err = run(args)
+        self.assertEqual((status, out), (want_status, ""), err)
+        self.assertEqual(err.strip().splitlines(), [want_line])
+
+    def test_thread_names_its_process(self):
+        p = subprocess.Popen(["/usr/bin/python3", "-c", "import threading, sys\n"
+                              "t = threading.Thread(target=sys.stdin.read); t.start()\n"
+                              "print(t.native_id, flush=True)\nt.join()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            tid = int(p.stdout.readline())
+            self.refuse(1, f"memsnoop: PID {tid} is a thread of process {p.pid}: give -p {p.pid}",
+                        "-p", tid)
+        finally:
+            p.kill()
+            p.wait()
+
+    def test_kernel_thread(self):
+        self.refuse(1, "memsnoop: PID 2 (kthreadd) is a kernel thread: it has no user-space heap "
+                       "to profile", "-p", 2)
+
+    def test_zombie(self):
+        p = subprocess.Popen(["true"])
+        try:
+            deadline = time.monotonic() + harness.TIMEOUT
+            while "State:\tZ" not in open(f"/proc/{p.pid}/status").read():
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.01)
+            self.refuse(1, f"memsnoop: PID {p.pid} (true) has exited (a zombie): nothing left to "
+                           "profile", "-p", p.pid)
+        finally:
+            p.wait()
+
+    def test_diff_refuses_a_directory_and_a_bad_value(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.refuse(1, f"memsnoop: {tmp}: a directory, not a profile", "diff", tmp, tmp)
+        self.refuse(2, "memsnoop: invalid value type 'bytes': expected inuse_space, "
+                       "inuse_objects, alloc_space or alloc_objects",
+                    "diff", "--value", "bytes", "a", "b")
+
+    def test_gzip_bomb_refused_early(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bomb = os.path.join(tmp, "bomb.pb.gz")
+            z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+            with open(bomb, "wb") as f:
+                for _ in range(256):  # 256 MiB of zeros, ~250 KB compressed
+                    f.write(z.compress(bytes(1 << 20)))
+                f.write(z.flush())
+            p = subprocess.Popen([harness.memsnoop_path(), "diff", bomb, bomb],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            _, status, usage = os.wait4(p.pid, 0)
+            err = p.stderr.read()
+            p.stdout.close()
+            p.stderr.close()
+        self.assertEqual(os.waitstatus_to_exitcode(status), 1, err)
+        self.assertIn("refused as a decompression bomb", err)
+        self.assertLess(usage.ru_maxrss, 64 * 1024, "KiB: inflating stopped at the ratio bound")
+
+    def test_duplicate_pids_merged(self):
+        target = harness.Target("leak_chain")
+        try:
+            ms = harness.Memsnoop("-p", f"{target.pid},{target.pid}", "-p", target.pid, "-r", "1")
+            ms.wait_attached()
+            target.release()
+            rc, truth = target.finish()
+            status, report, err = ms.finish()
+        finally:
+            target.kill()
+        self.assertEqual(status, 0, err)
+        self.assertIn("memsnoop: 1 process (leak_chain", report)
+        totals = harness.parse_report(report)
+        leaked = (truth["leaked_objects"], truth["leaked_bytes"])
+        self.assertEqual(totals["exact"]["malloc"], leaked, report)
+        self.assertEqual(totals["in use"], leaked, report)
 
 
 class ScriptTest(harness.OutputTest):
