@@ -397,7 +397,10 @@ static long drop_if_tgid(struct bpf_map *map, struct live_key *key, struct live_
 SEC("raw_tp/sched_process_exec")
 int on_exec(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct event_header ev = { .type = EV_EXEC, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	/* sched_process_exec(p, old_pid, bprm): old_pid, the exec'ing thread's id before it
+	 * took the leader's */
+	struct exec_event ev = { .hdr = { .type = EV_EXEC, .tgid = bpf_get_current_pid_tgid() >> 32 },
+				 .old_tid = (__u32)ctx->args[1] };
 	struct thread_state *st;
 
 	if (!ready)
@@ -406,8 +409,8 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	if (!st)
 		return 0;
 	st->depth = 0;
-	ev.ts_ns = bpf_ktime_get_ns();
-	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.tgid, 0);
+	ev.hdr.ts_ns = bpf_ktime_get_ns();
+	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
 		count_drop(DROP_RINGBUF_FREE);
 	return 0;

@@ -9,11 +9,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "profile.h"
 #include "symbolize.h"
 
 struct collector_opts {
 	bool split_pids; /* keep the stacks of different processes apart */
+	/* told of every exec (from thread old_tid) once the old image is forgotten; may be NULL */
+	void (*on_exec)(void *ctx, pid_t pid, pid_t old_tid);
+	void *ctx;
 };
 
 struct collector_stats {

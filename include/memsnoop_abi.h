@@ -36,7 +36,7 @@ enum event_type {
 	EV_ALLOC = 1,	    /* struct alloc_event: frame-pointer stack */
 	EV_FREE = 2,	    /* struct free_event */
 	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
-	EV_EXEC = 4,	    /* struct event_header: the process exec'd, its old blocks are gone */
+	EV_EXEC = 4,	    /* struct exec_event: the process exec'd, its old blocks are gone */
 };
 
 /* Everything that can be lost between the target and the report. */
@@ -60,6 +60,13 @@ struct event_header {
 	__u32 type; /* enum event_type */
 	__u32 tgid;
 	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+};
+
+/* The process exec'd from thread old_tid: another than tgid, and that thread now leads it. */
+struct exec_event {
+	struct event_header hdr;
+	__u32 old_tid;
+	__u32 pad;
 };
 
 /* What every sampled allocation event starts with. */
@@ -131,6 +138,7 @@ _Static_assert(sizeof(struct alloc_event) == 48 + MAX_STACK_DEPTH * 8, "alloc_ev
 _Static_assert(sizeof(struct alloc_dwarf_event) == 48 + DWARF_REG_CNT * 8 + MAX_STACK_BYTES,
 	       "alloc_dwarf_event layout");
 _Static_assert(sizeof(struct free_event) == 40, "free_event layout");
+_Static_assert(sizeof(struct exec_event) == 24, "exec_event layout");
 _Static_assert(sizeof(struct fn_counter) == 16, "fn_counter layout");
 _Static_assert(sizeof(struct live_key) == 16, "live_key layout");
 _Static_assert(sizeof(struct live_val) == 16, "live_val layout");

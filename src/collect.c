@@ -361,9 +361,14 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		handle_free(c, data);
 		return 0;
 	case EV_EXEC:
+		if (size < sizeof(struct exec_event))
+			goto bad;
 		/* the old image's blocks went with it; the new image has a new map */
 		collector__forget_process(c, hdr->tgid, hdr->ts_ns);
 		addrspaces__exec(c->addrspaces, hdr->tgid);
+		if (c->opts.on_exec)
+			c->opts.on_exec(c->opts.ctx, hdr->tgid,
+					((const struct exec_event *)data)->old_tid);
 		return 0;
 	}
 bad:

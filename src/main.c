@@ -352,6 +352,38 @@ static int choose_users(struct run *r)
 	return 0;
 }
 
+/*
+ * A target exec'd. From its leader, the probes (bound to that task) still hold; from another
+ * thread, that thread now leads the process and the probes went with the old leader: the new
+ * image is probed again, or everything after the exec would be silently lost. (A launched
+ * program's threads are not traced: ptrace sees no such exec, this event does.)
+ */
+static void reattach_after_exec(void *ctx, pid_t pid, pid_t old_tid)
+{
+	struct run *r = ctx;
+
+	for (size_t i = 0; i < r->targets.cnt && old_tid != pid; i++) {
+		struct alloc_objects found;
+		int err;
+
+		if (r->targets.list[i].pid != pid)
+			continue;
+		/* the image probed before (its libc is likely mapped again, maybe not yet) and
+		 * whatever the new one maps already */
+		err = alloc_objects__find(pid, &found);
+		for (size_t o = 0; !err && o < found.cnt; o++)
+			err = alloc_objects__add_file(&r->objs[i], found.objs[o].path,
+						      found.objs[o].open_path);
+		alloc_objects__clear(&found);
+		if (err || (err = probes__attach_pid(r->probes, pid, &r->objs[i])))
+			pr_warn("PID %d exec'd from thread %d: cannot probe its new image (%s), its allocations are not seen\n",
+				(int)pid, (int)old_tid, strerror(-err));
+		else
+			pr_info("PID %d exec'd from thread %d: probes re-attached to its new leader\n",
+				(int)pid, (int)old_tid);
+	}
+}
+
 /* The targets and their allocators, checked before anything is loaded. */
 static int prepare_targets(struct run *r)
 {
@@ -399,7 +431,10 @@ static int open_session(struct run *r)
 	r->profile = profile__new(r->opts.rate);
 	if (r->profile)
 		profile__set_max_stacks(r->profile, r->opts.max_stacks);
-	r->collector = r->profile ? collector__new(&(struct collector_opts){ .split_pids = several },
+	r->collector = r->profile ? collector__new(&(struct collector_opts){
+						   .split_pids = several,
+						   .on_exec = reattach_after_exec,
+						   .ctx = r },
 						   r->profile)
 				  : NULL;
 	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector)

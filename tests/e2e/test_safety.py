@@ -3,6 +3,7 @@ attack reproduced for real, refused or made harmless."""
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -276,6 +277,71 @@ class RefusalTest(unittest.TestCase):
         leaked = (truth["leaked_objects"], truth["leaked_bytes"])
         self.assertEqual(totals["exact"]["malloc"], leaked, report)
         self.assertEqual(totals["in use"], leaked, report)
+
+
+def read_until(proc, text, head=""):
+    """proc's stderr read until text appears (or it ends); everything read."""
+    fd = proc.stderr.fileno()
+    deadline = time.monotonic() + harness.TIMEOUT
+    while text not in head and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        chunk = os.read(fd, 4096).decode() if ready else ""
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+class ExecFromThreadTest(unittest.TestCase):
+    """A thread execs: it becomes the process's leader; the probes bound to the old leader
+    would see nothing more. Counted exactly after the exec, -p (both probe modes) and
+    launched."""
+
+    REATTACHED = "probes re-attached to its new leader"
+
+    def check_after_exec(self, report, truth):
+        totals = harness.parse_report(report)
+        leaked = (truth["after_objects"], truth["after_bytes"])
+        self.assertEqual(totals["in use"], leaked, report)
+
+    def test_exec_from_a_thread_with_pid(self):
+        for mode in ("session", "classic"):
+            target = harness.Target("exec_thread")
+            try:
+                ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--uprobe-mode", mode, "-v")
+                ms.wait_attached()
+                target.release()
+                self.assertTrue(target.proc.stdout.readline().startswith("pid "))  # new image
+                ms.stderr_head = read_until(ms.proc, self.REATTACHED, ms.stderr_head)
+                self.assertIn(self.REATTACHED, ms.stderr_head)
+                target.release()
+                rc, truth = target.finish()
+                status, report, err = ms.finish()
+            finally:
+                target.kill()
+            self.assertEqual((rc, status), (0, 0), err)
+            self.check_after_exec(report, truth)
+
+    def test_exec_from_a_thread_launched(self):
+        p = subprocess.Popen([harness.memsnoop_path(), "-r", "1", "-v", "--",
+                              harness.target_path("exec_thread")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertTrue(p.stdout.readline().startswith("pid "))
+            p.stdin.write("g")
+            p.stdin.flush()
+            self.assertTrue(p.stdout.readline().startswith("pid "))  # the new image, held
+            head = read_until(p, self.REATTACHED)
+            self.assertIn(self.REATTACHED, head)
+            out, err = p.communicate(input="g", timeout=harness.TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, err)
+        truth = dict((k, int(v)) for k, v in (l.split() for l in out.splitlines()))
+        err = head + err
+        self.check_after_exec(err[err.index("memsnoop: 1 process"):], truth)
 
 
 class ScriptTest(harness.OutputTest):
