@@ -96,6 +96,20 @@ static int refuse_option(int opt, char **argv)
 	return -EINVAL;
 }
 
+/* A whole number from 1 to max; what names it in the refusal. 0 or -EINVAL. */
+static int parse_count(const char *arg, long max, const char *what, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || *v < 1 || *v > max) {
+		pr_warn("invalid %s '%s': expected a positive integer\n", what, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_pids(const char *arg, struct cli_opts *opts)
 {
 	const char *s = arg;
@@ -162,12 +176,8 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case 'n': {
 		long v;
 
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || v < 1 || v > 100000) {
-			pr_warn("invalid top count '%s': expected a positive integer\n", arg);
+		if (parse_count(arg, 100000, "top count", &v))
 			return -EINVAL;
-		}
 		opts->top_n = v;
 		return 0;
 	}
@@ -217,12 +227,8 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_MAX_STACKS: {
 		long v;
 
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || v < 1 || v > 100000000) {
-			pr_warn("invalid --max-stacks '%s': expected a positive integer\n", arg);
+		if (parse_count(arg, 100000000, "--max-stacks", &v))
 			return -EINVAL;
-		}
 		opts->max_stacks = v;
 		return 0;
 	}
@@ -322,7 +328,6 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":n:h", diff_long_opts, NULL)) != -1) {
-		char *end;
 		long v;
 
 		switch (opt) {
@@ -341,12 +346,8 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 			break;
 		}
 		case 'n':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 100000) {
-				pr_warn("invalid top count '%s': expected a positive integer\n", optarg);
+			if (parse_count(optarg, 100000, "top count", &v))
 				return -EINVAL;
-			}
 			opts->top_n = v;
 			break;
 		case 'f':

@@ -179,7 +179,7 @@ int profile__add_location(struct profile *p, const char *module, const char *bui
 }
 
 static int intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs, uint32_t loc_cnt,
-		  bool truncated, bool capped)
+			bool truncated, bool capped)
 {
 	size_t key_sz = (loc_cnt + 2) * sizeof(uint32_t);
 	uint32_t key_buf[64], *key = key_buf, *idp;

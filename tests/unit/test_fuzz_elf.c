@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The ELF fuzz harness, built without libFuzzer: every crasher it ever found replayed, and a
  * few malformed files checked by hand. */
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "../fuzz/fuzz_elf.c"
+#include "replay.h"
 
 #define CRASHERS_DIR "tests/fuzz/crashers_elf/"
 
@@ -27,21 +27,8 @@ static void replay(const char *path)
 /* Every input the fuzzer ever crashed on is handled now. */
 static void test_fuzz_elf_crashers_replayed(void **state)
 {
-	DIR *d = opendir(CRASHERS_DIR);
-	struct dirent *de;
-
 	(void)state;
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[512];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), CRASHERS_DIR "%s", de->d_name);
-		replay(path);
-	}
-	closedir(d);
+	replay_dir(CRASHERS_DIR, replay);
 }
 
 static void test_fuzz_elf_malformed_refused(void **state)
