@@ -145,6 +145,23 @@ class TargetChosenProgramTest(unittest.TestCase):
         self.assertIn("running setpriv", err)
         self.assertFalse(os.path.exists(self.marker), "the target's loader ran as root")
 
+    def test_interpreter_that_never_answers_is_killed(self):
+        p = subprocess.Popen([harness.memsnoop_path(), "--", "setpriv", f"--reuid={NOBODY}",
+                              f"--regid={NOBODY}", "--clear-groups", self.prog],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True,
+                             env=env_without_sudo(EVIL_HANG="1"))
+        try:
+            head = read_until(p, "took too long: killed")
+            self.assertIn("the dynamic loader listing the libraries took too long: killed", head)
+            p.terminate()  # the program itself hangs in its "loader": passed on to it
+            _, err = p.communicate(timeout=harness.TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 143, head + err)
+
     def test_sudo_user_program_interpreter_never_runs_as_root(self):
         run(["--", self.prog], env=env_without_sudo(EVIL_MARKER=self.marker, SUDO_UID="65534",
                                                      SUDO_GID="65534"))
