@@ -256,6 +256,9 @@ class RefusalTest(unittest.TestCase):
     def test_diff_refuses_a_directory_and_a_bad_value(self):
         with tempfile.TemporaryDirectory() as tmp:
             self.refuse(1, f"memsnoop: {tmp}: a directory, not a profile", "diff", tmp, tmp)
+            fifo = os.path.join(tmp, "fifo.pb.gz")
+            os.mkfifo(fifo)  # opened blocking, it would wait for a writer forever
+            self.refuse(1, f"memsnoop: {fifo}: not a regular file", "diff", fifo, fifo)
         self.refuse(2, "memsnoop: invalid value type 'bytes': expected inuse_space, "
                        "inuse_objects, alloc_space or alloc_objects",
                     "diff", "--value", "bytes", "a", "b")
