@@ -38,7 +38,7 @@ MAN8DIR := $(PREFIX)/share/man/man8
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test check unit e2e demo bench fuzz install uninstall clean
+.PHONY: all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf install uninstall clean
 
 all: $(OUTPUT)/memsnoop
 
@@ -161,10 +161,30 @@ $(OUTPUT)/fuzz/fuzz_pprof_read: $(FUZZ_SRCS) $(OUTPUT)/proto/profile.pb-c.c
 	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 		$(INCLUDES) $^ -lprotobuf-c -lz -lm -o $@
 
-fuzz: $(OUTPUT)/fuzz/fuzz_pprof_read
+# make fuzz runs both harnesses, FUZZ_SECONDS each.
+fuzz: fuzz-pprof fuzz-elf
+
+fuzz-pprof: $(OUTPUT)/fuzz/fuzz_pprof_read
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus tests/fuzz/crashers
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashers/ \
 		-print_final_stats=1 $(OUTPUT)/fuzz/corpus tests/fuzz/corpus
+
+# What memsnoop does with a target's ELF files (allocator discovery, probe placement,
+# symbolization, CFI lookups) under libFuzzer, FUZZ_SECONDS long, from the test targets as
+# seeds; crashing inputs land in tests/fuzz/crashers_elf/, replayed by test_fuzz_elf.
+FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c src/allocators.c src/placement.c src/symbolize.c \
+	src/targetfile.c src/procmaps.c src/log.c
+FUZZ_ELF_SEEDS := leak_chain cxx_names noalloc chain_nofp inlined
+$(OUTPUT)/fuzz/fuzz_elf: $(FUZZ_ELF_SRCS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		$(INCLUDES) $^ -ldw -lelf -lcapstone -lstdc++ -o $@
+
+fuzz-elf: $(OUTPUT)/fuzz/fuzz_elf $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_ELF_SEEDS))
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus_elf tests/fuzz/crashers_elf
+	$(Q)cp $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_ELF_SEEDS)) $(OUTPUT)/fuzz/corpus_elf/
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashers_elf/ \
+		-rss_limit_mb=1024 -print_final_stats=1 $(OUTPUT)/fuzz/corpus_elf
 
 install: $(OUTPUT)/memsnoop
 	install -D -m 0755 $< $(DESTDIR)$(SBINDIR)/memsnoop

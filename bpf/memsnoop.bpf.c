@@ -497,8 +497,10 @@ static long drop_if_tgid(struct bpf_map *map, struct live_key *key, struct live_
 SEC("raw_tp/sched_process_exec")
 int on_exec(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_event ev = { .hdr = { .type = EV_EXEC,
-					  .tgid = bpf_get_current_pid_tgid() >> 32 } };
+	/* sched_process_exec(p, old_pid, bprm): old_pid, the exec'ing thread's id before it
+	 * took the leader's */
+	struct task_event ev = { .hdr = { .type = EV_EXEC, .tgid = bpf_get_current_pid_tgid() >> 32 },
+				 .old_tid = (__u32)ctx->args[1] };
 	struct thread_state *st;
 
 	if (!ready || ev.hdr.tgid == self_tgid)

@@ -43,6 +43,7 @@ struct cli_opts {
 	const char *output_prefix; /* NULL = no files */
 	enum value_type value;
 	unsigned top_n;
+	size_t max_stacks;	   /* unique stacks kept; new ones past it: [stack table full] */
 	int verbosity;
 	bool alloc_only;	   /* free not probed: half the traps, no in-use figures */
 	enum uprobe_mode uprobe_mode;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "memsnoop_abi.h"
 #include "profile.h"
 #include "symbolize.h"
@@ -22,6 +23,8 @@ struct collector_opts {
 	/* A sample's stack came as a copy where the kernel unwinds (it did not know pid's
 	 * layout): called once it is unwound, so that the kernel can catch up. Or NULL. */
 	void (*stack_copied)(void *ctx, pid_t pid);
+	/* told of every exec (from thread old_tid) once the old image is forgotten; or NULL */
+	void (*on_exec)(void *ctx, pid_t pid, pid_t old_tid);
 	void *hook_ctx;
 };
 

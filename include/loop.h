@@ -4,6 +4,7 @@
 #define MEMSNOOP_LOOP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 #include "target.h"
@@ -20,6 +21,25 @@ enum loop_end {
  */
 int loop_take_signals(bool with_sigchld);
 
+/*
+ * The ring buffer's callback, in bounded batches: the loop consumes at most LOOP_BATCH_MAX
+ * records or LOOP_BATCH_NS of work at a time, then looks at signals and the deadline again,
+ * so that a stop is answered under any event rate. ring_buffer__new(fd, loop_batch_sample,
+ * &batch) with batch = { cb, ctx }; outside the loop, consumption is not bounded.
+ */
+#define LOOP_BATCH_MAX 4096
+#define LOOP_BATCH_NS (20 * 1000 * 1000ULL)
+
+struct loop_batch {
+	ring_buffer_sample_fn cb;
+	void *ctx;
+	bool bounded;
+	unsigned left;
+	uint64_t until_ns;
+};
+
+int loop_batch_sample(void *ctx, void *data, size_t size);
+
 struct loop_hooks {
 	void *ctx;
 	/* a signal memsnoop took: true ends the run */
@@ -32,8 +52,9 @@ struct loop_hooks {
 	bool (*targets_gone)(void *ctx);
 };
 
-/* Consumes rb until a signal ends it, duration_s (0: none) or every target's exit. */
-int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double duration_s,
-	     const struct loop_hooks *hooks, enum loop_end *end);
+/* Consumes rb (whose callback is loop_batch_sample with batch) until a signal ends it,
+ * duration_s (0: none) or every target's exit. */
+int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct targets *targets,
+	     double duration_s, const struct loop_hooks *hooks, enum loop_end *end);
 
 #endif /* MEMSNOOP_LOOP_H */

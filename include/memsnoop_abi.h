@@ -97,8 +97,8 @@ struct alloc_dwarf_event {
  * with the event, for a process gone before user space reads it. */
 struct task_event {
 	struct event_header hdr;
-	__u32 parent; /* EV_PROC_FORK: the forking process */
-	__u32 __pad;
+	__u32 parent;  /* EV_PROC_FORK: the forking process */
+	__u32 old_tid; /* EV_EXEC: the exec'ing thread's id before it became the leader */
 	char comm[COMM_LEN];
 };
 

@@ -69,6 +69,7 @@ struct report_losses {
 	uint64_t unresolved_pcs;   /* not a loss of data: frames without a symbol */
 	uint64_t alloc_events;	   /* sampled allocations received */
 	uint64_t free_events;	   /* frees of samples received */
+	uint64_t stack_table_full; /* samples of new stacks past the cap, in one site */
 };
 
 struct report_info {
@@ -96,9 +97,10 @@ int output_text__write(const struct profile *p, const struct report_info *info, 
 
 /*
  * Lifetimes as JSON (schema in the README): the buckets, the histograms of all freed samples
- * and of the ages of those still live, and the same for every site with its four values,
- * ranked by objects allocated.
+ * and of the ages of those still live, and the same for the LIFETIMES_MAX_SITES sites with
+ * most objects allocated, with their four values; "sites_omitted" counts the others.
  */
+#define LIFETIMES_MAX_SITES 1000
 int output_lifetimes__write(const struct profile *p, FILE *f);
 
 /* The stack ids with a non-zero value, largest first (ties by id); *cnt of them. Free it. */

@@ -10,6 +10,10 @@
 #include "profile.pb-c.h"
 
 #define PPROF_MAX_SZ (1ULL << 30) /* decompressed: a bigger "profile" is refused */
+/* decompressed at most this many times the compressed size (real profiles: under 20), */
+#define PPROF_MAX_RATIO 64
+/* ... unless it stays under this */
+#define PPROF_MIN_LIMIT (16ULL << 20)
 
 typedef Perftools__Profiles__Profile PprofProfile;
 

@@ -86,9 +86,24 @@ uint64_t profile__rate(const struct profile *p);
  * -ENOMEM. */
 int profile__add_location(struct profile *p, const char *module, const char *build_id,
 			  uint64_t offset, const struct frame *frames, uint32_t frame_cnt);
-/* The id of the stack (pid, truncated, locs), created empty when new; or -ENOMEM. */
+/* The id of the stack (pid, truncated, locs), created empty when new (past the cap: the
+ * PROFILE_FULL_NAME site's); or -ENOMEM. */
 int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 			  uint32_t loc_cnt, bool truncated);
+
+/*
+ * A cap on unique stacks (0: none): past it, samples of new stacks go to one
+ * PROFILE_FULL_NAME site (per process), counted by profile__full_samples().
+ */
+#define PROFILE_DEFAULT_MAX_STACKS 65536
+#define PROFILE_FULL_NAME "[stack table full]"
+void profile__set_max_stacks(struct profile *p, size_t max_stacks);
+size_t profile__max_stacks(const struct profile *p);
+/* pid's "[stack table full]" stack (made on first use): where samples past the cap go. */
+int profile__full_stack(struct profile *p, uint32_t pid);
+uint64_t profile__full_samples(const struct profile *p);
+/* True for a PROFILE_FULL_NAME site: its samples are not cached by their stack. */
+bool profile__stack_is_full(const struct profile *p, uint32_t stack_id);
 
 /* A sampled allocation; live when its free will be seen (it counts as in use until then). */
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live);

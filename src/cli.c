@@ -11,7 +11,8 @@
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
-       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY };
+       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY,
+       OPT_MAX_STACKS };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
 	{ "icicle", no_argument, NULL, OPT_ICICLE },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -99,6 +101,8 @@ void cli_usage(FILE *f)
 		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
 		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
+		"      --max-stacks N      unique stacks kept (default %d); samples of new stacks past\n"
+		"                          it are counted in one [stack table full] site\n"
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
 		"\n"
@@ -113,7 +117,7 @@ void cli_usage(FILE *f)
 		"killed by signal N); 1 when memsnoop could not run (no such process, not root, a\n"
 		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
 		"--fail-above is exceeded; else 4 when events were lost and --fail-on-loss is on.\n",
-		CLI_MAX_PIDS);
+		CLI_MAX_PIDS, PROFILE_DEFAULT_MAX_STACKS);
 }
 
 /* getopt's ':' (missing argument) or '?' (unknown option), said once. Returns -EINVAL. */
@@ -126,6 +130,20 @@ static int refuse_option(int opt, char **argv)
 	else
 		pr_warn("%s '%s' (see --help)\n", what, argv[optind - 1]);
 	return -EINVAL;
+}
+
+/* A whole number from 1 to max; what names it in the refusal. 0 or -EINVAL. */
+static int parse_count(const char *arg, long max, const char *what, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || *v < 1 || *v > max) {
+		pr_warn("invalid %s '%s': expected a positive integer\n", what, arg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int parse_pids(const char *arg, struct cli_opts *opts)
@@ -142,11 +160,16 @@ static int parse_pids(const char *arg, struct cli_opts *opts)
 			pr_warn("invalid PID list '%s': expected positive process IDs separated by commas\n", arg);
 			return -EINVAL;
 		}
-		if (opts->pid_cnt == CLI_MAX_PIDS) {
+		/* a PID given twice is one target: probed twice, its frees would count twice */
+		for (size_t i = 0; i < opts->pid_cnt && v; i++)
+			if (opts->pids[i] == v)
+				v = 0;
+		if (v && opts->pid_cnt == CLI_MAX_PIDS) {
 			pr_warn("too many PIDs: at most %d\n", CLI_MAX_PIDS);
 			return -EINVAL;
 		}
-		opts->pids[opts->pid_cnt++] = v;
+		if (v)
+			opts->pids[opts->pid_cnt++] = v;
 		s = *end ? end + 1 : end;
 	}
 	return 0;
@@ -231,12 +254,8 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case 'n': {
 		long v;
 
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || v < 1 || v > 100000) {
-			pr_warn("invalid top count '%s': expected a positive integer\n", arg);
+		if (parse_count(arg, 100000, "top count", &v))
 			return -EINVAL;
-		}
 		opts->top_n = v;
 		return 0;
 	}
@@ -295,6 +314,14 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_AS_ROOT:
 		opts->as_root = true;
 		return 0;
+	case OPT_MAX_STACKS: {
+		long v;
+
+		if (parse_count(arg, 100000000, "--max-stacks", &v))
+			return -EINVAL;
+		opts->max_stacks = v;
+		return 0;
+	}
 	case OPT_UPROBE_MODE:
 		if (!strcmp(arg, "auto"))
 			opts->uprobe_mode = UPROBE_MODE_AUTO;
@@ -336,6 +363,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	opts->value = VALUE_CNT; /* the mode's default, below */
 	opts->top_n = 10;
 	opts->stack_bytes = CLI_DEFAULT_STACK_BYTES;
+	opts->max_stacks = PROFILE_DEFAULT_MAX_STACKS;
 
 	optind = 1;
 	opterr = 0;
@@ -418,23 +446,26 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":n:h", diff_long_opts, NULL)) != -1) {
-		char *end;
 		long v;
 
 		switch (opt) {
 		case 'h':
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
-		case OPT_VALUE:
-			opts->value = optarg;
-			break;
-		case 'n':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 100000) {
-				pr_warn("invalid top count '%s': expected a positive integer\n", optarg);
+		case OPT_VALUE: {
+			enum value_type type;
+
+			if (value_type_parse(optarg, &type)) {
+				pr_warn("invalid value type '%s': expected inuse_space, inuse_objects, alloc_space or alloc_objects\n",
+					optarg);
 				return -EINVAL;
 			}
+			opts->value = optarg;
+			break;
+		}
+		case 'n':
+			if (parse_count(optarg, 100000, "top count", &v))
+				return -EINVAL;
 			opts->top_n = v;
 			break;
 		case 'f':

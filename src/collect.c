@@ -37,6 +37,7 @@ struct raw_entry {
 	int stack_id; /* in the profile, once resolved */
 	uint32_t pid; /* 0 unless processes are kept apart */
 	bool truncated;
+	bool overflow; /* the samples of new stacks past the cap: the profile's full site */
 	uint32_t cnt;
 	struct pc_key *pcs; /* innermost first */
 };
@@ -235,6 +236,8 @@ static int resolve_stack(struct collector *c, const struct raw_entry *raw)
 {
 	uint32_t locs[MAX_STACK_DEPTH], skip = 0;
 
+	if (raw->overflow)
+		return profile__full_stack(c->profile, raw->pid);
 	for (uint32_t i = 0; i < raw->cnt; i++) {
 		int id = location_of(c, &raw->pcs[i]);
 
@@ -327,6 +330,26 @@ static struct pc_key pc_key_of(struct collector *c, uint32_t tgid, uint64_t ret_
 }
 
 /* The index of a raw stack, recorded (its pcs as files and offsets) when new; or -ENOMEM. */
+/* The raw entry of pid's samples past the cap of stacks (one per process, no pcs). */
+static int overflow_raw_id(struct collector *c, uint32_t pid)
+{
+	uint32_t key[2] = { pid, UINT32_MAX }, *idp;
+	bool created;
+
+	idp = hashmap__upsert(c->raw_ids, key, sizeof(key), &created);
+	if (!idp)
+		return -ENOMEM;
+	if (!created)
+		return *idp;
+	if (grow_array((void **)&c->raws, &c->raw_cap, c->raw_cnt + 1, sizeof(*c->raws))) {
+		hashmap__delete(c->raw_ids, key, sizeof(key), NULL);
+		return -ENOMEM;
+	}
+	c->raws[c->raw_cnt] = (struct raw_entry){ .stack_id = -1, .pid = pid, .overflow = true };
+	*idp = c->raw_cnt;
+	return c->raw_cnt++;
+}
+
 static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 {
 	struct {
@@ -346,10 +369,16 @@ static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 		return -ENOMEM;
 	if (!created)
 		return *idp;
+	/* past the profile's cap of stacks, a new raw stack is not remembered either: its samples
+	 * go to its process's one overflow entry, counted, and memory stays bounded */
+	if (profile__max_stacks(c->profile) && c->raw_cnt >= profile__max_stacks(c->profile)) {
+		hashmap__delete(c->raw_ids, &key, key_sz, NULL);
+		return overflow_raw_id(c, key.pid);
+	}
 	if (grow_array((void **)&c->raws, &c->raw_cap, c->raw_cnt + 1, sizeof(*c->raws)))
 		goto nomem;
 	raw = &c->raws[c->raw_cnt];
-	*raw = (struct raw_entry){ -1, key.pid, rs->truncated, rs->cnt,
+	*raw = (struct raw_entry){ -1, key.pid, rs->truncated, false, rs->cnt,
 				   malloc(rs->cnt * sizeof(struct pc_key) + 1) };
 	if (!raw->pcs)
 		goto nomem;
@@ -549,9 +578,14 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 	case EV_PROC_EXIT:
 		return 0; /* the process registry's, not the profile's */
 	case EV_EXEC:
+		if (size < sizeof(struct task_event))
+			goto bad;
 		/* the old image's blocks went with it; the new image has a new map */
 		collector__forget_process(c, hdr->tgid, hdr->ts_ns);
 		addrspaces__exec(c->addrspaces, hdr->tgid);
+		if (c->opts.on_exec)
+			c->opts.on_exec(c->opts.hook_ctx, hdr->tgid,
+					((const struct task_event *)data)->old_tid);
 		return 0;
 	}
 bad:

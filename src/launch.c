@@ -24,7 +24,7 @@
 #define MAX_SCRIPT_DEPTH 4	/* "#!" scripts interpreted by scripts, as the kernel allows */
 #define SCRIPT_LINE_MAX 256
 #define LOADER_MAX_OUTPUT (1 << 20)
-#define LOADER_TIMEOUT_NS (10ULL * 1000000000)
+#define LOADER_TIMEOUT_NS (5ULL * 1000000000) /* ld.so --list takes milliseconds */
 
 /* A process traced besides the launched one: a followed child, or one to let go. */
 struct traced {

@@ -41,6 +41,29 @@ static int watch(int epfd, int fd, uint64_t src)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* The batch is over: libbpf stops consuming on a negative return (the record is consumed). */
+#define BATCH_OVER (-EAGAIN)
+
+int loop_batch_sample(void *ctx, void *data, size_t size)
+{
+	struct loop_batch *b = ctx;
+	int err = b->cb(b->ctx, data, size);
+
+	if (err < 0 || !b->bounded)
+		return err;
+	return --b->left && mono_ns() < b->until_ns ? 0 : BATCH_OVER;
+}
+
+/* One batch of records; more may be left, epoll says so again. */
+static void consume_batch(struct ring_buffer *rb, struct loop_batch *b)
+{
+	b->bounded = true;
+	b->left = LOOP_BATCH_MAX;
+	b->until_ns = mono_ns() + LOOP_BATCH_NS;
+	ring_buffer__consume(rb);
+	b->bounded = false;
+}
+
 /* Hands every pending signal to the hook; true when one ends the run. */
 static bool take_signals(int sigfd, const struct loop_hooks *hooks)
 {
@@ -52,8 +75,8 @@ static bool take_signals(int sigfd, const struct loop_hooks *hooks)
 	return end;
 }
 
-int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double duration_s,
-	     const struct loop_hooks *hooks, enum loop_end *end)
+int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct targets *targets,
+	     double duration_s, const struct loop_hooks *hooks, enum loop_end *end)
 {
 	double deadline = duration_s > 0 ? mono_ns() / 1e9 + duration_s : 0;
 	double next_tick = hooks->tick_s > 0 ? mono_ns() / 1e9 + hooks->tick_s : 0;
@@ -90,7 +113,8 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 		}
 		if (next_tick && (!wake || next_tick < wake))
 			wake = next_tick;
-		if (wake && (int)((wake - now) * 1000) + 1 < timeout)
+		/* compared as a double: a far deadline (-d 1e9) must not overflow an int */
+		if (wake && (wake - now) * 1000 + 1 < timeout)
 			timeout = (int)((wake - now) * 1000) + 1;
 		n = epoll_wait(epfd, evs, 16, timeout);
 		if (n < 0) {
@@ -102,12 +126,12 @@ int loop_run(struct ring_buffer *rb, int sigfd, struct targets *targets, double 
 		}
 		/* the kernel wakes us only for batches: what is left is read on the timer */
 		if (!n)
-			ring_buffer__consume(rb);
+			consume_batch(rb, batch);
 		for (int i = 0; i < n; i++) {
 			uint64_t src = evs[i].data.u64;
 
 			if (src == SRC_RINGBUF) {
-				ring_buffer__consume(rb);
+				consume_batch(rb, batch);
 			} else if (src == SRC_SIGNAL) {
 				if (take_signals(sigfd, hooks)) {
 					*end = LOOP_END_SIGNAL;

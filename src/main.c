@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* memsnoop: wires the modules together. Every refusal happens before anything is attached. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +174,8 @@ static int write_output(const char *prefix, const struct output_kind *k,
 
 /* The exact counters and every loss so far: what each tick and the final report show. */
 static void read_figures(const struct probes *probes, const struct collector *collector,
-			 const struct cli_opts *opts, struct report_info *info)
+			 const struct profile *profile, const struct cli_opts *opts,
+			 struct report_info *info)
 {
 	struct collector_stats st;
 
@@ -187,6 +189,7 @@ static void read_figures(const struct probes *probes, const struct collector *co
 	info->losses.bad_events = st.bad_events;
 	info->losses.truncated_stacks = st.truncated_stacks;
 	info->losses.unresolved_pcs = st.sym.unresolved;
+	info->losses.stack_table_full = profile__full_samples(profile);
 	info->value = opts->value;
 	info->top_n = opts->top_n;
 	info->inuse_untracked = opts->alloc_only;
@@ -195,11 +198,12 @@ static void read_figures(const struct probes *probes, const struct collector *co
 }
 
 static void fill_report(const struct probes *probes, const struct collector *collector,
-			const struct cli_opts *opts, struct report_info *info)
+			const struct profile *profile, const struct cli_opts *opts,
+			struct report_info *info)
 {
 	struct collector_stats st;
 
-	read_figures(probes, collector, opts, info);
+	read_figures(probes, collector, profile, opts, info);
 	collector__stats(collector, &st);
 	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
@@ -362,6 +366,7 @@ struct run {
 	struct collector *collector;
 	struct kunwind *kunwind; /* --unwind dwarf: the kernel's unwind tables */
 	struct ring_buffer *rb;
+	struct loop_batch batch; /* rb's callback: the collector's, in bounded batches */
 	int sigfd;
 	FILE *report;		     /* stdout, or stderr when a launched program owns stdout */
 	double start_s;		     /* CLOCK_MONOTONIC at the start of the window */
@@ -532,6 +537,45 @@ static int prepare_scope(struct run *r)
 	if (!r->scope)
 		return -errno;
 	return scope__find_files(r->scope);
+}
+
+/*
+ * A target exec'd. From its leader, the probes (bound to that task) still hold; from another
+ * thread, that thread now leads the process and the probes went with the old leader: the new
+ * image is probed again, or everything after the exec would be silently lost. (A launched
+ * program's threads are not traced: ptrace sees no such exec, this event does.)
+ */
+static void reattach_after_exec(void *ctx, pid_t pid, pid_t old_tid)
+{
+	struct run *r = ctx;
+
+	/* --cgroup's links see every process: nothing is bound to a leader */
+	for (size_t i = 0; !r->scope && i < r->targets.cnt && old_tid != pid; i++) {
+		struct alloc_objects found;
+		int err;
+
+		if (r->targets.list[i].pid != pid)
+			continue;
+		/* whatever the new image maps already, and the files probed before (its libc is
+		 * likely mapped again, maybe not yet), by their path now: the old image's
+		 * /proc/PID/map_files entries went with it */
+		err = alloc_objects__find(pid, &found);
+		for (size_t o = 0; !err && o < r->objs[i].cnt; o++) {
+			char open_path[PATH_MAX];
+
+			snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", (int)pid,
+				 r->objs[i].objs[o].path);
+			err = alloc_objects__add_file(&found, r->objs[i].objs[o].path, open_path);
+		}
+		alloc_objects__clear(&r->objs[i]);
+		r->objs[i] = found;
+		if (err || (err = probes__attach_pid(r->probes, pid, &r->objs[i])))
+			pr_warn("PID %d exec'd from thread %d: cannot probe its new image (%s), its allocations are not seen\n",
+				(int)pid, (int)old_tid, strerror(-err));
+		else
+			pr_info("PID %d exec'd from thread %d: probes re-attached to its new leader\n",
+				(int)pid, (int)old_tid);
+	}
 }
 
 /* The targets and their allocators, checked before anything is loaded. */
@@ -710,7 +754,7 @@ static void on_tick(void *ctx)
 		return;
 	}
 	collector__snapshot(r->collector, mono_ns());
-	read_figures(r->probes, r->collector, &r->opts, &info);
+	read_figures(r->probes, r->collector, r->profile, &r->opts, &info);
 	fill_targets(r, &info);
 	shown = shown_profile(r);
 	/* a grouped copy keeps its stack ids from tick to tick: new stacks come last */
@@ -821,9 +865,12 @@ static int open_session(struct run *r)
 							.cgroup_cnt = cgroup_cnt,
 							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
+	if (r->profile)
+		profile__set_max_stacks(r->profile, r->opts.max_stacks);
 	r->collector = r->profile ? collector__new(&(struct collector_opts){
 				.split_pids = several,
 				.stack_copied = r->opts.unwind == UNWIND_DWARF ? stack_copied : NULL,
+				.on_exec = reattach_after_exec,
 				.hook_ctx = r }, r->profile)
 				  : NULL;
 	if (r->sigfd < 0 || !r->probes || !r->profile || !r->collector || open_live_view(r))
@@ -836,9 +883,9 @@ static int open_session(struct run *r)
 		if (!r->kunwind)
 			return -ENOMEM;
 	}
-	r->rb = r->scope ? ring_buffer__new(probes__ringbuf_fd(r->probes), scope_event, r, NULL)
-			 : ring_buffer__new(probes__ringbuf_fd(r->probes), collector__handle_event,
-					    r->collector, NULL);
+	r->batch = r->scope ? (struct loop_batch){ .cb = scope_event, .ctx = r }
+			    : (struct loop_batch){ .cb = collector__handle_event, .ctx = r->collector };
+	r->rb = ring_buffer__new(probes__ringbuf_fd(r->probes), loop_batch_sample, &r->batch, NULL);
 	if (!r->rb) {
 		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
 		return -errno;
@@ -930,7 +977,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 		err = 0;
 	}
 	if (!err)
-		err = loop_run(r->rb, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
+		err = loop_run(r->rb, &r->batch, r->sigfd, &r->targets, r->opts.duration_s, &hooks, &end);
 	info.duration_s = mono_ns() / 1e9 - start; /* the profiled window, not the detach after it */
 	window_end_ns = mono_ns();
 	sample_memory(r, info.duration_s); /* before the detach: a target may exit meanwhile */
@@ -950,7 +997,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	/* drained: a sample the kernel no longer holds was freed, its event lost */
 	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__snapshot(r->collector, window_end_ns);
-	fill_report(r->probes, r->collector, &r->opts, &info);
+	fill_report(r->probes, r->collector, r->profile, &r->opts, &info);
 	if (r->kunwind)
 		report_kunwind(r);
 	if (r->scope) {

@@ -45,7 +45,7 @@ int output_lifetimes__write(const struct profile *p, FILE *f)
 	fprintf(f, ",\n  \"live_at_report\": ");
 	json_histogram(f, live);
 	fprintf(f, ",\n  \"sites\": [");
-	for (size_t i = 0; i < cnt; i++) {
+	for (size_t i = 0; i < cnt && i < LIFETIMES_MAX_SITES; i++) {
 		const struct stack *s = profile__stack(p, ranked[i]);
 
 		fprintf(f, "%s\n    {\"pid\": %u, ", i ? "," : "", s->pid);
@@ -59,7 +59,9 @@ int output_lifetimes__write(const struct profile *p, FILE *f)
 		json_histogram(f, s->live_ages);
 		fputc('}', f);
 	}
-	fprintf(f, "\n  ]\n}\n");
+	/* the totals above cover every site; the list, the largest only: a bounded file */
+	fprintf(f, "\n  ],\n  \"sites_omitted\": %zu\n}\n",
+		cnt > LIFETIMES_MAX_SITES ? cnt - LIFETIMES_MAX_SITES : 0);
 	free(ranked);
 	return ferror(f) ? -EIO : 0;
 }

@@ -24,6 +24,7 @@ static const struct {
 	{ "unresolved_pcs", offsetof(struct report_losses, unresolved_pcs) },
 	{ "alloc_events", offsetof(struct report_losses, alloc_events) },
 	{ "free_events", offsetof(struct report_losses, free_events) },
+	{ "stack_table_full", offsetof(struct report_losses, stack_table_full) },
 };
 
 _Static_assert(sizeof(struct report_losses) ==

@@ -46,7 +46,8 @@ const char *drop_name(int drop)
 
 bool report_losses_any(const struct report_losses *l)
 {
-	return report_losses_events(l) || l->lost_frees || l->truncated_stacks;
+	/* stacks past the cap are not lost samples (every figure stays whole), but named no more */
+	return report_losses_events(l) || l->lost_frees || l->truncated_stacks || l->stack_table_full;
 }
 
 /* Sampled allocations the kernel took and user space never received. */
@@ -423,6 +424,9 @@ static void write_losses(const struct report_losses *l, FILE *f)
 			(unsigned long long)l->lost_frees);
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
+	if (l->stack_table_full)
+		fprintf(f, "  %llu samples of new stacks past the cap on unique stacks (--max-stacks), in one %s site\n",
+			(unsigned long long)l->stack_table_full, PROFILE_FULL_NAME);
 	if (l->truncated_stacks)
 		fprintf(f, "  %llu samples with stacks cut short at %d frames, an unwind rule not "
 			   "followed or unreadable stack (with dwarf-copy: the end of the copy, see "

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include "hashmap.h"
 #include "pprof_read.h"
@@ -22,12 +24,16 @@ static int fail(char *err, size_t err_sz, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Inflates a gzip stream whole, refusing more than PPROF_MAX_SZ. */
+/*
+ * Inflates a gzip stream whole, refusing more than PPROF_MAX_SZ or PPROF_MAX_RATIO times its
+ * compressed size (a small bomb is refused after little work, not at PPROF_MAX_SZ).
+ */
 static int gunzip(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len, char *err,
 		  size_t err_sz)
 {
 	z_stream zs = { .next_in = (uint8_t *)data, .avail_in = len };
 	size_t cap = len * 4 + 4096, used = 0;
+	size_t limit = len * PPROF_MAX_RATIO > PPROF_MIN_LIMIT ? len * PPROF_MAX_RATIO : PPROF_MIN_LIMIT;
 	uint8_t *buf = malloc(cap);
 	int zerr = Z_OK;
 
@@ -41,11 +47,12 @@ static int gunzip(const uint8_t *data, size_t len, uint8_t **out, size_t *out_le
 		if (used == cap) {
 			uint8_t *tmp;
 
-			if (cap >= PPROF_MAX_SZ) {
+			if (cap >= PPROF_MAX_SZ || cap >= limit) {
 				inflateEnd(&zs);
 				free(buf);
-				return fail(err, err_sz, "decompresses to more than %llu bytes",
-					    (unsigned long long)PPROF_MAX_SZ);
+				return fail(err, err_sz,
+					    "decompresses to more than %zu bytes (%d times its size, or %llu): refused as a decompression bomb",
+					    cap, PPROF_MAX_RATIO, (unsigned long long)PPROF_MAX_SZ);
 			}
 			cap *= 2;
 			tmp = realloc(buf, cap);
@@ -245,16 +252,26 @@ int pprof_read_file(const char *path, PprofProfile **out, char *err, size_t err_
 {
 	size_t cap = 1 << 16, len = 0, n;
 	uint8_t *buf = malloc(cap);
-	FILE *f = fopen(path, "re");
-	int ret;
+	/* never blocks on a FIFO; a directory or a device is refused by name */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), ret = 0;
+	struct stat st;
+	FILE *f = NULL;
 
 	*out = NULL;
-	if (!f || !buf) {
+	if (fd < 0 || !buf || fstat(fd, &st))
 		ret = -errno;
+	else if (S_ISDIR(st.st_mode))
+		ret = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		ret = -EINVAL;
+	else if (!(f = fdopen(fd, "r")))
+		ret = -errno;
+	if (ret) {
 		free(buf);
-		if (f)
-			fclose(f);
-		snprintf(err, err_sz, "%s", strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, err_sz, "%s", ret == -EISDIR ? "a directory, not a profile" :
+					    ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
 	}
 	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {

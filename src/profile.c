@@ -15,6 +15,9 @@ struct profile {
 	size_t loc_cnt, loc_cap;
 	struct stack *stacks;
 	size_t stack_cnt, stack_cap;
+	size_t max_stacks;	    /* 0: no cap */
+	int full_loc;		    /* the "[stack table full]" location, -1 until needed */
+	uint64_t full_samples;	    /* samples folded into it */
 };
 
 static const char *const value_names[VALUE_CNT] = {
@@ -78,6 +81,8 @@ struct profile *profile__new(uint64_t rate)
 	if (!p)
 		return NULL;
 	p->rate = rate;
+	p->max_stacks = PROFILE_DEFAULT_MAX_STACKS;
+	p->full_loc = -1;
 	p->strings = hashmap__new(0);
 	p->stack_ids = hashmap__new(sizeof(uint32_t));
 	if (!p->strings || !p->stack_ids) {
@@ -157,8 +162,8 @@ int profile__add_location(struct profile *p, const char *module, const char *bui
 	return p->loc_cnt++;
 }
 
-int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
-			  uint32_t loc_cnt, bool truncated)
+static int intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs, uint32_t loc_cnt,
+			bool truncated, bool capped)
 {
 	size_t key_sz = (loc_cnt + 2) * sizeof(uint32_t);
 	uint32_t key_buf[64], *key = key_buf, *idp;
@@ -174,6 +179,11 @@ int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 	key[0] = pid;
 	key[1] = truncated;
 	memcpy(key + 2, locs, loc_cnt * sizeof(*locs));
+	if (capped && p->max_stacks && p->stack_cnt >= p->max_stacks) {
+		idp = hashmap__find(p->stack_ids, key, key_sz);
+		err = idp ? (int)*idp : -ENOSPC;
+		goto out;
+	}
 	idp = hashmap__upsert(p->stack_ids, key, key_sz, &created);
 	if (!idp) {
 		err = -ENOMEM;
@@ -209,11 +219,58 @@ out:
 	return err;
 }
 
+/*
+ * Past the cap, a new stack's samples go to one "[stack table full]" site per process, counted:
+ * memory stays bounded whatever the target does, and the loss is said, never hidden.
+ */
+int profile__full_stack(struct profile *p, uint32_t pid)
+{
+	static const struct frame full = { PROFILE_FULL_NAME, NULL, 0, 0, NULL };
+
+	if (p->full_loc < 0)
+		p->full_loc = profile__add_location(p, PROFILE_FULL_NAME, NULL, 0, &full, 1);
+	if (p->full_loc < 0)
+		return p->full_loc;
+	return intern_stack(p, pid, (uint32_t[]){ p->full_loc }, 1, false, false);
+}
+
+int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
+			  uint32_t loc_cnt, bool truncated)
+{
+	int id = intern_stack(p, pid, locs, loc_cnt, truncated, true);
+
+	return id == -ENOSPC ? profile__full_stack(p, pid) : id;
+}
+
+size_t profile__max_stacks(const struct profile *p)
+{
+	return p->max_stacks;
+}
+
+void profile__set_max_stacks(struct profile *p, size_t max_stacks)
+{
+	p->max_stacks = max_stacks;
+}
+
+uint64_t profile__full_samples(const struct profile *p)
+{
+	return p->full_samples;
+}
+
+bool profile__stack_is_full(const struct profile *p, uint32_t stack_id)
+{
+	const struct stack *s = &p->stacks[stack_id];
+
+	return p->full_loc >= 0 && s->loc_cnt == 1 && s->locs[0] == (uint32_t)p->full_loc;
+}
+
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live)
 {
 	struct stack_values *v = &p->stacks[stack_id].v;
 	double w = sample_weight(size, p->rate);
 
+	if (profile__stack_is_full(p, stack_id))
+		p->full_samples++;
 	v->alloc_samples++;
 	v->alloc_objects += w;
 	v->alloc_space += w * size;

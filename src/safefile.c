@@ -55,8 +55,8 @@ int safefile__check(const char *path)
 	int err;
 
 	if (!names_a_file(path)) {
-		pr_warn("cannot write %s: a directory, not a file name (such as %s%sprofile)\n", path,
-			path, path[strlen(path) - 1] == '/' ? "" : "/");
+		pr_warn("cannot write %s: a directory, not a file name (such as %s%sprofile)\n",
+			path, path, path[strlen(path) - 1] == '/' ? "" : "/");
 		return -EISDIR;
 	}
 	err = split_path(path, &dir, &name);
@@ -114,8 +114,7 @@ struct safefile *safefile__open(const char *path, const struct safefile_owner *o
 	if (!err && (fd = create_tmp(sf)) < 0)
 		err = fd;
 	/* the umask does not decide: outputs are meant to be read by the user who asked */
-	if (!err && (fchmod(fd, 0644) ||
-		     (owner && fchown(fd, owner->uid, owner->gid)) ||
+	if (!err && (fchmod(fd, 0644) || (owner && fchown(fd, owner->uid, owner->gid)) ||
 		     !(sf->f = fdopen(fd, "w"))))
 		err = -errno;
 	free(dir);

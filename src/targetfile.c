@@ -55,7 +55,8 @@ static int open_debug_file(const char *path, char **debuginfo_file_name)
 {
 	int fd;
 
-	if (strncmp(path, TARGET_DEBUG_DIR "/", strlen(TARGET_DEBUG_DIR) + 1) || strstr(path, "/../"))
+	if (strncmp(path, TARGET_DEBUG_DIR "/", strlen(TARGET_DEBUG_DIR) + 1) ||
+	    strstr(path, "/../"))
 		return -EPERM;
 	fd = target_file_open(path, false, 0, 0);
 	if (fd >= 0)
@@ -88,7 +89,8 @@ int target_file_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *mo
 		strncat(path, ".debug", sizeof(path) - strlen(path) - 1);
 		fd = open_debug_file(path, debuginfo_file_name);
 	}
-	if (fd < 0 && debuglink_file && !strchr(debuglink_file, '/') && modname && modname[0] == '/') {
+	if (fd < 0 && debuglink_file && !strchr(debuglink_file, '/') && modname &&
+	    modname[0] == '/') {
 		const char *slash = strrchr(modname, '/');
 
 		snprintf(path, sizeof(path), TARGET_DEBUG_DIR "%.*s/%s", (int)(slash - modname),

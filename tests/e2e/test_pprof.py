@@ -109,7 +109,9 @@ class PprofTest(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn("No such file or directory", err)
         status, _, err = self.diff(base, new, "--value", "cpu")
-        self.assertEqual((status, err), (1, "memsnoop: BASE has no sample type cpu\n"))
+        self.assertEqual((status, err), (2, "memsnoop: invalid value type 'cpu': expected "
+                                            "inuse_space, inuse_objects, alloc_space or "
+                                            "alloc_objects\n"))
         status, _, err = self.diff(base)
         self.assertEqual((status, err), (2, "memsnoop: diff needs two profiles: memsnoop diff "
                                             "BASE NEW (see --help)\n"))

@@ -1,11 +1,16 @@
 """memsnoop runs as root and reads and writes what its targets and other users choose: each
 attack reproduced for real, refused or made harmless."""
+import json
 import os
+import re
+import select
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
+import zlib
 
 import harness
 
@@ -140,10 +145,223 @@ class TargetChosenProgramTest(unittest.TestCase):
         self.assertIn("running setpriv", err)
         self.assertFalse(os.path.exists(self.marker), "the target's loader ran as root")
 
+    def test_interpreter_that_never_answers_is_killed(self):
+        p = subprocess.Popen([harness.memsnoop_path(), "--", "setpriv", f"--reuid={NOBODY}",
+                              f"--regid={NOBODY}", "--clear-groups", self.prog],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True,
+                             env=env_without_sudo(EVIL_HANG="1"))
+        try:
+            head = read_until(p, "took too long: killed")
+            self.assertIn("the dynamic loader listing the libraries took too long: killed", head)
+            p.terminate()  # the program itself hangs in its "loader": passed on to it
+            _, err = p.communicate(timeout=harness.TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 143, head + err)
+
     def test_sudo_user_program_interpreter_never_runs_as_root(self):
         run(["--", self.prog], env=env_without_sudo(EVIL_MARKER=self.marker, SUDO_UID="65534",
                                                      SUDO_GID="65534"))
         self.assertFalse(os.path.exists(self.marker), "the program's loader ran as root")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class StopUnderFloodTest(harness.OutputTest):
+    def test_sigint_answered_within_half_a_second_and_outputs_written(self):
+        target = harness.Target("stress")  # two threads allocating as fast as they can
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "-r", "1", "-o", self.prefix)
+            ms.wait_attached()
+            target.release()
+            deadline = time.monotonic() + harness.TIMEOUT
+            while cpu_seconds(target.pid) < 0.5 and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the flood is under way
+            start = time.monotonic()
+            status, report, err = ms.stop(signal.SIGINT)
+            elapsed = time.monotonic() - start
+        finally:
+            target.kill()
+        self.assertEqual(status, 0, err)
+        self.assertLess(elapsed, 0.5, "a stop must be answered within 0.5 s (the issue's bound)")
+        self.assertGreater(harness.parse_report(report)["exact"]["all allocations"][0], 0)
+        self.assertTrue(self.folded(), "the outputs were written")
+
+
+class BoundedMemoryTest(harness.OutputTest):
+    def test_stacks_past_the_cap_counted_in_one_site(self):
+        depth, cap = 11, 500  # 2048 unique stacks, one allocation each
+        truth, status, report, err = harness.profile(
+            "many_stacks", "-r", "1", "--unwind", "fp", "--max-stacks", cap,
+            "--value", "alloc_objects", "-o", self.prefix, target_args=(depth,))
+        self.assertEqual(status, 0, err)
+        stacks = self.folded()
+        full = stacks.pop("[stack table full]")
+        self.assertLessEqual(len(stacks), cap)
+        # exact: every sample is in a kept stack or in the overflow site, and said so
+        walks = sum(v for s, v in stacks.items() if ";walk;" in s)
+        dropped = re.search(r"^  (\d+) sampled allocations lost: ring buffer full$", report, re.M)
+        self.assertEqual(walks + full + (int(dropped.group(1)) if dropped else 0), truth["allocs"],
+                         report)
+        self.assertIn(f"  {full} samples of new stacks past the cap on unique stacks "
+                      "(--max-stacks), in one [stack table full] site", report)
+        self.assertIn("WARNING: data was lost", report)
+        with open(self.prefix + ".lifetimes.json") as f:
+            lifetimes = json.load(f)
+        self.assertEqual(len(lifetimes["sites"]), 1000 if len(stacks) >= 1000 else len(stacks) + 1)
+
+
+class RefusalTest(unittest.TestCase):
+    def refuse(self, want_status, want_line, *args):
+        status, out, err = run(args)
+        self.assertEqual((status, out), (want_status, ""), err)
+        self.assertEqual(err.strip().splitlines(), [want_line])
+
+    def test_thread_names_its_process(self):
+        p = subprocess.Popen(["/usr/bin/python3", "-c", "import threading, sys\n"
+                              "t = threading.Thread(target=sys.stdin.read); t.start()\n"
+                              "print(t.native_id, flush=True)\nt.join()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            tid = int(p.stdout.readline())
+            self.refuse(1, f"memsnoop: PID {tid} is a thread of process {p.pid}: give -p {p.pid}",
+                        "-p", tid)
+        finally:
+            p.kill()
+            p.wait()
+
+    def test_kernel_thread(self):
+        self.refuse(1, "memsnoop: PID 2 (kthreadd) is a kernel thread: it has no user-space heap "
+                       "to profile", "-p", 2)
+
+    def test_zombie(self):
+        p = subprocess.Popen(["true"])
+        try:
+            deadline = time.monotonic() + harness.TIMEOUT
+            while "State:\tZ" not in open(f"/proc/{p.pid}/status").read():
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.01)
+            self.refuse(1, f"memsnoop: PID {p.pid} (true) has exited (a zombie): nothing left to "
+                           "profile", "-p", p.pid)
+        finally:
+            p.wait()
+
+    def test_diff_refuses_a_directory_and_a_bad_value(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.refuse(1, f"memsnoop: {tmp}: a directory, not a profile", "diff", tmp, tmp)
+            fifo = os.path.join(tmp, "fifo.pb.gz")
+            os.mkfifo(fifo)  # opened blocking, it would wait for a writer forever
+            self.refuse(1, f"memsnoop: {fifo}: not a regular file", "diff", fifo, fifo)
+        self.refuse(2, "memsnoop: invalid value type 'bytes': expected inuse_space, "
+                       "inuse_objects, alloc_space or alloc_objects",
+                    "diff", "--value", "bytes", "a", "b")
+
+    def test_gzip_bomb_refused_early(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bomb = os.path.join(tmp, "bomb.pb.gz")
+            z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+            with open(bomb, "wb") as f:
+                for _ in range(256):  # 256 MiB of zeros, ~250 KB compressed
+                    f.write(z.compress(bytes(1 << 20)))
+                f.write(z.flush())
+            p = subprocess.Popen([harness.memsnoop_path(), "diff", bomb, bomb],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            _, status, usage = os.wait4(p.pid, 0)
+            err = p.stderr.read()
+            p.stdout.close()
+            p.stderr.close()
+        self.assertEqual(os.waitstatus_to_exitcode(status), 1, err)
+        self.assertIn("refused as a decompression bomb", err)
+        self.assertLess(usage.ru_maxrss, 64 * 1024, "KiB: inflating stopped at the ratio bound")
+
+    def test_duplicate_pids_merged(self):
+        target = harness.Target("leak_chain")
+        try:
+            ms = harness.Memsnoop("-p", f"{target.pid},{target.pid}", "-p", target.pid, "-r", "1")
+            ms.wait_attached()
+            target.release()
+            rc, truth = target.finish()
+            status, report, err = ms.finish()
+        finally:
+            target.kill()
+        self.assertEqual(status, 0, err)
+        self.assertIn("memsnoop: 1 process (leak_chain", report)
+        totals = harness.parse_report(report)
+        leaked = (truth["leaked_objects"], truth["leaked_bytes"])
+        self.assertEqual(totals["exact"]["malloc"], leaked, report)
+        self.assertEqual(totals["in use"], leaked, report)
+
+
+def read_until(proc, text, head=""):
+    """proc's stderr read until text appears (or it ends); everything read."""
+    fd = proc.stderr.fileno()
+    deadline = time.monotonic() + harness.TIMEOUT
+    while text not in head and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        chunk = os.read(fd, 4096).decode() if ready else ""
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+class ExecFromThreadTest(unittest.TestCase):
+    """A thread execs: it becomes the process's leader; the probes bound to the old leader
+    would see nothing more. Counted exactly after the exec, -p (both probe modes) and
+    launched."""
+
+    REATTACHED = "probes re-attached to its new leader"
+
+    def check_after_exec(self, report, truth):
+        totals = harness.parse_report(report)
+        leaked = (truth["after_objects"], truth["after_bytes"])
+        self.assertEqual(totals["in use"], leaked, report)
+
+    def test_exec_from_a_thread_with_pid(self):
+        for mode in ("session", "classic"):
+            target = harness.Target("exec_thread")
+            try:
+                ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--uprobe-mode", mode, "-v")
+                ms.wait_attached()
+                target.release()
+                self.assertTrue(target.proc.stdout.readline().startswith("pid "))  # new image
+                ms.stderr_head = read_until(ms.proc, self.REATTACHED, ms.stderr_head)
+                self.assertIn(self.REATTACHED, ms.stderr_head)
+                target.release()
+                rc, truth = target.finish()
+                status, report, err = ms.finish()
+            finally:
+                target.kill()
+            self.assertEqual((rc, status), (0, 0), err)
+            self.check_after_exec(report, truth)
+
+    def test_exec_from_a_thread_launched(self):
+        p = subprocess.Popen([harness.memsnoop_path(), "-r", "1", "-v", "--",
+                              harness.target_path("exec_thread")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertTrue(p.stdout.readline().startswith("pid "))
+            p.stdin.write("g")
+            p.stdin.flush()
+            self.assertTrue(p.stdout.readline().startswith("pid "))  # the new image, held
+            head = read_until(p, self.REATTACHED)
+            self.assertIn(self.REATTACHED, head)
+            out, err = p.communicate(input="g", timeout=harness.TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, err)
+        truth = dict((k, int(v)) for k, v in (l.split() for l in out.splitlines()))
+        err = head + err
+        self.check_after_exec(err[err.index("memsnoop: 1 process"):], truth)
 
 
 class ScriptTest(harness.OutputTest):

@@ -170,6 +170,17 @@ static void test_cli_fail_on_loss_defaults(void **state)
 	assert_int_equal(o.fail_on_loss, CLI_OFF);
 }
 
+static void test_cli_duplicate_pids_merged(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "7,8,7", "-p", "8"), CLI_RUN);
+	assert_int_equal(o.pid_cnt, 2);
+	assert_int_equal(o.pids[0], 7);
+	assert_int_equal(o.pids[1], 8);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -189,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_cli_command),
 		cmocka_unit_test(test_cli_command_user),
 		cmocka_unit_test(test_cli_fail_on_loss_defaults),
+		cmocka_unit_test(test_cli_duplicate_pids_merged),
 		cmocka_unit_test(test_cli_help),
 	};
 

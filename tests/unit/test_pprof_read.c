@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +7,7 @@
 #include <cmocka.h>
 #include "fixture_profile.h"
 #include "pprof_roundtrip.h"
+#include "replay.h"
 
 #define CRASHERS_DIR "tests/fuzz/crashers/"
 
@@ -189,26 +189,19 @@ static void test_read_refuses_dangling_references(void **state)
 	assert_string_equal(err, "not a pprof profile (no sample types)");
 }
 
+static void read_and_free(const char *path)
+{
+	PprofProfile *p = NULL;
+
+	pprof_read_file(path, &p, err, sizeof(err));
+	pprof_free(p);
+}
+
 /* Every input the fuzzer ever crashed on reads without crashing now. */
 static void test_read_fuzz_crashers_replayed(void **state)
 {
-	DIR *d = opendir(CRASHERS_DIR);
-	struct dirent *de;
-
 	(void)state;
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[512];
-		PprofProfile *p = NULL;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), CRASHERS_DIR "%s", de->d_name);
-		pprof_read_file(path, &p, err, sizeof(err));
-		pprof_free(p);
-	}
-	closedir(d);
+	replay_dir(CRASHERS_DIR, read_and_free);
 }
 
 int main(void)

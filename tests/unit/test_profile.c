@@ -64,6 +64,40 @@ static void test_stack_interned_once(void **state)
 	assert_string_equal(profile__location(p, locs[1])->frames[0].func, "main");
 }
 
+static void test_stacks_past_the_cap_fold_into_one_counted_site(void **state)
+{
+	struct frame f = { .func = "leaf" };
+	uint32_t locs[4];
+	int a, b, full, again;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		locs[i] = profile__add_location(p, "/bin/x", NULL, 0x10 * (i + 1), &f, 1);
+	profile__set_max_stacks(p, 2);
+	a = profile__intern_stack(p, 0, &locs[0], 1, false);
+	b = profile__intern_stack(p, 0, &locs[1], 1, false);
+	full = profile__intern_stack(p, 0, &locs[2], 1, false);
+	again = profile__intern_stack(p, 0, &locs[3], 1, false);
+	assert_int_equal(profile__intern_stack(p, 0, &locs[0], 1, false), a); /* known: kept */
+	assert_int_not_equal(a, b);
+	assert_int_equal(full, again);
+	assert_true(profile__stack_is_full(p, full));
+	assert_false(profile__stack_is_full(p, a));
+	assert_string_equal(profile__location(p, profile__stack(p, full)->locs[0])->frames[0].func,
+			    PROFILE_FULL_NAME);
+	/* every sample of the overflow site is counted, whichever stack it had */
+	profile__record_alloc(p, full, 10, true);
+	profile__record_alloc(p, again, 10, true);
+	profile__record_alloc(p, a, 10, true);
+	assert_int_equal(profile__full_samples(p), 2);
+	assert_int_equal(profile__stack_cnt(p), 3);
+	/* another process gets its own overflow site */
+	full = profile__intern_stack(p, 9, &locs[3], 1, false);
+	assert_int_not_equal(full, again);
+	profile__record_alloc(p, full, 10, true);
+	assert_int_equal(profile__full_samples(p), 3);
+}
+
 static void test_alloc_and_free_aggregate(void **state)
 {
 	struct frame f = { .func = "leaf" };
@@ -196,6 +230,8 @@ int main(void)
 		cmocka_unit_test(test_weight_is_inverse_inclusion_probability),
 		cmocka_unit_test_setup_teardown(test_stack_interned_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_and_free_aggregate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stacks_past_the_cap_fold_into_one_counted_site,
+						setup, teardown),
 		cmocka_unit_test(test_inuse_exactly_zero_after_sampled_frees),
 		cmocka_unit_test(test_value_type_names_round_trip),
 		cmocka_unit_test(test_lifetime_buckets_are_log2_of_ns),
