@@ -50,6 +50,8 @@ struct loop_hooks {
 	/* whether the targets are all gone (NULL: every target has exited); asked after every
 	 * batch, so that processes the run discovers on the way count too */
 	bool (*targets_gone)(void *ctx);
+	/* before each wait (NULL: none): returns within how many ms to run again, or -1 */
+	int (*poll)(void *ctx);
 };
 
 /* Consumes rb (whose callback is loop_batch_sample with batch) until a signal ends it,

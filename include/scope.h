@@ -76,6 +76,13 @@ void scope__set_hooks(struct scope *s, const struct scope_hooks *hooks);
  * (its allocator files probed, its map read while it surely lives). */
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size);
 
+/*
+ * Between batches: reads again what processes exec'd in the last few milliseconds map, until
+ * they map an allocator file (a new one is probed at once). Returns the milliseconds until it
+ * wants to run again, or -1 when it watches nothing.
+ */
+int scope__poll(struct scope *s);
+
 /* Each tick: reads again what recently exec'd processes map (a loader maps late, dlopen
  * later), and adds processes moved into the cgroups meanwhile. */
 void scope__tick(struct scope *s);

@@ -330,6 +330,59 @@ def bench_bpf(say):
         "sampled allocation.")
 
 
+def run_churn_cgroup(cg, inside):
+    """The loop under `memsnoop --cgroup cg` (default rate), run inside the cgroup or outside
+    it while the cgroup's own process maps the same libc. (ns per pair, None)"""
+    target = harness.Target("bench_churn", PAIRS, 1)
+    try:
+        if inside:
+            with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+                f.write(str(target.pid))
+        ms = harness.Memsnoop("--cgroup", cg)
+        ms.wait_attached()
+        target.release()
+        status, truth = target.finish()
+        assert status == 0
+        mstatus, _, err = ms.stop()
+        assert mstatus == 0, err
+        return truth["ns_per_pair"]
+    finally:
+        target.kill()
+
+
+def bench_cgroup(say):
+    """--cgroup probes libc without a PID filter: what a process outside the cgroup that maps
+    the same libc pays per malloc+free pair, beside one inside it."""
+    mount = harness.cgroup_v2_mount()
+    if not mount:
+        say("(no cgroup v2 hierarchy: --cgroup not measured)")
+        return
+    cg = os.path.join(mount, f"memsnoop-bench-{os.getpid()}")
+    os.mkdir(cg)
+    keeper = subprocess.Popen(["sleep", "3600"])  # maps libc, keeps the cgroup's probes there
+    try:
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write(str(keeper.pid))
+        results = {"untraced": [], "outside the cgroup": [], "inside the cgroup": []}
+        for _ in range(RUNS):
+            results["untraced"].append(run_churn(None, 1)[0])
+            results["outside the cgroup"].append(run_churn_cgroup(cg, False))
+            results["inside the cgroup"].append(run_churn_cgroup(cg, True))
+        say(f"### --cgroup: the malloc+free loop outside and inside a profiled cgroup, 1 thread, "
+            f"median of {RUNS} runs")
+        say("")
+        say("| loop | ns per pair | added ns per pair |")
+        say("|---|---:|---:|")
+        base = statistics.median(results["untraced"])
+        for name, runs in results.items():
+            med = statistics.median(runs)
+            say(f"| {name} | {med:.0f} | {med - base:.0f} |")
+    finally:
+        keeper.kill()
+        keeper.wait()
+        os.rmdir(cg)
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: memsnoop attaches BPF probes: run as root")
@@ -345,6 +398,8 @@ def main():
             bench_programs(say)
         if "bpf" in only:
             bench_bpf(say)
+        if "cgroup" in only:
+            bench_cgroup(say)
         return
 
     usage = {}
@@ -380,6 +435,9 @@ def main():
         base, traced = (statistics.median(results[k]) for k in ("untraced", "memsnoop"))
         name = "malloc+free" if loop == "bench_churn" else "new[]+delete[]"
         say(f"| {name} | {base:.0f} | {traced:.0f} | {traced - base:.0f} |")
+
+    say("")
+    bench_cgroup(say)
 
     say("")
     say(f"### redis-server (jemalloc) under redis-benchmark, {REDIS_REQUESTS} requests per "

@@ -105,6 +105,12 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 			*end = LOOP_END_DURATION;
 			break;
 		}
+		if (hooks->poll) {
+			int ms = hooks->poll(hooks->ctx);
+
+			if (ms >= 0 && ms < timeout)
+				timeout = ms;
+		}
 		if (next_tick && now >= next_tick) {
 			hooks->on_tick(hooks->ctx);
 			/* a slow tick skips the ticks it overran rather than bunching them */

@@ -821,6 +821,13 @@ static int scope_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int scope_poll(void *ctx)
+{
+	struct run *r = ctx;
+
+	return scope__poll(r->scope);
+}
+
 static bool scope_targets_gone(void *ctx)
 {
 	struct run *r = ctx;
@@ -957,7 +964,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
 				    /* without a live view, new stacks are still resolved each second */
 				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick,
-				    r->scope ? scope_targets_gone : NULL };
+				    r->scope ? scope_targets_gone : NULL,
+				    r->scope ? scope_poll : NULL };
 	uint64_t window_end_ns;
 	double start;
 	struct profile *shown;

@@ -12,6 +12,8 @@
 #include "procmaps.h"
 #include "scope.h"
 
+#define SCOPE_WATCH_NS (50 * 1000000ULL) /* how long an exec'd process is watched for its libs */
+
 /* Processes that exec'd, with the time of the exec: their new files are read soon after. */
 struct pending {
 	pid_t *pids;
@@ -30,6 +32,7 @@ struct scope {
 	struct alloc_objects files; /* the allocator files among them */
 	size_t attached;	    /* files.objs[0, attached) are probed */
 	struct pending exec_recent; /* read once more at the next tick: loaders map late */
+	struct pending watching;    /* exec'd and mapping no allocator yet: read every ms */
 	struct scope_hooks hooks;
 	struct probes *probes;	    /* once attached */
 };
@@ -122,6 +125,7 @@ void scope__free(struct scope *s)
 	hashmap__free(s->fresh);
 	alloc_objects__clear(&s->files);
 	pending_free(&s->exec_recent);
+	pending_free(&s->watching);
 	free(s);
 }
 
@@ -263,6 +267,22 @@ void scope__before_sample(struct scope *s, pid_t pid)
 		s->hooks.process_new(s->hooks.ctx, pid);
 }
 
+/* True when pid maps an allocator file found already (probed, or about to be). */
+static bool maps_allocator(const struct scope *s, pid_t pid)
+{
+	struct procmaps pm;
+	bool found = false;
+
+	if (procmaps__read(pid, &pm))
+		return true; /* gone: nothing to wait for */
+	for (size_t m = 0; m < pm.cnt && !found; m++)
+		for (size_t f = 0; f < s->files.cnt && !found; f++)
+			found = pm.maps[m].dev == s->files.objs[f].dev &&
+				pm.maps[m].inode == s->files.objs[f].ino;
+	procmaps__clear(&pm);
+	return found;
+}
+
 /* What a process that exec'd maps now: new allocator files probed (said with the delay since
  * its exec), and, the first time, its address space read. */
 static void read_exec(struct scope *s, pid_t pid, uint64_t exec_ns, bool first)
@@ -276,6 +296,31 @@ static void read_exec(struct scope *s, pid_t pid, uint64_t exec_ns, bool first)
 			(int)pid, (mono_ns() - exec_ns) / 1e6);
 	if (first && s->hooks.process_new)
 		s->hooks.process_new(s->hooks.ctx, pid);
+}
+
+int scope__poll(struct scope *s)
+{
+	uint64_t now = mono_ns();
+	size_t kept = 0;
+
+	/* a program with allocator files of its own (a container's libc) maps them within
+	 * milliseconds of its exec: read until it does, so that they are probed before its own
+	 * code runs much, rather than at the next tick */
+	for (size_t i = 0; i < s->watching.cnt; i++) {
+		pid_t pid = s->watching.pids[i];
+		uint64_t exec_ns = s->watching.exec_ns[i];
+
+		read_exec(s, pid, exec_ns, false);
+		if (now - exec_ns > SCOPE_WATCH_NS || maps_allocator(s, pid)) {
+			if (s->hooks.process_new)
+				s->hooks.process_new(s->hooks.ctx, pid);
+			continue;
+		}
+		s->watching.pids[kept] = pid;
+		s->watching.exec_ns[kept++] = exec_ns;
+	}
+	s->watching.cnt = kept;
+	return kept ? 1 : -1;
 }
 
 /* The name the kernel gave with the event: right even when the process is gone already. */
@@ -312,6 +357,8 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 		read_exec(s, pid, hdr->ts_ns, true);
 		hashmap__upsert(s->fresh, &pid, sizeof(pid), NULL);
 		pending_add(&s->exec_recent, pid, hdr->ts_ns);
+		if (!maps_allocator(s, pid))
+			pending_add(&s->watching, pid, hdr->ts_ns);
 		return;
 	case EV_PROC_EXIT:
 		hashmap__delete(s->fresh, &pid, sizeof(pid), NULL);

@@ -16,6 +16,16 @@ BUILD = os.environ.get("MEMSNOOP_BUILD", "build")
 TIMEOUT = 60
 
 
+def cgroup_v2_mount():
+    """Where the cgroup v2 hierarchy is mounted (hybrid hosts: not /sys/fs/cgroup), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            if right.split()[0] == "cgroup2":
+                return left.split()[4]
+    return None
+
+
 def memsnoop_path():
     return os.path.join(BUILD, "memsnoop")
 

@@ -20,16 +20,7 @@ WORKER_CALLS = 20 + 2 * 8                 # its mallocs
 LEAKY_CALLS, LEAKY_BYTES, LEAKY_LEAK = 45, 25 * 400 + 10 * 6000 + 10 * 3000, 25 * 400 + 10 * 3000
 
 
-def v2_mount():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            if right.split()[0] == "cgroup2":
-                return left.split()[4]
-    return None
-
-
-MOUNT = v2_mount()
+MOUNT = harness.cgroup_v2_mount()
 
 
 class Cgroup:
