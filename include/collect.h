@@ -72,6 +72,8 @@ void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
  * first pc). 0, or -ENOMEM when some samples had to be dropped (counted in the stats).
  */
 int collector__resolve(struct collector *c);
+/* True when so many samples wait for collector__resolve() that memory says resolve now. */
+bool collector__backlog(const struct collector *c);
 
 /* True when the kernel still holds the sampled block key, allocated at ts_ns. */
 typedef bool (*collector_live_fn)(void *ctx, const struct live_key *key, uint64_t ts_ns);

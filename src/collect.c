@@ -42,6 +42,9 @@ struct raw_entry {
 	struct pc_key *pcs; /* innermost first */
 };
 
+/* samples waiting for their stack's symbols past which a tick resolves them anyway */
+#define COLLECT_MAX_PENDING (1 << 20)
+
 enum op {
 	OP_ALLOC,      /* a sample whose free will not be seen */
 	OP_ALLOC_LIVE, /* a sample in use until its free */
@@ -597,6 +600,11 @@ void collector__release_process(struct collector *c, pid_t pid)
 {
 	unwinder__forget(c->unwinder, pid);
 	addrspaces__forget(c->addrspaces, pid);
+}
+
+bool collector__backlog(const struct collector *c)
+{
+	return c->pending_cnt > COLLECT_MAX_PENDING;
 }
 
 void collector__stats(const struct collector *c, struct collector_stats *out)

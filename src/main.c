@@ -749,8 +749,12 @@ static void on_tick(void *ctx)
 	if (r->scope)
 		scope__tick(r->scope);
 	sample_memory(r, t_s);
+	/* nobody reads the profile before the end: symbolizing now (a millisecond per new pc in
+	 * a binary without debug info) would only hold up the ring buffer's reader, unless the
+	 * samples waiting for their stacks grow large */
 	if (!r->live && !r->progress) {
-		collector__resolve(r->collector);
+		if (collector__backlog(r->collector))
+			collector__resolve(r->collector);
 		return;
 	}
 	collector__snapshot(r->collector, mono_ns());
