@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@
 #define RINGBUF_WAKEUP_DIV 16
 
 /* Not in Debian 12's uapi headers nor libbpf 1.1.2: the kernel's values. */
+#define ATTACH_TRACE_UPROBE_MULTI 48
 #define ATTACH_TRACE_UPROBE_SESSION 57
+#define UPROBE_MULTI_RETURN 1 /* BPF_F_UPROBE_MULTI_RETURN */
 
 /* BPF_LINK_CREATE's attributes for a uprobe_multi link, as the kernel lays them out. */
 struct uprobe_multi_link_attr {
@@ -41,10 +44,11 @@ struct probes {
 	struct bpf_link *exec_link;  /* sched_process_exec */
 	struct bpf_link *fork_link, *exit_link; /* --cgroup: sched_process_fork and _exit */
 	struct probes_opts opts;     /* mode resolved */
-	struct bpf_link **links;     /* classic */
+	struct bpf_link **links;     /* classic, on kernels without uprobe_multi: a link a probe */
 	size_t link_cnt, link_cap;
-	int *link_fds;		     /* session: one link per process and object */
+	int *link_fds;		     /* uprobe_multi links: a link (or two) a process and object */
 	size_t link_fd_cnt;
+	bool multi;		     /* classic probes through uprobe_multi links (kernel 6.6+) */
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -59,8 +63,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-/* Session uprobes: the kernel's BTF lists the attach type and the kfunc the program calls. */
-static bool kernel_has_uprobe_session(void)
+/* Whether the kernel's BTF lists an attach type (and, when kfunc is not NULL, that kfunc). */
+static bool kernel_has_attach_type(const char *type, const char *kfunc)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	bool found = false;
@@ -77,16 +81,16 @@ static bool kernel_has_uprobe_session(void)
 			continue;
 		e = btf_enum(t);
 		for (__u16 i = 0; i < btf_vlen(t); i++)
-			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_TRACE_UPROBE_SESSION"))
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), type))
 				found = true;
 	}
-	found = found && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0;
+	found = found && (!kfunc || btf__find_by_name_kind(btf, kfunc, BTF_KIND_FUNC) > 0);
 	btf__free(btf);
 	return found;
 }
 
 /* Loads only the programs of the chosen mode; the fork and exit tracepoints for --cgroup. */
-static void select_programs(struct memsnoop_bpf *skel, bool session, bool cgroups)
+static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool cgroups)
 {
 	struct bpf_program *prog;
 
@@ -98,6 +102,12 @@ static void select_programs(struct memsnoop_bpf *skel, bool session, bool cgroup
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      ATTACH_TRACE_UPROBE_SESSION);
+	if (multi) {
+		bpf_program__set_expected_attach_type(skel->progs.alloc_enter,
+						      ATTACH_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(skel->progs.alloc_exit,
+						      ATTACH_TRACE_UPROBE_MULTI);
+	}
 }
 
 struct probes *probes__open(const struct probes_opts *opts)
@@ -113,10 +123,15 @@ struct probes *probes__open(const struct probes_opts *opts)
 		return NULL;
 	p->opts = *opts;
 	session = opts->mode == UPROBE_MODE_SESSION ||
-		  (opts->mode == UPROBE_MODE_AUTO && kernel_has_uprobe_session());
+		  (opts->mode == UPROBE_MODE_AUTO &&
+		   kernel_has_attach_type("BPF_TRACE_UPROBE_SESSION", "bpf_session_is_return"));
 	p->opts.mode = session ? UPROBE_MODE_SESSION : UPROBE_MODE_CLASSIC;
+	/* classic probes go in a link or two a process and object where the kernel allows: one
+	 * grace period each at detach, instead of one per probe (~2 s a process) */
+	p->multi = !session && kernel_has_attach_type("BPF_TRACE_UPROBE_MULTI", NULL);
 	pr_info("%s\n", session ? "session uprobes: unsampled calls skip the return probe"
-				: "classic uprobes: every call also takes the return probe");
+		: p->multi ? "classic uprobes (uprobe_multi links): every call also takes the return probe"
+			   : "classic uprobes: every call also takes the return probe");
 	p->skel = memsnoop_bpf__open();
 	if (!p->skel) {
 		err = -errno;
@@ -127,7 +142,7 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->self_tgid = opts->self_pid;
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
-	select_programs(p->skel, session, opts->cgroup_cnt > 0);
+	select_programs(p->skel, session, p->multi, opts->cgroup_cnt > 0);
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
 	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
@@ -209,21 +224,26 @@ enum uprobe_mode probes__mode(const struct probes *p)
 	return p->opts.mode;
 }
 
-/* One session link for every probed entry point of obj: the cookie says which. */
-static int attach_session(struct probes *p, pid_t pid, const struct alloc_object *obj,
-			  const uint64_t *offsets, const uint64_t *cookies, size_t cnt)
+/* One uprobe_multi link of prog for the entry points of obj at offsets: the cookie says which
+ * (a session program, or classic entry or return programs). */
+static int attach_multi(struct probes *p, struct bpf_program *prog, __u32 attach_type, __u32 flags,
+			pid_t pid, const struct alloc_object *obj, const uint64_t *offsets,
+			const uint64_t *cookies, size_t cnt)
 {
 	struct uprobe_multi_link_attr attr = {
-		.prog_fd = bpf_program__fd(p->skel->progs.alloc_session),
-		.attach_type = ATTACH_TRACE_UPROBE_SESSION,
+		.prog_fd = bpf_program__fd(prog),
+		.attach_type = attach_type,
 		.path = (uintptr_t)obj->open_path,
 		.offsets = (uintptr_t)offsets,
 		.cookies = (uintptr_t)cookies,
 		.cnt = cnt,
+		.multi_flags = flags,
 		.pid = pid,
 	};
 	int *fds, fd;
 
+	if (!cnt)
+		return 0;
 	fds = realloc(p->link_fds, (p->link_fd_cnt + 1) * sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
@@ -233,6 +253,27 @@ static int attach_session(struct probes *p, pid_t pid, const struct alloc_object
 		return -errno;
 	p->link_fds[p->link_fd_cnt++] = fd;
 	return 0;
+}
+
+/* Classic probes of obj through uprobe_multi links: every entry, then the returns of all but
+ * frees (their probe may sit past the entry, and they need no return value). */
+static int attach_classic_multi(struct probes *p, pid_t pid, const struct alloc_object *obj,
+				uint64_t *offsets, uint64_t *cookies, size_t cnt)
+{
+	size_t ret_cnt = 0;
+	int err = attach_multi(p, p->skel->progs.alloc_enter, ATTACH_TRACE_UPROBE_MULTI, 0, pid, obj,
+			       offsets, cookies, cnt);
+
+	for (size_t i = 0; i < cnt && !err; i++) {
+		enum alloc_kind kind = alloc_row_kind(cookie_row(cookies[i]));
+
+		if (kind != AK_FREE && kind != AK_RESIZE) {
+			offsets[ret_cnt] = offsets[i];
+			cookies[ret_cnt++] = cookies[i];
+		}
+	}
+	return err ?: attach_multi(p, p->skel->progs.alloc_exit, ATTACH_TRACE_UPROBE_MULTI,
+				   UPROBE_MULTI_RETURN, pid, obj, offsets, cookies, ret_cnt);
 }
 
 /* Frees need no return value: their probe may sit past the entry, and takes no return. */
@@ -297,13 +338,18 @@ static int attach_object(struct probes *p, pid_t pid, const struct alloc_object 
 			continue;
 		offsets[cnt] = e->offset + e->probe_offset;
 		cookies[cnt++] = alloc_cookie(e->row, obj->family, e->forwards);
-		if (p->opts.mode == UPROBE_MODE_CLASSIC &&
+		if (p->opts.mode == UPROBE_MODE_CLASSIC && !p->multi &&
 		    (err = attach_classic(p, classic_pid, obj, cookies[cnt - 1], offsets[cnt - 1])))
 			pr_warn("cannot attach to %s in %s: %s\n", e->symbol, obj->path, strerror(-err));
 	}
-	if (!err && p->opts.mode == UPROBE_MODE_SESSION && cnt &&
-	    (err = attach_session(p, pid, obj, offsets, cookies, cnt)))
-		pr_warn("cannot attach to %s: %s\n", obj->path, strerror(-err));
+	if (!err && (p->opts.mode == UPROBE_MODE_SESSION || p->multi)) {
+		err = p->multi ? attach_classic_multi(p, pid, obj, offsets, cookies, cnt)
+			       : attach_multi(p, p->skel->progs.alloc_session,
+					      ATTACH_TRACE_UPROBE_SESSION, 0, pid, obj, offsets,
+					      cookies, cnt);
+		if (err)
+			pr_warn("cannot attach to %s: %s\n", obj->path, strerror(-err));
+	}
 	free(offsets);
 	free(cookies);
 	return err;
@@ -364,6 +410,44 @@ int probes__arm(struct probes *p)
 	return 0;
 }
 
+#define DETACH_THREADS 8
+
+struct closer {
+	const int *fds;
+	size_t cnt;
+};
+
+static void *close_fds(void *arg)
+{
+	const struct closer *c = arg;
+
+	for (size_t i = 0; i < c->cnt; i++)
+		close(c->fds[i]);
+	return NULL;
+}
+
+/*
+ * Closes the uprobe_multi links. Each close waits out a grace period of its own: closed side
+ * by side, 64 processes' links go in a few seconds instead of one after the other.
+ */
+static void close_links(int *fds, size_t cnt)
+{
+	struct closer parts[DETACH_THREADS];
+	pthread_t threads[DETACH_THREADS];
+	size_t per = (cnt + DETACH_THREADS - 1) / DETACH_THREADS, started = 0;
+
+	for (size_t t = 0; t < DETACH_THREADS && t * per < cnt; t++) {
+		parts[t] = (struct closer){ fds + t * per, t * per + per > cnt ? cnt - t * per : per };
+		if (cnt < DETACH_THREADS || pthread_create(&threads[t], NULL, close_fds, &parts[t]))
+			close_fds(&parts[t]); /* few links, or no thread: here */
+		else
+			started |= 1u << t;
+	}
+	for (size_t t = 0; t < DETACH_THREADS; t++)
+		if (started & (1u << t))
+			pthread_join(threads[t], NULL);
+}
+
 void probes__detach(struct probes *p)
 {
 	if (p->skel && p->skel->bss)
@@ -375,8 +459,7 @@ void probes__detach(struct probes *p)
 	for (size_t i = 0; i < p->link_cnt; i++)
 		bpf_link__destroy(p->links[i]);
 	p->link_cnt = 0;
-	for (size_t i = 0; i < p->link_fd_cnt; i++)
-		close(p->link_fds[i]);
+	close_links(p->link_fds, p->link_fd_cnt);
 	p->link_fd_cnt = 0;
 }
 
