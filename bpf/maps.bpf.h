@@ -83,7 +83,9 @@ struct {
 	__type(value, __u8);
 } fresh_procs SEC(".maps");
 
-/* -p processes profiled beside --cgroup, wherever their cgroup is: tgid -> 1. */
+/* Processes profiled by PID (-p, a launched program and what it forks): tgid -> 1. Beside
+ * --cgroup they are kept wherever their cgroup is; and an exec from any of their threads is
+ * seen, even one that never allocated. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);

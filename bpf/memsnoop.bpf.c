@@ -508,7 +508,8 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	st = bpf_task_storage_get(&thread_states, bpf_get_current_task_btf(), NULL, 0);
 	if (st)
 		st->depth = 0;
-	else if (!cgroup_cnt || !in_scope(ev.hdr.tgid))
+	/* a thread that never allocated has no state: the process is known all the same */
+	else if (!bpf_map_lookup_elem(&scope_pids, &ev.hdr.tgid) && !(cgroup_cnt && in_cgroups()))
 		return 0;
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ev.comm, sizeof(ev.comm)); /* the new image's */

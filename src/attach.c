@@ -355,8 +355,22 @@ static int attach_object(struct probes *p, pid_t pid, const struct alloc_object 
 	return err;
 }
 
+static int scope_pid_add(struct probes *p, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(p->skel->maps.scope_pids), &key, &one, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs)
 {
+	/* known to the exec tracepoint whichever thread execs (the set is bounded: past it, an
+	 * exec from a thread that never allocated goes unseen) */
+	if (scope_pid_add(p, pid))
+		pr_debug("PID %d: not in the kernel's set of profiled processes\n", (int)pid);
 	for (size_t i = 0; i < objs->cnt; i++) {
 		int err = attach_object(p, pid, &objs->objs[i]);
 
@@ -375,16 +389,11 @@ int probes__attach_file(struct probes *p, const struct alloc_object *obj)
 
 int probes__add_scope_pid(struct probes *p, pid_t pid)
 {
-	__u32 key = pid;
-	__u8 one = 1;
+	int err = scope_pid_add(p, pid);
 
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.scope_pids), &key, &one, BPF_ANY)) {
-		int err = -errno;
-
+	if (err)
 		pr_warn("cannot add PID %d to the profiled processes: %s\n", (int)pid, strerror(-err));
-		return err;
-	}
-	return 0;
+	return err;
 }
 
 int probes__arm(struct probes *p)
