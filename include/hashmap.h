@@ -27,6 +27,10 @@ void *hashmap__upsert(struct hashmap *map, const void *key, size_t key_sz, bool 
 /* Removes key, copying its value to value_out when not NULL. Returns false when absent. */
 bool hashmap__delete(struct hashmap *map, const void *key, size_t key_sz, void *value_out);
 
+/* The key stored with a value hashmap__upsert or hashmap__find returned: valid as long as
+ * the value is (so callers need not keep a copy). */
+const void *hashmap__key_of(const struct hashmap *map, const void *value);
+
 size_t hashmap__size(const struct hashmap *map);
 
 /* Calls fn on every entry, in no particular order; fn must not insert or delete. */

@@ -39,11 +39,11 @@ struct raw_entry {
 	bool truncated;
 	bool overflow; /* the samples of new stacks past the cap: the profile's full site */
 	uint32_t cnt;
-	struct pc_key *pcs; /* innermost first */
+	const struct pc_key *pcs; /* innermost first: inside raw_ids' key of this entry */
 };
 
 /* samples waiting for their stack's symbols past which a tick resolves them anyway */
-#define COLLECT_MAX_PENDING (1 << 20)
+#define COLLECT_MAX_PENDING (1 << 16)
 
 enum op {
 	OP_ALLOC,      /* a sample whose free will not be seen */
@@ -120,8 +120,6 @@ void collector__free(struct collector *c)
 	symbolizer__free(c->symbolizer);
 	hashmap__free(c->live);
 	hashmap__free(c->raw_ids);
-	for (size_t i = 0; i < c->raw_cnt; i++)
-		free(c->raws[i].pcs);
 	free(c->raws);
 	free(c->pending);
 	hashmap__free(c->locations);
@@ -381,11 +379,10 @@ static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 	if (grow_array((void **)&c->raws, &c->raw_cap, c->raw_cnt + 1, sizeof(*c->raws)))
 		goto nomem;
 	raw = &c->raws[c->raw_cnt];
+	/* the pcs are those of the key the table keeps: no second copy */
 	*raw = (struct raw_entry){ -1, key.pid, rs->truncated, false, rs->cnt,
-				   malloc(rs->cnt * sizeof(struct pc_key) + 1) };
-	if (!raw->pcs)
-		goto nomem;
-	memcpy(raw->pcs, key.pcs, rs->cnt * sizeof(struct pc_key));
+				   (const struct pc_key *)((const char *)hashmap__key_of(c->raw_ids, idp) +
+							   offsetof(typeof(key), pcs)) };
 	*idp = c->raw_cnt;
 	return c->raw_cnt++;
 nomem:

@@ -40,6 +40,11 @@ uint64_t hash_bytes(const void *data, size_t len)
 	return h ^ (h >> 32);
 }
 
+const void *hashmap__key_of(const struct hashmap *map, const void *value)
+{
+	return (const unsigned char *)value + map->value_stride;
+}
+
 struct hashmap *hashmap__new(size_t value_sz)
 {
 	struct hashmap *map = calloc(1, sizeof(*map));

@@ -16,12 +16,23 @@
 /* libstdc++'s demangler (C++ and legacy Rust names); linked with -lstdc++ */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* A function symbol of a module, for lookups by address. */
+struct func_sym {
+	GElf_Addr start, end; /* end 0: the size is unknown, up to the next symbol */
+	const char *name;     /* libelf's string, alive as long as the Dwfl */
+};
+
 struct sym_module {
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
 	Elf *elf;
 	GElf_Addr bias;
 	bool failed;
+	/* sorted by start, built on the first lookup without DWARF: libdw's own lookup scans
+	 * every symbol (a millisecond a pc in cc1plus) */
+	struct func_sym *syms;
+	size_t sym_cnt;
+	bool syms_built;
 };
 
 struct symbolizer {
@@ -57,9 +68,11 @@ void symbolizer__free(struct symbolizer *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->mod_cap; i++)
+	for (size_t i = 0; i < s->mod_cap; i++) {
 		if (s->mods[i].dwfl)
 			dwfl_end(s->mods[i].dwfl);
+		free(s->mods[i].syms);
+	}
 	free_scratch(s);
 	free(s->mods);
 	free(s);
@@ -111,6 +124,58 @@ static struct sym_module *module_state(struct symbolizer *s, const struct module
 			s->stats.modules_opened++;
 	}
 	return sm->failed ? NULL : sm;
+}
+
+static int cmp_func_sym(const void *a, const void *b)
+{
+	const struct func_sym *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The module's function symbols (libdw's .symtab, or .dynsym), sorted by address. */
+static void build_symbols(struct sym_module *sm)
+{
+	int n = dwfl_module_getsymtab(sm->mod);
+
+	sm->syms_built = true;
+	if (n <= 0 || !(sm->syms = calloc(n, sizeof(*sm->syms))))
+		return;
+	for (int i = 0; i < n; i++) {
+		GElf_Addr value;
+		GElf_Sym sym;
+		const char *name = dwfl_module_getsym_info(sm->mod, i, &sym, &value, NULL, NULL, NULL);
+
+		if (!name || !*name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || !value)
+			continue;
+		sm->syms[sm->sym_cnt++] = (struct func_sym){ value, sym.st_size ? value + sym.st_size : 0,
+							     name };
+	}
+	qsort(sm->syms, sm->sym_cnt, sizeof(*sm->syms), cmp_func_sym);
+}
+
+/* The function symbol holding addr, or NULL: the last one starting at or before it, when it
+ * is sized to hold it (or unsized). */
+static const char *symbol_at(struct sym_module *sm, GElf_Addr addr)
+{
+	size_t lo = 0, hi;
+
+	if (!sm->syms_built)
+		build_symbols(sm);
+	hi = sm->sym_cnt;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sm->syms[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* of several symbols at one address (aliases), one sized to hold addr */
+	for (size_t i = lo; i-- > 0 && sm->syms[i].start == sm->syms[lo - 1].start;)
+		if (!sm->syms[i].end || addr < sm->syms[i].end)
+			return sm->syms[i].name;
+	return NULL;
 }
 
 /* The address libdw knows for a file offset: through the PT_LOAD segment that holds it. */
@@ -271,8 +336,7 @@ static uint32_t resolve(struct symbolizer *s, const struct module *mod, uint64_t
 		return n;
 	}
 	/* no DWARF: the ELF symbol table still names the function */
-	name = dwfl_module_addrinfo(sm->mod, addr, &(GElf_Off){ 0 }, &(GElf_Sym){ 0 }, NULL, NULL,
-				    NULL);
+	name = symbol_at(sm, addr);
 	if (name) {
 		frames[0].func = demangled(s, 0, name);
 		frames[0].system_name = name;
