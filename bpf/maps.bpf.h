@@ -75,6 +75,15 @@ struct {
 	__type(value, __u32);
 } cgroups SEC(".maps");
 
+/* Processes that ever had a sampled block live: tgid -> 1. An exec of any other needs no
+ * walk of the live map (which holds up the exec'ing process for every entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} live_tgids SEC(".maps");
+
 /* --cgroup: processes that exec'd and sent no event since: tgid -> 1. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

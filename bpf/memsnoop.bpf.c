@@ -40,6 +40,7 @@ extern bool bpf_session_is_return(void) __ksym __weak;
 bool ready = false;
 
 __u64 drop_cnt[DROP_CNT] = {};
+bool live_tgids_full = false; /* live_tgids overflowed: it no longer tells who has blocks */
 __u64 unwind_copies = 0; /* kernel unwinding: samples sent as stack copies (layout unknown) */
 
 static __always_inline void count_drop(enum drop_reason reason)
@@ -278,8 +279,14 @@ static __always_inline bool track_live(struct alloc_head *a)
 	struct live_val val = { .ts_ns = a->hdr.ts_ns, .size = a->size };
 
 	if (track_inuse) {
-		if (!bpf_map_update_elem(&live, &key, &val, BPF_ANY))
+		if (!bpf_map_update_elem(&live, &key, &val, BPF_ANY)) {
+			__u8 one = 1;
+
+			/* full: every exec walks the live map, as if each process had blocks */
+			if (bpf_map_update_elem(&live_tgids, &key.tgid, &one, BPF_ANY))
+				live_tgids_full = true;
 			return true;
+		}
 		count_drop(DROP_LIVE_FULL);
 	}
 	a->flags |= AEF_UNTRACKED;
@@ -513,7 +520,9 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ev.comm, sizeof(ev.comm)); /* the new image's */
-	bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
+	/* only a process with sampled blocks has any to drop: the walk visits every entry */
+	if (live_tgids_full || bpf_map_delete_elem(&live_tgids, &ev.hdr.tgid) == 0)
+		bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
 	/* the new image has another layout: frame pointers until user space loads it */
 	bpf_map_delete_elem(&unwind_procs, &ev.hdr.tgid);
 	if (cgroup_cnt) {
