@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct target {
@@ -20,6 +21,7 @@ struct target {
 	bool started; /* appeared during the run: forked, exec'd into, or moved into a cgroup */
 	char comm[16];
 	char *cgroup; /* its cgroup v2 path relative to the mount ("/a/b"), or NULL */
+	uint64_t exit_ns; /* CLOCK_MONOTONIC, once exited */
 };
 
 struct targets {
@@ -35,10 +37,12 @@ struct targets {
 int targets__open(const pid_t *pids, size_t cnt, struct targets *out);
 /* A process found without a pidfd (a cgroup's): 0, or -ENOMEM. Known pids are left alone. */
 int targets__add(struct targets *t, pid_t pid, bool started);
-/* The entry of pid, or NULL. */
+/* The entry of pid still alive, or NULL. */
 struct target *targets__find(struct targets *t, pid_t pid);
-/* pid has exited (a no-op for a pid unknown or already gone). */
-void targets__exited(struct targets *t, pid_t pid);
+/* The newest entry of pid, alive or exited, or NULL. */
+const struct target *targets__lookup(const struct targets *t, pid_t pid);
+/* pid has exited at exit_ns (a no-op for a pid unknown or already gone). */
+void targets__exited(struct targets *t, pid_t pid, uint64_t exit_ns);
 void targets__close(struct targets *t);
 size_t targets__alive_cnt(const struct targets *t);
 

@@ -549,7 +549,10 @@ static int read_elf_fd(int fd, struct alloc_object *obj)
 		obj->dev = st.st_dev;
 		obj->ino = st.st_ino;
 	}
-	ef.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* Read, not mapped: a new mapping of a file some uprobe is on (another
+	 * run's, another tool's) gets that probe's int3s, which would look like
+	 * the allocator's code. */
+	ef.elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!ef.elf || elf_kind(ef.elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
 		goto out;

@@ -147,7 +147,7 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 				struct target *t = &targets->list[src - SRC_TARGET_BASE];
 
 				epoll_ctl(epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
-				targets__exited(targets, t->pid);
+				targets__exited(targets, t->pid, mono_ns());
 				pr_info("PID %d exited\n", (int)t->pid);
 			}
 		}

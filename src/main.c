@@ -687,10 +687,7 @@ static void fill_targets(struct run *r, struct report_info *info)
 /* The newest registry entry of pid, exited or not. */
 static const struct target *target_of(const struct run *r, uint32_t pid)
 {
-	for (size_t i = r->targets.cnt; i-- > 0;)
-		if ((uint32_t)r->targets.list[i].pid == pid)
-			return &r->targets.list[i];
-	return NULL;
+	return targets__lookup(&r->targets, pid);
 }
 
 static const char *group_by_exe(void *ctx, uint32_t pid)

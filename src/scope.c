@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -341,13 +342,20 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 	pid_t pid = hdr->tgid;
 
 	switch (hdr->type) {
-	case EV_PROC_FORK:
+	case EV_PROC_FORK: {
+		const struct target *prev = targets__lookup(s->targets, pid);
+
+		/* the parent tells of its fork once the child runs: on another CPU the child may
+		 * have exec'd and exited already, its events read before this one */
+		if (prev && prev->exited && prev->exit_ns >= hdr->ts_ns)
+			return;
 		if (size < sizeof(struct task_event) || targets__add(s->targets, pid, true))
 			return;
 		name_target(s, pid, data);
 		if (s->hooks.process_new)
 			s->hooks.process_new(s->hooks.ctx, pid);
 		return;
+	}
 	case EV_EXEC:
 		/* at once, while it surely lives: its allocator files, and its map */
 		if (!targets__find(s->targets, pid) && targets__add(s->targets, pid, true))
@@ -362,7 +370,7 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 		return;
 	case EV_PROC_EXIT:
 		hashmap__delete(s->fresh, &pid, sizeof(pid), NULL);
-		targets__exited(s->targets, pid);
+		targets__exited(s->targets, pid, hdr->ts_ns);
 		if (s->hooks.process_gone)
 			s->hooks.process_gone(s->hooks.ctx, pid);
 		return;
@@ -391,8 +399,24 @@ static void find_moved_in(struct scope *s)
 		scope__attach(s, s->probes);
 }
 
+/* Processes believed alive that are gone: their exit event was never read (lost with a full
+ * ring buffer): without this, --until-empty would wait for them forever. */
+static void reap_gone(struct scope *s)
+{
+	for (size_t i = 0; i < s->targets->cnt; i++) {
+		struct target *t = &s->targets->list[i];
+
+		if (t->exited || t->pidfd >= 0 || !kill(t->pid, 0) || errno != ESRCH)
+			continue;
+		targets__exited(s->targets, t->pid, mono_ns());
+		if (s->hooks.process_gone)
+			s->hooks.process_gone(s->hooks.ctx, t->pid);
+	}
+}
+
 void scope__tick(struct scope *s)
 {
+	reap_gone(s);
 	/* a loader maps late, dlopen later still: what exec'd is read once more */
 	for (size_t i = 0; i < s->exec_recent.cnt; i++)
 		read_exec(s, s->exec_recent.pids[i], s->exec_recent.exec_ns[i], false);

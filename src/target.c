@@ -187,13 +187,22 @@ int targets__add(struct targets *t, pid_t pid, bool started)
 	return 0;
 }
 
-void targets__exited(struct targets *t, pid_t pid)
+const struct target *targets__lookup(const struct targets *t, pid_t pid)
+{
+	for (size_t i = t->cnt; i-- > 0;)
+		if (t->list[i].pid == pid)
+			return &t->list[i];
+	return NULL;
+}
+
+void targets__exited(struct targets *t, pid_t pid, uint64_t exit_ns)
 {
 	struct target *e = targets__find(t, pid);
 
 	if (!e)
 		return;
 	e->exited = true;
+	e->exit_ns = exit_ns;
 	t->exited_cnt++;
 }
 
