@@ -48,6 +48,8 @@ struct cli_opts {
 	bool icicle;		   /* PREFIX.svg with the root at the top */
 	bool has_interval;	   /* --interval given; else the live view's default applies */
 	double interval_s;	   /* live view period; 0 = no live view */
+	const char *listen;	   /* --listen ADDR:PORT, or NULL */
+	bool listen_any;	   /* --listen-any: a non-loopback address is allowed */
 	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
 	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
 	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */

@@ -30,6 +30,11 @@ struct loop_hooks {
 	/* whether the targets are all gone (NULL: every target has exited); asked after every
 	 * batch, so that processes the run discovers on the way count too */
 	bool (*targets_gone)(void *ctx);
+	/* another source of work (--listen's server; NULL: none): on_extra runs when extra_fd
+	 * is readable and when extra_timeout_ms (-1: no deadline) has passed */
+	void (*on_extra)(void *ctx);
+	int extra_fd;
+	int (*extra_timeout_ms)(void *ctx);
 };
 
 /* Consumes rb until a signal ends it, duration_s (0: none) or every target's exit. */

@@ -31,6 +31,10 @@ struct pprof_info {
 	/* the processes, for the labels of samples kept apart by process: comm and cgroup */
 	const struct report_target *targets;
 	size_t target_cnt;
+	/* a delta profile (--listen's ?seconds=N): every value minus its stack's in base, stacks
+	 * from base_cnt on counted whole; NULL: the values as they are */
+	const struct stack_values *base;
+	size_t base_cnt;
 };
 
 /*

@@ -7,11 +7,13 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "server.h"
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
-       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY };
+       OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY,
+       OPT_LISTEN, OPT_LISTEN_ANY };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -39,6 +41,8 @@ static const struct option long_opts[] = {
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "icicle", no_argument, NULL, OPT_ICICLE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "listen-any", no_argument, NULL, OPT_LISTEN_ANY },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
 	{ "top", required_argument, NULL, 'n' },
@@ -81,6 +85,11 @@ void cli_usage(FILE *f)
 		"                          rates, heap in use, process memory (default 5 on a terminal,\n"
 		"                          else none; 0: none); redrawn on a terminal, appended otherwise\n"
 		"                          and with a COMMAND (on stderr, beside its own output)\n"
+		"      --listen ADDR:PORT  serve the live profile over HTTP: /debug/pprof/heap,\n"
+		"                          /debug/pprof/allocs[?seconds=N], /metrics (Prometheus),\n"
+		"                          /healthz; ADDR numeric (127.0.0.1, [::1]); loopback only\n"
+		"      --listen-any        allow --listen on an address other than loopback (the\n"
+		"                          profile shows the targets' code: no authentication)\n"
 		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
@@ -184,6 +193,21 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			pr_warn("invalid duration '%s': expected a positive number of seconds\n", arg);
 			return -EINVAL;
 		}
+		return 0;
+	case OPT_LISTEN: {
+		struct sockaddr_storage addr;
+		bool loopback;
+
+		if (server_parse_addr(arg, &addr, &loopback)) {
+			pr_warn("invalid --listen '%s': expected a numeric ADDR:PORT such as 127.0.0.1:6060 or [::1]:6060\n",
+				arg);
+			return -EINVAL;
+		}
+		opts->listen = arg;
+		return 0;
+	}
+	case OPT_LISTEN_ANY:
+		opts->listen_any = true;
 		return 0;
 	case OPT_INTERVAL:
 		errno = 0;
@@ -355,6 +379,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			opts->follow_forks ? "follow-forks" :
 			opts->run_as_user  ? "user" :
 			opts->as_root	   ? "as-root" : "fail-on-leak");
+		return -EINVAL;
+	}
+	if (opts->listen_any && !opts->listen) {
+		pr_warn("--listen-any applies to --listen ADDR:PORT\n");
 		return -EINVAL;
 	}
 	if (opts->run_as_user && opts->as_root) {

@@ -33,6 +33,7 @@
 #include "profile.h"
 #include "safefile.h"
 #include "scope.h"
+#include "server.h"
 #include "target.h"
 
 #define ALLOC_LABEL_SZ 160
@@ -373,6 +374,7 @@ struct run {
 	size_t outsiders;	     /* --cgroup: processes outside it mapping a probed file */
 	struct glibc_arena *glibc[CLI_MAX_PIDS]; /* the first targets' glibc arenas, once found */
 	bool glibc_tried[CLI_MAX_PIDS];	 /* looked for in the target's current image */
+	struct server *server;	     /* --listen, or NULL */
 };
 
 /* Processes whose memory each tick reads: a cgroup's first ones (its own figures come
@@ -666,6 +668,46 @@ static void on_tick(void *ctx)
 				     stderr);
 }
 
+/* --listen: a request's view of the profile, up to date with the ring buffer. */
+static int serve_snapshot(void *ctx, struct server_view *v)
+{
+	struct run *r = ctx;
+
+	ring_buffer__consume(r->rb);
+	if (collector__snapshot(r->collector, mono_ns()))
+		return -ENOMEM;
+	read_figures(r->probes, r->collector, &r->opts, &v->info);
+	fill_targets(r, &v->info);
+	v->info.mem = &r->mem;
+	v->info.duration_s = mono_ns() / 1e9 - r->start_s;
+	v->profile = r->profile;
+	v->pinfo = (struct pprof_info){ .time_nanos = wall_ns(),
+					.losses = &v->info.losses,
+					.targets = v->info.targets,
+					.target_cnt = v->info.target_cnt };
+	return 0;
+}
+
+static void serve_requests(void *ctx)
+{
+	server__run(((struct run *)ctx)->server);
+}
+
+static int serve_timeout_ms(void *ctx)
+{
+	return server__timeout_ms(((struct run *)ctx)->server);
+}
+
+/* --listen: bound before attaching (a port taken is a refusal), served once the loop runs. */
+static int open_server(struct run *r)
+{
+	if (!r->opts.listen)
+		return 0;
+	r->server = server__new(&(struct server_opts){ r->opts.listen, r->opts.listen_any, r,
+						       serve_snapshot });
+	return r->server ? 0 : -errno;
+}
+
 /* --interval, or on a terminal its default: the live view on the report's stream. */
 static int open_live_view(struct run *r)
 {
@@ -800,6 +842,7 @@ static int open_session(struct run *r)
 
 static void close_session(struct run *r)
 {
+	server__free(r->server);
 	live_view__free(r->live);
 	mem_series__clear(&r->mem);
 	free(r->rtargets);
@@ -850,7 +893,10 @@ static int run_profile(struct run *r, int argc, char **argv)
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
 				    /* without a live view, new stacks are still resolved each second */
 				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick,
-				    r->scope ? scope_targets_gone : NULL };
+				    r->scope ? scope_targets_gone : NULL,
+				    /* --listen */
+				    r->server ? serve_requests : NULL,
+				    r->server ? server__fd(r->server) : -1, serve_timeout_ms };
 	uint64_t window_end_ns;
 	double start;
 	int err;
@@ -932,7 +978,7 @@ int main(int argc, char **argv)
 
 	/* every refusal happens here, before anything is attached */
 	if (!preflight_check() && !choose_users(&r) && !prepare_targets(&r) &&
-	    !check_outputs(r.opts.output_prefix) && !open_session(&r))
+	    !check_outputs(r.opts.output_prefix) && !open_server(&r) && !open_session(&r))
 		status = run_profile(&r, argc, argv);
 	close_session(&r);
 	return status;

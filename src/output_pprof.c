@@ -255,8 +255,10 @@ static void add_process_labels(struct builder *b, Sample *smp, uint32_t pid)
 		add_label(b, smp, "cgroup", 0, t->cgroup);
 }
 
-static void add_sample(struct builder *b, const struct stack *s, bool *loc_added)
+static void add_sample(struct builder *b, uint32_t id, bool *loc_added)
 {
+	const struct stack *s = profile__stack(b->p, id);
+	struct stack base = { .v = {} };
 	Sample *smp = calloc(1, sizeof(*smp));
 	bool any = false;
 
@@ -271,8 +273,11 @@ static void add_sample(struct builder *b, const struct stack *s, bool *loc_added
 		return;
 	}
 	smp->n_value = 4;
+	if (id < b->info->base_cnt)
+		base.v = b->info->base[id];
 	for (int i = 0; i < 4; i++) {
-		smp->value[i] = llround(stack_value(s, sample_order[i]));
+		smp->value[i] = llround(stack_value(s, sample_order[i]) -
+					stack_value(&base, sample_order[i]));
 		any |= smp->value[i] != 0;
 	}
 	if (!any) {
@@ -423,7 +428,7 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	for (size_t i = 0; b.msg.comment && i < info->extra_comment_cnt; i++)
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->extra_comments[i]);
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)
-		add_sample(&b, profile__stack(p, id), loc_added);
+		add_sample(&b, id, loc_added);
 	if (b.failed) {
 		err = -ENOMEM;
 		goto out;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +175,35 @@ static void test_pprof_losses_comment(void **state)
 	profile__free(p);
 }
 
+/* ?seconds=N: each value minus the baseline's; unchanged stacks left out, new ones whole. */
+static void test_pprof_delta_from_base(void **state)
+{
+	struct profile *p = fixture_profile();
+	struct stack_values base[1];
+	struct pprof_info info = { .base = base, .base_cnt = 1 };
+	PprofProfile *whole = roundtrip(p, VALUE_ALLOC_SPACE), *q;
+	int64_t want_alloc_space = 0, got_alloc_space = 0;
+
+	(void)state;
+	base[0] = profile__stack(p, 0)->v;
+	base[0].alloc_space -= 7; /* stack 0 grew by 7 bytes since the baseline */
+	q = roundtrip_info(p, &info);
+	for (size_t i = 0; i < whole->n_sample; i++)
+		want_alloc_space += whole->sample[i]->value[1];
+	for (size_t i = 0; i < q->n_sample; i++)
+		got_alloc_space += q->sample[i]->value[1];
+	assert_int_equal(got_alloc_space,
+			 want_alloc_space - llround(profile__stack(p, 0)->v.alloc_space) + 7);
+	assert_int_equal(q->n_sample, whole->n_sample);
+	base[0] = profile__stack(p, 0)->v; /* unchanged: no sample */
+	pprof_free(q);
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_sample, whole->n_sample - 1);
+	pprof_free(q);
+	pprof_free(whole);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_mappings),
 		cmocka_unit_test(test_pprof_truncated_root),
 		cmocka_unit_test(test_pprof_losses_comment),
+		cmocka_unit_test(test_pprof_delta_from_base),
 	};
 
 	return cmocka_run_group_tests_name("output_pprof", tests, setup, teardown);
