@@ -35,7 +35,12 @@ struct pprof_info {
 	 * from base_cnt on counted whole; NULL: the values as they are */
 	const struct stack_values *base;
 	size_t base_cnt;
+	bool base_alloc_only; /* in-use values as they are (--push), not deltas (?seconds=N) */
 };
+
+/* Every stack's values now, indexed by stack id: the base of a later delta profile (ids are
+ * stable). *cnt of them; NULL when out of memory. Free it. */
+struct stack_values *pprof_baseline(const struct profile *p, size_t *cnt);
 
 /*
  * A gzipped perftools.profiles.Profile with the four sample types of a Go heap profile,

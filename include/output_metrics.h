@@ -19,6 +19,8 @@ struct metrics_self {
 	uint64_t rss_bytes;
 	double start_time_s; /* since the Epoch */
 	uint64_t scrapes;  /* requests served before this one */
+	bool pushing;	   /* --push: its counters below */
+	uint64_t pushes_sent, pushes_dropped, push_retries;
 };
 
 /* info->mem may be NULL (no memory readings). 0, -ENOMEM or -EIO. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "output.h"
+#include "output_metrics.h"
 #include "profile.h"
 
 /* What a request is answered from: the profile, brought up to date by the hook. */
@@ -20,6 +21,7 @@ struct server_view {
 	const struct profile *profile;
 	struct report_info info;
 	struct pprof_info pinfo;
+	struct metrics_self self; /* the hook fills the push figures; the server the rest */
 };
 
 struct server_opts {

@@ -8,6 +8,7 @@ set -euo pipefail
 build_packages=(
 	make gcc clang libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
 	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev liblzma-dev libmicrohttpd-dev
+	libcurl4-openssl-dev
 )
 packages=(
 	"${build_packages[@]}"

@@ -13,7 +13,7 @@
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY,
-       OPT_LISTEN, OPT_LISTEN_ANY };
+       OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -43,6 +43,8 @@ static const struct option long_opts[] = {
 	{ "icicle", no_argument, NULL, OPT_ICICLE },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "listen-any", no_argument, NULL, OPT_LISTEN_ANY },
+	{ "push", required_argument, NULL, OPT_PUSH },
+	{ "push-interval", required_argument, NULL, OPT_PUSH_INTERVAL },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
 	{ "top", required_argument, NULL, 'n' },
@@ -90,6 +92,10 @@ void cli_usage(FILE *f)
 		"                          /healthz; ADDR numeric (127.0.0.1, [::1]); loopback only\n"
 		"      --listen-any        allow --listen on an address other than loopback (the\n"
 		"                          profile shows the targets' code: no authentication)\n"
+		"      --push URL          every --push-interval, send the profile to Grafana Pyroscope\n"
+		"                          at URL (http://HOST:4040; push.v1 API): allocations as\n"
+		"                          deltas since the last push, in-use as a snapshot\n"
+		"      --push-interval SECONDS  with --push (default 60, at least 1)\n"
 		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
@@ -206,6 +212,22 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->listen = arg;
 		return 0;
 	}
+	case OPT_PUSH:
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
+			pr_warn("invalid --push '%s': expected an http:// or https:// URL\n", arg);
+			return -EINVAL;
+		}
+		opts->push_url = arg;
+		return 0;
+	case OPT_PUSH_INTERVAL:
+		errno = 0;
+		opts->push_interval_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(opts->push_interval_s) ||
+		    opts->push_interval_s < 1) {
+			pr_warn("invalid --push-interval '%s': expected seconds, at least 1\n", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_LISTEN_ANY:
 		opts->listen_any = true;
 		return 0;
@@ -381,6 +403,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			opts->as_root	   ? "as-root" : "fail-on-leak");
 		return -EINVAL;
 	}
+	if (opts->push_interval_s && !opts->push_url) {
+		pr_warn("--push-interval applies to --push URL\n");
+		return -EINVAL;
+	}
+	if (!opts->push_interval_s)
+		opts->push_interval_s = CLI_DEFAULT_PUSH_INTERVAL_S;
 	if (opts->listen_any && !opts->listen) {
 		pr_warn("--listen-any applies to --listen ADDR:PORT\n");
 		return -EINVAL;

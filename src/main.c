@@ -31,6 +31,7 @@
 #include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
+#include "pusher.h"
 #include "safefile.h"
 #include "scope.h"
 #include "server.h"
@@ -375,11 +376,18 @@ struct run {
 	struct glibc_arena *glibc[CLI_MAX_PIDS]; /* the first targets' glibc arenas, once found */
 	bool glibc_tried[CLI_MAX_PIDS];	 /* looked for in the target's current image */
 	struct server *server;	     /* --listen, or NULL */
+	struct pusher *pusher;	     /* --push, or NULL */
+	uint64_t push_ns;	     /* CLOCK_MONOTONIC of the last push (or the start) */
+	int64_t push_wall_ns;	     /* the same on the wall clock */
+	struct stack_values *push_base; /* every stack's values at the last push */
+	size_t push_base_cnt;
 };
 
 /* Processes whose memory each tick reads: a cgroup's first ones (its own figures come
  * with each), every -p target. */
 #define MEM_MAX_PROCESSES 16
+/* The longest the end of a run waits for its last pushes. */
+#define PUSH_FLUSH_MS 5000
 
 /* The cgroup v2 directory of a target, into buf; NULL when it has none. */
 static const char *cgroup_dir(const struct run *r, const struct target *t, char *buf, size_t sz)
@@ -641,33 +649,6 @@ static void fill_targets(struct run *r, struct report_info *info)
 	}
 }
 
-/* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
- * callback); the live view. */
-static void on_tick(void *ctx)
-{
-	struct run *r = ctx;
-	struct report_info info = {};
-	double t_s = mono_ns() / 1e9 - r->start_s;
-
-	if (r->scope)
-		scope__tick(r->scope);
-	sample_memory(r, t_s);
-	if (!r->live && !r->progress) {
-		collector__resolve(r->collector);
-		return;
-	}
-	collector__snapshot(r->collector, mono_ns());
-	read_figures(r->probes, r->collector, &r->opts, &info);
-	fill_targets(r, &info);
-	if (r->live)
-		live_view__write(r->live, r->profile,
-				 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem },
-				 r->report);
-	else
-		live_progress__write(r->profile, &(struct live_tick){ .t_s = t_s, .info = &info },
-				     stderr);
-}
-
 /* --listen: a request's view of the profile, up to date with the ring buffer. */
 static int serve_snapshot(void *ctx, struct server_view *v)
 {
@@ -685,7 +666,57 @@ static int serve_snapshot(void *ctx, struct server_view *v)
 					.losses = &v->info.losses,
 					.targets = v->info.targets,
 					.target_cnt = v->info.target_cnt };
+	if (r->pusher) {
+		struct pusher_stats st;
+
+		pusher__stats(r->pusher, &st);
+		v->self.pushing = true;
+		v->self.pushes_sent = st.sent;
+		v->self.pushes_dropped = st.dropped;
+		v->self.push_retries = st.retries;
+	}
 	return 0;
+}
+
+/* --push: the profile since the last push (allocations as a delta, in-use as it is now), its
+ * labels as Pyroscope reads them; queued for the pusher's thread. */
+static void push_profile(struct run *r)
+{
+	struct server_view v = {};
+	uint64_t now = mono_ns();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (serve_snapshot(r, &v) || !(f = open_memstream(&buf, &len)))
+		return;
+	v.pinfo.base = r->push_base;
+	v.pinfo.base_cnt = r->push_base_cnt;
+	v.pinfo.base_alloc_only = true;
+	v.pinfo.time_nanos = r->push_wall_ns;
+	v.pinfo.duration_nanos = now - r->push_ns;
+	v.pinfo.default_type = VALUE_INUSE_SPACE;
+	err = output_pprof__write(r->profile, &v.pinfo, f);
+	err = fclose(f) ? -ENOMEM : err;
+	if (!err)
+		err = pusher__push(r->pusher,
+				   (struct pusher_label[]){
+					   { "__name__", "memory" },
+					   { "service_name", r->targets.cnt ? r->targets.list[0].comm : "memsnoop" },
+					   /* already deltas: the server must not diff them again */
+					   { "__delta__", "false" },
+				   },
+				   3, buf, len);
+	free(buf);
+	if (err) {
+		pr_warn("--push: cannot prepare a push: %s\n", strerror(-err));
+		return;
+	}
+	free(r->push_base);
+	r->push_base = pprof_baseline(r->profile, &r->push_base_cnt);
+	r->push_ns = now;
+	r->push_wall_ns = wall_ns();
 }
 
 static void serve_requests(void *ctx)
@@ -698,6 +729,35 @@ static int serve_timeout_ms(void *ctx)
 	return server__timeout_ms(((struct run *)ctx)->server);
 }
 
+/* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
+ * callback); the live view. */
+static void on_tick(void *ctx)
+{
+	struct run *r = ctx;
+	struct report_info info = {};
+	double t_s = mono_ns() / 1e9 - r->start_s;
+
+	if (r->scope)
+		scope__tick(r->scope);
+	sample_memory(r, t_s);
+	if (r->pusher && mono_ns() - r->push_ns >= r->opts.push_interval_s * 1e9)
+		push_profile(r);
+	if (!r->live && !r->progress) {
+		collector__resolve(r->collector);
+		return;
+	}
+	collector__snapshot(r->collector, mono_ns());
+	read_figures(r->probes, r->collector, &r->opts, &info);
+	fill_targets(r, &info);
+	if (r->live)
+		live_view__write(r->live, r->profile,
+				 &(struct live_tick){ .t_s = t_s, .info = &info, .mem = &r->mem },
+				 r->report);
+	else
+		live_progress__write(r->profile, &(struct live_tick){ .t_s = t_s, .info = &info },
+				     stderr);
+}
+
 /* --listen: bound before attaching (a port taken is a refusal), served once the loop runs. */
 static int open_server(struct run *r)
 {
@@ -706,6 +766,14 @@ static int open_server(struct run *r)
 	r->server = server__new(&(struct server_opts){ r->opts.listen, r->opts.listen_any, r,
 						       serve_snapshot });
 	return r->server ? 0 : -errno;
+}
+
+static int open_pusher(struct run *r)
+{
+	if (!r->opts.push_url)
+		return 0;
+	r->pusher = pusher__new(&(struct pusher_opts){ r->opts.push_url });
+	return r->pusher ? 0 : -errno;
 }
 
 /* --interval, or on a terminal its default: the live view on the report's stream. */
@@ -843,6 +911,8 @@ static int open_session(struct run *r)
 static void close_session(struct run *r)
 {
 	server__free(r->server);
+	pusher__free(r->pusher, 0);
+	free(r->push_base);
 	live_view__free(r->live);
 	mem_series__clear(&r->mem);
 	free(r->rtargets);
@@ -904,7 +974,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	if (probes__arm(r->probes))
 		return EXIT_REFUSED;
 	start = r->start_s = mono_ns() / 1e9;
-	pinfo.time_nanos = wall_ns();
+	pinfo.time_nanos = r->push_wall_ns = wall_ns();
+	r->push_ns = mono_ns();
 	if (r->launch) {
 		fprintf(stderr, "memsnoop: attached; running %s\n", r->opts.command[0]);
 		err = launch__release(r->launch);
@@ -935,6 +1006,11 @@ static int run_profile(struct run *r, int argc, char **argv)
 	/* drained: a sample the kernel no longer holds was freed, its event lost */
 	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__snapshot(r->collector, window_end_ns);
+	if (r->pusher) { /* the last window, sent before the report (a few seconds at most) */
+		push_profile(r);
+		pusher__free(r->pusher, PUSH_FLUSH_MS);
+		r->pusher = NULL;
+	}
 	fill_report(r->probes, r->collector, &r->opts, &info);
 	if (r->kunwind)
 		report_kunwind(r);
@@ -978,7 +1054,8 @@ int main(int argc, char **argv)
 
 	/* every refusal happens here, before anything is attached */
 	if (!preflight_check() && !choose_users(&r) && !prepare_targets(&r) &&
-	    !check_outputs(r.opts.output_prefix) && !open_server(&r) && !open_session(&r))
+	    !check_outputs(r.opts.output_prefix) && !open_server(&r) && !open_pusher(&r) &&
+	    !open_session(&r))
 		status = run_profile(&r, argc, argv);
 	close_session(&r);
 	return status;

@@ -220,6 +220,13 @@ static void write_self(const struct metrics_self *self, FILE *f)
 	fprintf(f, "process_start_time_seconds %.3f\n", self->start_time_s);
 	family(f, "memsnoop_http_requests_total", "counter", "Requests answered before this one.");
 	fprintf(f, "memsnoop_http_requests_total %" PRIu64 "\n", self->scrapes);
+	if (!self->pushing)
+		return;
+	family(f, "memsnoop_pushes_total", "counter", "--push: profiles sent, and given up.");
+	fprintf(f, "memsnoop_pushes_total{result=\"sent\"} %" PRIu64 "\n", self->pushes_sent);
+	fprintf(f, "memsnoop_pushes_total{result=\"dropped\"} %" PRIu64 "\n", self->pushes_dropped);
+	family(f, "memsnoop_push_retries_total", "counter", "--push: sends retried after a failure.");
+	fprintf(f, "memsnoop_push_retries_total %" PRIu64 "\n", self->push_retries);
 }
 
 int output_metrics__write(const struct profile *p, const struct report_info *info,

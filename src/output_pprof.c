@@ -276,8 +276,10 @@ static void add_sample(struct builder *b, uint32_t id, bool *loc_added)
 	if (id < b->info->base_cnt)
 		base.v = b->info->base[id];
 	for (int i = 0; i < 4; i++) {
+		bool keep = b->info->base_alloc_only && !value_type_is_alloc(sample_order[i]);
+
 		smp->value[i] = llround(stack_value(s, sample_order[i]) -
-					stack_value(&base, sample_order[i]));
+					(keep ? 0 : stack_value(&base, sample_order[i])));
 		any |= smp->value[i] != 0;
 	}
 	if (!any) {
@@ -375,6 +377,17 @@ static int gzip_write(const uint8_t *buf, size_t len, FILE *f)
  * already). pprof prunes every frame beneath a match: name exact functions only, never a
  * prefix that could match a caller such as __libc_start_main.
  */
+
+struct stack_values *pprof_baseline(const struct profile *p, size_t *cnt)
+{
+	size_t n = profile__stack_cnt(p);
+	struct stack_values *base = calloc(n ? n : 1, sizeof(*base));
+
+	for (uint32_t id = 0; base && id < n; id++)
+		base[id] = profile__stack(p, id)->v;
+	*cnt = base ? n : 0;
+	return base;
+}
 
 int output_pprof__write(const struct profile *p, const struct pprof_info *info, FILE *f)
 {

@@ -147,13 +147,11 @@ static void self_stats(const struct server *s, struct metrics_self *self)
 		rss = 0;
 	if (f)
 		fclose(f);
-	*self = (struct metrics_self){
-		.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-			 ru.ru_stime.tv_usec / 1e6,
-		.rss_bytes = (uint64_t)rss * sysconf(_SC_PAGESIZE),
-		.start_time_s = s->start_time_s,
-		.scrapes = s->requests,
-	};
+	self->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		      ru.ru_stime.tv_usec / 1e6;
+	self->rss_bytes = (uint64_t)rss * sysconf(_SC_PAGESIZE);
+	self->start_time_s = s->start_time_s;
+	self->scrapes = s->requests;
 }
 
 enum doc { DOC_HEAP, DOC_ALLOCS, DOC_METRICS };
@@ -163,21 +161,20 @@ static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum
 			     const struct pending *base)
 {
 	struct server_view view = {};
-	struct metrics_self self;
 	char *body = NULL;
 	size_t len = 0;
 	FILE *f;
 	int err;
 
-	self_stats(s, &self);
 	err = s->opts.snapshot(s->opts.ctx, &view);
+	self_stats(s, &view.self);
 	if (err)
 		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no profile yet\n");
 	f = open_memstream(&body, &len);
 	if (!f)
 		return MHD_NO;
 	if (doc == DOC_METRICS) {
-		err = output_metrics__write(view.profile, &view.info, &self, f);
+		err = output_metrics__write(view.profile, &view.info, &view.self, f);
 	} else {
 		view.pinfo.default_type = doc == DOC_HEAP ? VALUE_INUSE_SPACE : VALUE_ALLOC_SPACE;
 		if (base) {
@@ -205,7 +202,6 @@ static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn
 	struct pending *pd;
 	char *end;
 	long secs;
-	size_t n;
 
 	errno = 0;
 	secs = strtol(arg, &end, 10);
@@ -216,15 +212,11 @@ static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn
 		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "too many delta profiles at once\n");
 	if (s->opts.snapshot(s->opts.ctx, &view))
 		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no profile yet\n");
-	n = profile__stack_cnt(view.profile);
 	pd = calloc(1, sizeof(*pd));
-	if (!pd || !(pd->base = calloc(n ? n : 1, sizeof(*pd->base)))) {
+	if (!pd || !(pd->base = pprof_baseline(view.profile, &pd->base_cnt))) {
 		free(pd);
 		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	}
-	for (uint32_t id = 0; id < n; id++)
-		pd->base[id] = profile__stack(view.profile, id)->v;
-	pd->base_cnt = n;
 	pd->conn = conn;
 	pd->start_ns = mono_ns();
 	pd->due_ns = pd->start_ns + secs * 1000000000ULL;

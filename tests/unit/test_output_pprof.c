@@ -182,19 +182,30 @@ static void test_pprof_delta_from_base(void **state)
 	struct stack_values base[1];
 	struct pprof_info info = { .base = base, .base_cnt = 1 };
 	PprofProfile *whole = roundtrip(p, VALUE_ALLOC_SPACE), *q;
-	int64_t want_alloc_space = 0, got_alloc_space = 0;
+	int64_t want = 0, got = 0;
 
 	(void)state;
 	base[0] = profile__stack(p, 0)->v;
 	base[0].alloc_space -= 7; /* stack 0 grew by 7 bytes since the baseline */
 	q = roundtrip_info(p, &info);
 	for (size_t i = 0; i < whole->n_sample; i++)
-		want_alloc_space += whole->sample[i]->value[1];
+		want += whole->sample[i]->value[1];
 	for (size_t i = 0; i < q->n_sample; i++)
-		got_alloc_space += q->sample[i]->value[1];
-	assert_int_equal(got_alloc_space,
-			 want_alloc_space - llround(profile__stack(p, 0)->v.alloc_space) + 7);
+		got += q->sample[i]->value[1];
+	assert_int_equal(got,
+			 want - llround(profile__stack(p, 0)->v.alloc_space) + 7);
 	assert_int_equal(q->n_sample, whole->n_sample);
+	pprof_free(q);
+	/* --push: allocations as deltas, in-use as it is */
+	info.base_alloc_only = true;
+	q = roundtrip_info(p, &info);
+	want = got = 0; /* in-use bytes, this time */
+	for (size_t i = 0; i < whole->n_sample; i++)
+		want += whole->sample[i]->value[3];
+	for (size_t i = 0; i < q->n_sample; i++)
+		got += q->sample[i]->value[3];
+	assert_int_equal(got, want);
+	info.base_alloc_only = false;
 	base[0] = profile__stack(p, 0)->v; /* unchanged: no sample */
 	pprof_free(q);
 	q = roundtrip_info(p, &info);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * --push URL: profiles sent to Grafana Pyroscope's Connect API
+ * (URL/push.v1.PusherService/Push, application/proto) by a worker thread that only sends
+ * buffers the main thread prepared: the event loop never waits on the network. The queue is
+ * bounded (the oldest push is dropped and counted when it is full); a failed send is retried
+ * with exponential backoff.
+ */
+#ifndef MEMSNOOP_PUSHER_H
+#define MEMSNOOP_PUSHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Pushes waiting at most; attempts per push; the first retry's delay, doubled each time. */
+#define PUSHER_QUEUE_MAX 4
+#define PUSHER_ATTEMPTS 4
+#define PUSHER_BACKOFF_MS 500
+
+struct pusher_label {
+	const char *name, *value;
+};
+
+struct pusher_opts {
+	const char *url; /* the server's base URL: http://pyroscope:4040 */
+};
+
+struct pusher_stats {
+	uint64_t sent, retries;
+	uint64_t dropped; /* pushes given up: queue full, or every attempt failed */
+};
+
+struct pusher;
+
+/* Starts the worker. NULL with errno set. */
+struct pusher *pusher__new(const struct pusher_opts *opts);
+/* Waits up to flush_ms for the queue to be sent (the run's last push), then stops. */
+void pusher__free(struct pusher *p, unsigned flush_ms);
+
+/*
+ * Queues one PushRequest: a series with labels and one raw profile (a gzipped pprof).
+ * Copies what it needs; never blocks on the network. 0 or -ENOMEM.
+ */
+int pusher__push(struct pusher *p, const struct pusher_label *labels, size_t label_cnt,
+		 const void *pprof, size_t pprof_len);
+void pusher__stats(struct pusher *p, struct pusher_stats *st);
+
+#endif /* MEMSNOOP_PUSHER_H */

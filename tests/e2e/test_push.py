@@ -1,0 +1,206 @@
+"""--push: a loopback receiver decodes each push as Pyroscope does (Connect push.v1, binary
+protobuf, a gzipped pprof inside), checks its labels, and that the allocation profiles of
+consecutive pushes are deltas summing to the run's total; a refused push is retried."""
+import gzip
+import http.server
+import os
+import threading
+import unittest
+
+import harness
+
+
+def fields(buf):
+    """A protobuf message as [(field, value)]: ints for varints, bytes for the rest."""
+    out, i = [], 0
+
+    def varint():
+        nonlocal i
+        v = shift = 0
+        while True:
+            b = buf[i]
+            i += 1
+            v |= (b & 0x7f) << shift
+            shift += 7
+            if b < 0x80:
+                return v
+
+    while i < len(buf):
+        key = varint()
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            out.append((field, varint()))
+        elif wire == 2:
+            n = varint()
+            out.append((field, buf[i:i + n]))
+            i += n
+        elif wire in (1, 5):
+            n = 8 if wire == 1 else 4
+            out.append((field, buf[i:i + n]))
+            i += n
+        else:
+            raise AssertionError(f"wire type {wire}")
+    return out
+
+
+def packed(v):
+    """A packed repeated varint field (or a single varint)."""
+    if isinstance(v, int):
+        return [v]
+    i, vals = 0, []
+    while i < len(v):
+        x = shift = 0
+        while True:
+            b = v[i]
+            i += 1
+            x |= (b & 0x7f) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        vals.append(x)
+    return vals
+
+
+def decode_push(body):
+    """PushRequest -> [(labels dict, [(sample ID, pprof totals by sample type and function)])]."""
+    series = []
+    for f, s in fields(body):
+        assert f == 1
+        labels, samples = {}, []
+        for g, v in fields(s):
+            if g == 1:
+                pair = dict(fields(v))
+                labels[pair[1].decode()] = pair[2].decode()
+            elif g == 2:
+                raw = dict(fields(v))
+                samples.append((raw[2].decode(), decode_pprof(gzip.decompress(raw[1]))))
+        series.append((labels, samples))
+    return series
+
+
+def decode_pprof(data):
+    """{'types': [...], 'totals': {type: sum}, 'by_leaf': {type: {leaf function: sum}}}."""
+    msg = fields(data)
+    strings = [v.decode() for f, v in msg if f == 6]
+    types = [strings[dict(fields(v))[1]] for f, v in msg if f == 1]
+    functions = {}
+    for f, v in msg:
+        if f == 5:
+            fn = dict(fields(v))
+            functions[fn[1]] = strings[fn[2]]
+    locations = {}
+    for f, v in msg:
+        if f == 4:
+            loc = fields(v)
+            line = [dict(fields(x)) for g, x in loc if g == 4]
+            locations[dict(loc)[1]] = functions.get(line[0].get(1)) if line else None
+    totals = {t: 0 for t in types}
+    by_leaf = {t: {} for t in types}
+    for f, v in msg:
+        if f != 2:
+            continue
+        smp = fields(v)
+        locs = [x for g, val in smp if g == 1 for x in packed(val)]
+        values = [x for g, val in smp if g == 2 for x in packed(val)]
+        values = [x - (1 << 64) if x >= 1 << 63 else x for x in values]
+        leaf = locations.get(locs[0]) if locs else None
+        for t, x in zip(types, values):
+            totals[t] += x
+            by_leaf[t][leaf] = by_leaf[t].get(leaf, 0) + x
+    return {"types": types, "totals": totals, "by_leaf": by_leaf}
+
+
+class Receiver(http.server.ThreadingHTTPServer):
+    def __init__(self, fail_first=0):
+        self.pushes, self.refused = [], 0
+        self.fail_left = fail_first
+        self.cond = threading.Condition()
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        srv = self.server
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with srv.cond:
+            fail = srv.fail_left > 0
+            if fail:
+                srv.fail_left -= 1
+                srv.refused += 1
+            else:
+                srv.pushes.append((self.path, dict(self.headers), body))
+            srv.cond.notify_all()
+        self.send_response(503 if fail else 200)
+        self.send_header("Content-Type", "application/proto")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class PushTest(unittest.TestCase):
+    def setUp(self):
+        self.rx = Receiver(fail_first=1)
+        self.thread = threading.Thread(target=self.rx.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.rx.server_address[1]}"
+
+    def tearDown(self):
+        self.rx.shutdown()
+        self.rx.server_close()
+
+    def wait_pushes(self, n):
+        with self.rx.cond:
+            self.assertTrue(self.rx.cond.wait_for(lambda: len(self.rx.pushes) >= n,
+                                                  harness.TIMEOUT), "no push arrived")
+
+    def test_pushes_are_deltas_summing_to_the_total(self):
+        target = harness.Target("phases")
+        try:
+            ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--push", self.url + "/",
+                                  "--push-interval", "1")
+            ms.wait_attached()
+            target.release()
+            self.assertEqual(target.proc.stdout.readline(), "before_done 1\n")
+            self.wait_pushes(1)  # the first push was refused once, then retried
+            target.release()
+            self.assertEqual(target.proc.stdout.readline(), "window_done 1\n")
+            self.wait_pushes(len(self.rx.pushes) + 1)
+            status, out, err = ms.stop()
+            self.assertEqual(status, 0, err)
+            rc, truth = target.finish()
+        finally:
+            target.kill()
+        self.assertEqual(self.rx.refused, 1)
+        self.assertGreaterEqual(len(self.rx.pushes), 3)
+        alloc_sum, window_sum, ids = 0, 0, set()
+        last = None
+        for path, headers, body in self.rx.pushes:
+            self.assertEqual(path, "/push.v1.PusherService/Push")
+            self.assertEqual(headers["Content-Type"], "application/proto")
+            series = decode_push(body)
+            self.assertEqual(len(series), 1)
+            labels, samples = series[0]
+            self.assertEqual(labels, {"__name__": "memory", "service_name": "phases",
+                                      "__delta__": "false"})
+            self.assertEqual(len(samples), 1)
+            sid, prof = samples[0]
+            self.assertNotIn(sid, ids)
+            ids.add(sid)
+            self.assertEqual(prof["types"], ["alloc_objects", "alloc_space", "inuse_objects",
+                                             "inuse_space"])
+            alloc_sum += prof["totals"]["alloc_space"]
+            window_sum += prof["by_leaf"]["alloc_space"].get("in_window", 0)
+            # no push counts an allocation twice
+            self.assertLessEqual(prof["by_leaf"]["alloc_space"].get("before_window", 0), 40000)
+            last = prof
+        total = truth["before_bytes"] + truth["window_bytes"]
+        self.assertEqual(alloc_sum, total)
+        self.assertEqual(window_sum, truth["window_bytes"])
+        # in-use is a snapshot, not a delta: the last push holds every live block
+        self.assertEqual(last["by_leaf"]["inuse_space"].get("in_window"), truth["window_bytes"])
+
+
+if __name__ == "__main__":
+    unittest.main()
