@@ -9,6 +9,7 @@
 #ifndef MEMSNOOP_PUSHER_H
 #define MEMSNOOP_PUSHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +45,12 @@ void pusher__free(struct pusher *p, unsigned flush_ms);
 int pusher__push(struct pusher *p, const struct pusher_label *labels, size_t label_cnt,
 		 const void *pprof, size_t pprof_len);
 void pusher__stats(struct pusher *p, struct pusher_stats *st);
+
+/*
+ * The container a cgroup path names, as runtimes name their scopes (docker-ID.scope,
+ * cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope, or a 64-hex-digit last
+ * component): the first 12 digits of ID into out. False when the path names none.
+ */
+bool pusher_container_id(const char *cgroup, char *out, size_t sz);
 
 #endif /* MEMSNOOP_PUSHER_H */

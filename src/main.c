@@ -649,6 +649,12 @@ static void fill_targets(struct run *r, struct report_info *info)
 	}
 }
 
+/* Seconds between ticks: the live view's, else each second (new stacks resolved). */
+static double tick_period(const struct run *r)
+{
+	return r->opts.interval_s ? r->opts.interval_s : 1.0;
+}
+
 /* --listen: a request's view of the profile, up to date with the ring buffer. */
 static int serve_snapshot(void *ctx, struct server_view *v)
 {
@@ -678,6 +684,31 @@ static int serve_snapshot(void *ctx, struct server_view *v)
 	return 0;
 }
 
+/* --push: a profile queued with its series labels; a single process's pid, cgroup and
+ * container too (several processes: those are the samples' labels). */
+static int push_labelled(struct run *r, const char *pprof, size_t len)
+{
+	const struct target *t = r->targets.cnt ? &r->targets.list[0] : NULL;
+	struct pusher_label labels[6] = {
+		{ "__name__", "memory" },
+		{ "service_name", t ? t->comm : "memsnoop" },
+		/* already deltas: the server must not diff them again */
+		{ "__delta__", "false" },
+	};
+	char pid[16], container[16];
+	size_t n = 3;
+
+	if (t && r->targets.cnt == 1 && !r->scope) {
+		snprintf(pid, sizeof(pid), "%d", (int)t->pid);
+		labels[n++] = (struct pusher_label){ "pid", pid };
+		if (t->cgroup)
+			labels[n++] = (struct pusher_label){ "cgroup", t->cgroup };
+		if (pusher_container_id(t->cgroup, container, sizeof(container)))
+			labels[n++] = (struct pusher_label){ "container", container };
+	}
+	return pusher__push(r->pusher, labels, n, pprof, len);
+}
+
 /* --push: the profile since the last push (allocations as a delta, in-use as it is now), its
  * labels as Pyroscope reads them; queued for the pusher's thread. */
 static void push_profile(struct run *r)
@@ -700,14 +731,7 @@ static void push_profile(struct run *r)
 	err = output_pprof__write(r->profile, &v.pinfo, f);
 	err = fclose(f) ? -ENOMEM : err;
 	if (!err)
-		err = pusher__push(r->pusher,
-				   (struct pusher_label[]){
-					   { "__name__", "memory" },
-					   { "service_name", r->targets.cnt ? r->targets.list[0].comm : "memsnoop" },
-					   /* already deltas: the server must not diff them again */
-					   { "__delta__", "false" },
-				   },
-				   3, buf, len);
+		err = push_labelled(r, buf, len);
 	free(buf);
 	if (err) {
 		pr_warn("--push: cannot prepare a push: %s\n", strerror(-err));
@@ -740,7 +764,8 @@ static void on_tick(void *ctx)
 	if (r->scope)
 		scope__tick(r->scope);
 	sample_memory(r, t_s);
-	if (r->pusher && mono_ns() - r->push_ns >= r->opts.push_interval_s * 1e9)
+	/* due within half a tick: pushes keep their period rather than slip a tick each */
+	if (r->pusher && mono_ns() + tick_period(r) * 0.5e9 >= r->push_ns + r->opts.push_interval_s * 1e9)
 		push_profile(r);
 	if (!r->live && !r->progress) {
 		collector__resolve(r->collector);
@@ -962,7 +987,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
 				    /* without a live view, new stacks are still resolved each second */
-				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick,
+				    tick_period(r), on_tick,
 				    r->scope ? scope_targets_gone : NULL,
 				    /* --listen */
 				    r->server ? serve_requests : NULL,

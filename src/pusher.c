@@ -12,6 +12,7 @@
  *   RawSample { bytes raw_profile = 1; string ID = 2; }
  * four messages of length-delimited fields only, encoded here rather than generated.
  */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -316,4 +317,28 @@ void pusher__free(struct pusher *p, unsigned flush_ms)
 	curl_global_cleanup();
 	free(p->url);
 	free(p);
+}
+
+bool pusher_container_id(const char *cgroup, char *out, size_t sz)
+{
+	static const char *const prefixes[] = { "docker-", "cri-containerd-", "crio-", "libpod-", "" };
+	const char *last = cgroup ? strrchr(cgroup, '/') : NULL;
+
+	if (!last)
+		return false;
+	last++;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t plen = strlen(prefixes[i]), n = 0;
+		const char *id = last + plen;
+
+		if (strncmp(last, prefixes[i], plen))
+			continue;
+		while (isxdigit((unsigned char)id[n]))
+			n++;
+		if (n == 64 && (!id[n] || !strcmp(id + n, ".scope"))) {
+			snprintf(out, sz, "%.12s", id);
+			return true;
+		}
+	}
+	return false;
 }

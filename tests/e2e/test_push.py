@@ -157,6 +157,7 @@ class PushTest(unittest.TestCase):
 
     def test_pushes_are_deltas_summing_to_the_total(self):
         target = harness.Target("phases")
+        pid = target.pid
         try:
             ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--push", self.url + "/",
                                   "--push-interval", "1")
@@ -182,8 +183,10 @@ class PushTest(unittest.TestCase):
             series = decode_push(body)
             self.assertEqual(len(series), 1)
             labels, samples = series[0]
+            cgroup = labels.pop("cgroup")
+            self.assertTrue(cgroup.startswith("/"), cgroup)
             self.assertEqual(labels, {"__name__": "memory", "service_name": "phases",
-                                      "__delta__": "false"})
+                                      "__delta__": "false", "pid": str(pid)})
             self.assertEqual(len(samples), 1)
             sid, prof = samples[0]
             self.assertNotIn(sid, ids)
