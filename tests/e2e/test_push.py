@@ -10,28 +10,29 @@ import unittest
 import harness
 
 
+def varint(buf, i):
+    """The varint at buf[i]: (value, index after it)."""
+    v = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        v |= (b & 0x7f) << shift
+        shift += 7
+        if b < 0x80:
+            return v, i
+
+
 def fields(buf):
     """A protobuf message as [(field, value)]: ints for varints, bytes for the rest."""
     out, i = [], 0
-
-    def varint():
-        nonlocal i
-        v = shift = 0
-        while True:
-            b = buf[i]
-            i += 1
-            v |= (b & 0x7f) << shift
-            shift += 7
-            if b < 0x80:
-                return v
-
     while i < len(buf):
-        key = varint()
+        key, i = varint(buf, i)
         field, wire = key >> 3, key & 7
         if wire == 0:
-            out.append((field, varint()))
+            v, i = varint(buf, i)
+            out.append((field, v))
         elif wire == 2:
-            n = varint()
+            n, i = varint(buf, i)
             out.append((field, buf[i:i + n]))
             i += n
         elif wire in (1, 5):
@@ -49,14 +50,7 @@ def packed(v):
         return [v]
     i, vals = 0, []
     while i < len(v):
-        x = shift = 0
-        while True:
-            b = v[i]
-            i += 1
-            x |= (b & 0x7f) << shift
-            shift += 7
-            if b < 0x80:
-                break
+        x, i = varint(v, i)
         vals.append(x)
     return vals
 
