@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "attach.h"
 #include "profile.h"
+#include "pusher.h"
 
 #define CLI_MAX_PIDS 64
 #define CLI_DEFAULT_RATE (512 * 1024)
@@ -52,6 +53,8 @@ struct cli_opts {
 	bool listen_any;	   /* --listen-any: a non-loopback address is allowed */
 	const char *push_url;	   /* --push URL, or NULL */
 	double push_interval_s;	   /* --push-interval */
+	enum push_format push_format; /* --push-format */
+	bool has_push_format;
 	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
 	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
 	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */

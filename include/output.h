@@ -20,6 +20,14 @@ struct report_target;
 /* The comment a profile carries when events were lost: readers (memsnoop diff) warn on it. */
 #define PPROF_INCOMPLETE "memsnoop: INCOMPLETE: "
 
+/* Which sample types a profile holds: Go's four, or one kind (Parca: a delta of allocations
+ * and a snapshot of what is in use are two profiles). */
+enum pprof_types {
+	PPROF_TYPES_ALL,
+	PPROF_TYPES_ALLOC,
+	PPROF_TYPES_INUSE,
+};
+
 struct pprof_info {
 	int64_t time_nanos;	       /* wall clock at the start */
 	int64_t duration_nanos;
@@ -36,6 +44,7 @@ struct pprof_info {
 	const struct stack_values *base;
 	size_t base_cnt;
 	bool base_alloc_only; /* in-use values as they are (--push), not deltas (?seconds=N) */
+	enum pprof_types types; /* the sample types written */
 };
 
 /* Every stack's values now, indexed by stack id: the base of a later delta profile (ids are

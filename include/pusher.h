@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * --push URL: profiles sent to Grafana Pyroscope's Connect API
- * (URL/push.v1.PusherService/Push, application/proto) by a worker thread that only sends
+ * (URL/push.v1.PusherService/Push, application/proto) or to Parca's WriteRaw (its HTTP/JSON
+ * gateway, URL/profiles/writeraw) by a worker thread that only sends
  * buffers the main thread prepared: the event loop never waits on the network. The queue is
  * bounded (the oldest push is dropped and counted when it is full); a failed send is retried
  * with exponential backoff.
@@ -22,8 +23,20 @@ struct pusher_label {
 	const char *name, *value;
 };
 
+enum push_format {
+	PUSH_PYROSCOPE, /* URL/push.v1.PusherService/Push: Connect, binary protobuf */
+	PUSH_PARCA,	/* URL/profiles/writeraw: Parca's WriteRaw through its HTTP/JSON gateway */
+};
+
 struct pusher_opts {
 	const char *url; /* the server's base URL: http://pyroscope:4040 */
+	enum push_format format;
+};
+
+/* One raw profile of a push: a gzipped pprof. */
+struct pusher_raw {
+	const void *data;
+	size_t len;
 };
 
 struct pusher_stats {
@@ -39,11 +52,11 @@ struct pusher *pusher__new(const struct pusher_opts *opts);
 void pusher__free(struct pusher *p, unsigned flush_ms);
 
 /*
- * Queues one PushRequest: a series with labels and one raw profile (a gzipped pprof).
+ * Queues one request: a series with labels and its raw profiles, in the pusher's format.
  * Copies what it needs; never blocks on the network. 0 or -ENOMEM.
  */
 int pusher__push(struct pusher *p, const struct pusher_label *labels, size_t label_cnt,
-		 const void *pprof, size_t pprof_len);
+		 const struct pusher_raw *raws, size_t raw_cnt);
 void pusher__stats(struct pusher *p, struct pusher_stats *st);
 
 /*

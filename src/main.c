@@ -686,18 +686,19 @@ static int serve_snapshot(void *ctx, struct server_view *v)
 
 /* --push: a profile queued with its series labels; a single process's pid, cgroup and
  * container too (several processes: those are the samples' labels). */
-static int push_labelled(struct run *r, const char *pprof, size_t len)
+static int push_labelled(struct run *r, const struct pusher_raw *raws, size_t raw_cnt)
 {
 	const struct target *t = r->targets.cnt ? &r->targets.list[0] : NULL;
 	struct pusher_label labels[6] = {
 		{ "__name__", "memory" },
 		{ "service_name", t ? t->comm : "memsnoop" },
-		/* already deltas: the server must not diff them again */
-		{ "__delta__", "false" },
 	};
 	char pid[16], container[16];
-	size_t n = 3;
+	size_t n = 2;
 
+	/* Pyroscope: already deltas, the server must not diff them again */
+	if (r->opts.push_format == PUSH_PYROSCOPE)
+		labels[n++] = (struct pusher_label){ "__delta__", "false" };
 	if (t && r->targets.cnt == 1 && !r->scope) {
 		snprintf(pid, sizeof(pid), "%d", (int)t->pid);
 		labels[n++] = (struct pusher_label){ "pid", pid };
@@ -706,33 +707,56 @@ static int push_labelled(struct run *r, const char *pprof, size_t len)
 		if (pusher_container_id(t->cgroup, container, sizeof(container)))
 			labels[n++] = (struct pusher_label){ "container", container };
 	}
-	return pusher__push(r->pusher, labels, n, pprof, len);
+	return pusher__push(r->pusher, labels, n, raws, raw_cnt);
 }
 
-/* --push: the profile since the last push (allocations as a delta, in-use as it is now), its
- * labels as Pyroscope reads them; queued for the pusher's thread. */
-static void push_profile(struct run *r)
+/* One raw profile of a push into *raw (free its data): allocations a delta since the last
+ * push, in-use as it is now. */
+static int push_pprof(struct run *r, struct server_view *v, enum pprof_types types,
+		      struct pusher_raw *raw)
 {
-	struct server_view v = {};
-	uint64_t now = mono_ns();
+	struct pprof_info pinfo = v->pinfo;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f;
+	FILE *f = open_memstream(&buf, &len);
 	int err;
 
-	if (serve_snapshot(r, &v) || !(f = open_memstream(&buf, &len)))
-		return;
-	v.pinfo.base = r->push_base;
-	v.pinfo.base_cnt = r->push_base_cnt;
-	v.pinfo.base_alloc_only = true;
-	v.pinfo.time_nanos = r->push_wall_ns;
-	v.pinfo.duration_nanos = now - r->push_ns;
-	v.pinfo.default_type = VALUE_INUSE_SPACE;
-	err = output_pprof__write(r->profile, &v.pinfo, f);
+	if (!f)
+		return -ENOMEM;
+	pinfo.types = types;
+	pinfo.default_type = types == PPROF_TYPES_ALLOC ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	if (types != PPROF_TYPES_INUSE) {
+		pinfo.base = r->push_base;
+		pinfo.base_cnt = r->push_base_cnt;
+		pinfo.base_alloc_only = true;
+		pinfo.time_nanos = r->push_wall_ns;
+		pinfo.duration_nanos = mono_ns() - r->push_ns;
+	}
+	err = output_pprof__write(r->profile, &pinfo, f);
 	err = fclose(f) ? -ENOMEM : err;
+	*raw = (struct pusher_raw){ buf, len };
+	return err;
+}
+
+/* --push: the profile since the last push, queued for the pusher's thread: one pprof for
+ * Pyroscope, an allocation delta (duration_nanos set) and an in-use snapshot for Parca. */
+static void push_profile(struct run *r)
+{
+	bool parca = r->opts.push_format == PUSH_PARCA;
+	struct pusher_raw raws[2] = {};
+	struct server_view v = {};
+	uint64_t now = mono_ns();
+	int err;
+
+	if (serve_snapshot(r, &v))
+		return;
+	err = push_pprof(r, &v, parca ? PPROF_TYPES_ALLOC : PPROF_TYPES_ALL, &raws[0]);
+	if (!err && parca)
+		err = push_pprof(r, &v, PPROF_TYPES_INUSE, &raws[1]);
 	if (!err)
-		err = push_labelled(r, buf, len);
-	free(buf);
+		err = push_labelled(r, raws, parca ? 2 : 1);
+	free((void *)raws[0].data);
+	free((void *)raws[1].data);
 	if (err) {
 		pr_warn("--push: cannot prepare a push: %s\n", strerror(-err));
 		return;
@@ -797,7 +821,7 @@ static int open_pusher(struct run *r)
 {
 	if (!r->opts.push_url)
 		return 0;
-	r->pusher = pusher__new(&(struct pusher_opts){ r->opts.push_url });
+	r->pusher = pusher__new(&(struct pusher_opts){ r->opts.push_url, r->opts.push_format });
 	return r->pusher ? 0 : -errno;
 }
 

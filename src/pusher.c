@@ -11,6 +11,11 @@
  *   LabelPair { string name = 1; string value = 2; }
  *   RawSample { bytes raw_profile = 1; string ID = 2; }
  * four messages of length-delimited fields only, encoded here rather than generated.
+ *
+ * Parca's is WriteRawRequest, sent as JSON to the gRPC gateway's POST /profiles/writeraw
+ * (protobuf's JSON mapping: bytes in base64, lowerCamelCase names):
+ *   {"series": [{"labels": {"labels": [{"name": N, "value": V}, ...]},
+ *                "samples": [{"rawProfile": BASE64}, ...]}], "normalized": false}
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -23,10 +28,16 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include "escape.h"
 #include "log.h"
 #include "pusher.h"
 
-#define PUSH_PATH "/push.v1.PusherService/Push"
+static const struct {
+	const char *path, *content_type;
+} formats[] = {
+	[PUSH_PYROSCOPE] = { "/push.v1.PusherService/Push", "Content-Type: application/proto" },
+	[PUSH_PARCA] = { "/profiles/writeraw", "Content-Type: application/json" },
+};
 #define SEND_TIMEOUT_S 10
 
 struct push_item {
@@ -36,6 +47,7 @@ struct push_item {
 
 struct pusher {
 	char *url;
+	enum push_format format;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -100,8 +112,8 @@ static void uuid(char out[37])
 		 b[13], b[14], b[15]);
 }
 
-static int encode(const struct pusher_label *labels, size_t label_cnt, const void *pprof,
-		  size_t pprof_len, char **out, size_t *out_len)
+static int encode_pyroscope(const struct pusher_label *labels, size_t label_cnt,
+			    const struct pusher_raw *raws, size_t raw_cnt, char **out, size_t *out_len)
 {
 	struct pb_msg series, pair, sample;
 	FILE *f = open_memstream(out, out_len);
@@ -117,12 +129,14 @@ static int encode(const struct pusher_label *labels, size_t label_cnt, const voi
 		pb_bytes(pair.f, 2, labels[i].value, strlen(labels[i].value));
 		err = pb_end(&pair, series.f, 1);
 	}
-	if (!pb_begin(&sample))
-		goto oom;
-	uuid(id);
-	pb_bytes(sample.f, 1, pprof, pprof_len);
-	pb_bytes(sample.f, 2, id, strlen(id));
-	err = pb_end(&sample, series.f, 2) ?: err;
+	for (size_t i = 0; !err && i < raw_cnt; i++) {
+		if (!pb_begin(&sample))
+			goto oom;
+		uuid(id);
+		pb_bytes(sample.f, 1, raws[i].data, raws[i].len);
+		pb_bytes(sample.f, 2, id, strlen(id));
+		err = pb_end(&sample, series.f, 2);
+	}
 	err = pb_end(&series, f, 1) ?: err;
 	err = fclose(f) ? -ENOMEM : err;
 	if (err)
@@ -135,10 +149,54 @@ oom:
 	return -ENOMEM;
 }
 
-/* One attempt: 0 sent, -EAGAIN worth retrying, -EINVAL refused by the server. */
-static int send_once(CURL *curl, const char *url, const struct push_item *it)
+static void base64(FILE *f, const uint8_t *d, size_t len)
 {
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/proto");
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = d[i] << 16 | (i + 1 < len ? d[i + 1] << 8 : 0) | (i + 2 < len ? d[i + 2] : 0);
+
+		fputc(abc[v >> 18], f);
+		fputc(abc[(v >> 12) & 63], f);
+		fputc(i + 1 < len ? abc[(v >> 6) & 63] : '=', f);
+		fputc(i + 2 < len ? abc[v & 63] : '=', f);
+	}
+}
+
+static int encode_parca(const struct pusher_label *labels, size_t label_cnt,
+			const struct pusher_raw *raws, size_t raw_cnt, char **out, size_t *out_len)
+{
+	FILE *f = open_memstream(out, out_len);
+
+	if (!f)
+		return -ENOMEM;
+	fputs("{\"series\": [{\"labels\": {\"labels\": [", f);
+	for (size_t i = 0; i < label_cnt; i++) {
+		fprintf(f, "%s{\"name\": ", i ? ", " : "");
+		escape_write_json(f, labels[i].name);
+		fputs(", \"value\": ", f);
+		escape_write_json(f, labels[i].value);
+		fputc('}', f);
+	}
+	fputs("]}, \"samples\": [", f);
+	for (size_t i = 0; i < raw_cnt; i++) {
+		fprintf(f, "%s{\"rawProfile\": \"", i ? ", " : "");
+		base64(f, raws[i].data, raws[i].len);
+		fputs("\"}", f);
+	}
+	fputs("]}], \"normalized\": false}\n", f);
+	if (fclose(f)) {
+		free(*out);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* One attempt: 0 sent, -EAGAIN worth retrying, -EINVAL refused by the server. */
+static int send_once(CURL *curl, const struct pusher *p, const struct push_item *it)
+{
+	const char *url = p->url;
+	struct curl_slist *hdrs = curl_slist_append(NULL, formats[p->format].content_type);
 	long status = 0;
 	CURLcode rc;
 
@@ -207,7 +265,7 @@ static void *worker(void *arg)
 				backoff(p, ms);
 				__atomic_add_fetch(&p->st.retries, 1, __ATOMIC_RELAXED);
 			}
-			err = send_once(curl, p->url, &it);
+			err = send_once(curl, p, &it);
 			if (err != -EAGAIN)
 				break;
 		}
@@ -228,20 +286,22 @@ static void *worker(void *arg)
 struct pusher *pusher__new(const struct pusher_opts *opts)
 {
 	struct pusher *p = calloc(1, sizeof(*p));
+	size_t base_len = strlen(opts->url);
 	sigset_t all, old;
 	int err;
 
 	if (!p)
 		return NULL;
+	/* a trailing slash in URL is the user's: one slash before the path */
+	while (base_len && opts->url[base_len - 1] == '/')
+		base_len--;
+	p->format = opts->format;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) ||
-	    asprintf(&p->url, "%s%s", opts->url, PUSH_PATH) < 0) {
+	    asprintf(&p->url, "%.*s%s", (int)base_len, opts->url, formats[p->format].path) < 0) {
 		free(p);
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* a trailing slash in URL is the user's: one slash before the path */
-	if (strstr(p->url, "/" PUSH_PATH))
-		memmove(strstr(p->url, "/" PUSH_PATH), strstr(p->url, PUSH_PATH), strlen(PUSH_PATH) + 1);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	/* signals are the event loop's: the worker takes none (it inherits this mask) */
@@ -259,10 +319,11 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 }
 
 int pusher__push(struct pusher *p, const struct pusher_label *labels, size_t label_cnt,
-		 const void *pprof, size_t pprof_len)
+		 const struct pusher_raw *raws, size_t raw_cnt)
 {
 	struct push_item it = {};
-	int err = encode(labels, label_cnt, pprof, pprof_len, &it.body, &it.len);
+	int err = (p->format == PUSH_PARCA ? encode_parca : encode_pyroscope)(
+		labels, label_cnt, raws, raw_cnt, &it.body, &it.len);
 
 	if (err)
 		return err;

@@ -1,7 +1,10 @@
-"""--push: a loopback receiver decodes each push as Pyroscope does (Connect push.v1, binary
-protobuf, a gzipped pprof inside), checks its labels, and that the allocation profiles of
-consecutive pushes are deltas summing to the run's total; a refused push is retried."""
+"""--push: a loopback receiver decodes each push as each store does (Pyroscope: Connect
+push.v1, binary protobuf; Parca: WriteRaw's JSON, base64; gzipped pprofs inside), checks its
+labels, and that the allocation profiles of consecutive pushes are deltas summing to the run's
+total; a refused push is retried."""
+import base64
 import gzip
+import json
 import http.server
 import os
 import threading
@@ -72,8 +75,18 @@ def decode_push(body):
     return series
 
 
+def decode_parca(body):
+    """WriteRawRequest's JSON -> [(labels dict, [(None, pprof)])], as decode_push."""
+    req = json.loads(body)
+    assert req["normalized"] is False
+    return [({l["name"]: l["value"] for l in s["labels"]["labels"]},
+             [(None, decode_pprof(gzip.decompress(base64.b64decode(x["rawProfile"]))))
+              for x in s["samples"]]) for s in req["series"]]
+
+
 def decode_pprof(data):
-    """{'types': [...], 'totals': {type: sum}, 'by_leaf': {type: {leaf function: sum}}}."""
+    """{'types': [...], 'totals': {type: sum}, 'by_leaf': {type: {leaf function: sum}},
+    'duration': duration_nanos, 'location_ids': [...]}."""
     msg = fields(data)
     strings = [v.decode() for f, v in msg if f == 6]
     types = [strings[dict(fields(v))[1]] for f, v in msg if f == 1]
@@ -101,7 +114,8 @@ def decode_pprof(data):
         for t, x in zip(types, values):
             totals[t] += x
             by_leaf[t][leaf] = by_leaf[t].get(leaf, 0) + x
-    return {"types": types, "totals": totals, "by_leaf": by_leaf}
+    return {"types": types, "totals": totals, "by_leaf": by_leaf,
+            "duration": dict(msg).get(10, 0), "location_ids": sorted(locations)}
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -149,12 +163,13 @@ class PushTest(unittest.TestCase):
             self.assertTrue(self.rx.cond.wait_for(lambda: len(self.rx.pushes) >= n,
                                                   harness.TIMEOUT), "no push arrived")
 
-    def test_pushes_are_deltas_summing_to_the_total(self):
+    def run_pushes(self, *args):
+        """Pushes of a run of the phases target, a push a second: (pushes, truth, pid)."""
         target = harness.Target("phases")
         pid = target.pid
         try:
             ms = harness.Memsnoop("-p", target.pid, "-r", "1", "--push", self.url + "/",
-                                  "--push-interval", "1")
+                                  "--push-interval", "1", *args)
             ms.wait_attached()
             target.release()
             self.assertEqual(target.proc.stdout.readline(), "before_done 1\n")
@@ -169,34 +184,64 @@ class PushTest(unittest.TestCase):
             target.kill()
         self.assertEqual(self.rx.refused, 1)
         self.assertGreaterEqual(len(self.rx.pushes), 3)
-        alloc_sum, window_sum, ids = 0, 0, set()
-        last = None
-        for path, headers, body in self.rx.pushes:
+        return self.rx.pushes, truth, pid
+
+    def check_labels(self, labels, pid, **more):
+        cgroup = labels.pop("cgroup")
+        self.assertTrue(cgroup.startswith("/"), cgroup)
+        self.assertEqual(labels, {"__name__": "memory", "service_name": "phases",
+                                  "pid": str(pid), **more})
+
+    def check_deltas(self, allocs, inuse, truth):
+        """allocs: each push's allocation profile; inuse: the last in-use one."""
+        self.assertEqual(sum(p["totals"]["alloc_space"] for p in allocs),
+                         truth["before_bytes"] + truth["window_bytes"])
+        self.assertEqual(sum(p["by_leaf"]["alloc_space"].get("in_window", 0) for p in allocs),
+                         truth["window_bytes"])
+        # no push counts an allocation twice
+        for p in allocs:
+            self.assertLessEqual(p["by_leaf"]["alloc_space"].get("before_window", 0), 40000)
+        # in-use is a snapshot, not a delta: the last push holds every live block
+        self.assertEqual(inuse["by_leaf"]["inuse_space"].get("in_window"), truth["window_bytes"])
+
+    def test_pyroscope_pushes_are_deltas_summing_to_the_total(self):
+        pushes, truth, pid = self.run_pushes()
+        allocs, ids = [], set()
+        for path, headers, body in pushes:
             self.assertEqual(path, "/push.v1.PusherService/Push")
             self.assertEqual(headers["Content-Type"], "application/proto")
             series = decode_push(body)
             self.assertEqual(len(series), 1)
             labels, samples = series[0]
-            cgroup = labels.pop("cgroup")
-            self.assertTrue(cgroup.startswith("/"), cgroup)
-            self.assertEqual(labels, {"__name__": "memory", "service_name": "phases",
-                                      "__delta__": "false", "pid": str(pid)})
+            self.check_labels(labels, pid, __delta__="false")
             self.assertEqual(len(samples), 1)
             sid, prof = samples[0]
             self.assertNotIn(sid, ids)
             ids.add(sid)
             self.assertEqual(prof["types"], ["alloc_objects", "alloc_space", "inuse_objects",
                                              "inuse_space"])
-            alloc_sum += prof["totals"]["alloc_space"]
-            window_sum += prof["by_leaf"]["alloc_space"].get("in_window", 0)
-            # no push counts an allocation twice
-            self.assertLessEqual(prof["by_leaf"]["alloc_space"].get("before_window", 0), 40000)
-            last = prof
-        total = truth["before_bytes"] + truth["window_bytes"]
-        self.assertEqual(alloc_sum, total)
-        self.assertEqual(window_sum, truth["window_bytes"])
-        # in-use is a snapshot, not a delta: the last push holds every live block
-        self.assertEqual(last["by_leaf"]["inuse_space"].get("in_window"), truth["window_bytes"])
+            allocs.append(prof)
+        self.check_deltas(allocs, allocs[-1], truth)
+
+    def test_parca_pushes_allocation_deltas_and_inuse_snapshots(self):
+        pushes, truth, pid = self.run_pushes("--push-format", "parca")
+        allocs = []
+        for path, headers, body in pushes:
+            self.assertEqual(path, "/profiles/writeraw")
+            self.assertEqual(headers["Content-Type"], "application/json")
+            series = decode_parca(body)
+            self.assertEqual(len(series), 1)
+            labels, samples = series[0]
+            self.check_labels(labels, pid)
+            (_, alloc), (_, inuse) = samples
+            self.assertEqual(alloc["types"], ["alloc_objects", "alloc_space"])
+            self.assertEqual(inuse["types"], ["inuse_objects", "inuse_space"])
+            self.assertGreater(alloc["duration"], 0)
+            self.assertEqual(inuse["duration"], 0)
+            for prof in (alloc, inuse):  # sequential ids, whatever a delta leaves out
+                self.assertEqual(prof["location_ids"], list(range(1, len(prof["location_ids"]) + 1)))
+            allocs.append(alloc)
+        self.check_deltas(allocs, inuse, truth)
 
 
 if __name__ == "__main__":
