@@ -55,6 +55,7 @@ struct cli_opts {
 	double push_interval_s;	   /* --push-interval */
 	enum push_format push_format; /* --push-format */
 	bool has_push_format;
+	const char *push_service;  /* --push-service: service_name, or NULL: the first target's */
 	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
 	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
 	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */

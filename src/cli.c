@@ -14,7 +14,7 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY,
        OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
-       OPT_PUSH_FORMAT };
+       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "push", required_argument, NULL, OPT_PUSH },
 	{ "push-interval", required_argument, NULL, OPT_PUSH_INTERVAL },
 	{ "push-format", required_argument, NULL, OPT_PUSH_FORMAT },
+	{ "push-service", required_argument, NULL, OPT_PUSH_SERVICE },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
 	{ "top", required_argument, NULL, 'n' },
@@ -100,6 +101,7 @@ void cli_usage(FILE *f)
 		"      --push-interval SECONDS  with --push (default 60, at least 1)\n"
 		"      --push-format FORMAT  pyroscope (default), or parca: URL/profiles/writeraw\n"
 		"                          (WriteRaw through Parca's HTTP/JSON gateway)\n"
+		"      --push-service NAME  the pushes' service_name (default: the first target's)\n"
 		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
@@ -222,6 +224,9 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			return -EINVAL;
 		}
 		opts->push_url = arg;
+		return 0;
+	case OPT_PUSH_SERVICE:
+		opts->push_service = arg;
 		return 0;
 	case OPT_PUSH_FORMAT:
 		if (strcmp(arg, "pyroscope") && strcmp(arg, "parca")) {
@@ -415,9 +420,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			opts->as_root	   ? "as-root" : "fail-on-leak");
 		return -EINVAL;
 	}
-	if ((opts->push_interval_s || opts->has_push_format) && !opts->push_url) {
+	if ((opts->push_interval_s || opts->has_push_format || opts->push_service) && !opts->push_url) {
 		pr_warn("--push-%s applies to --push URL\n",
-			opts->push_interval_s ? "interval" : "format");
+			opts->push_interval_s ? "interval" : opts->push_service ? "service" : "format");
 		return -EINVAL;
 	}
 	if (!opts->push_interval_s)

@@ -691,7 +691,7 @@ static int push_labelled(struct run *r, const struct pusher_raw *raws, size_t ra
 	const struct target *t = r->targets.cnt ? &r->targets.list[0] : NULL;
 	struct pusher_label labels[6] = {
 		{ "__name__", "memory" },
-		{ "service_name", t ? t->comm : "memsnoop" },
+		{ "service_name", r->opts.push_service ?: t ? t->comm : "memsnoop" },
 	};
 	char pid[16], container[16];
 	size_t n = 2;

@@ -190,7 +190,7 @@ class PushTest(unittest.TestCase):
         cgroup = labels.pop("cgroup")
         self.assertTrue(cgroup.startswith("/"), cgroup)
         self.assertEqual(labels, {"__name__": "memory", "service_name": "phases",
-                                  "pid": str(pid), **more})
+                                  "pid": str(pid), **more})  # more may rename the service
 
     def check_deltas(self, allocs, inuse, truth):
         """allocs: each push's allocation profile; inuse: the last in-use one."""
@@ -224,7 +224,7 @@ class PushTest(unittest.TestCase):
         self.check_deltas(allocs, allocs[-1], truth)
 
     def test_parca_pushes_allocation_deltas_and_inuse_snapshots(self):
-        pushes, truth, pid = self.run_pushes("--push-format", "parca")
+        pushes, truth, pid = self.run_pushes("--push-format", "parca", "--push-service", "web")
         allocs = []
         for path, headers, body in pushes:
             self.assertEqual(path, "/profiles/writeraw")
@@ -232,7 +232,7 @@ class PushTest(unittest.TestCase):
             series = decode_parca(body)
             self.assertEqual(len(series), 1)
             labels, samples = series[0]
-            self.check_labels(labels, pid)
+            self.check_labels(labels, pid, service_name="web")
             (_, alloc), (_, inuse) = samples
             self.assertEqual(alloc["types"], ["alloc_objects", "alloc_space"])
             self.assertEqual(inuse["types"], ["inuse_objects", "inuse_space"])

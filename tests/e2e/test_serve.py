@@ -96,26 +96,41 @@ class ServeTest(unittest.TestCase):
         truth, _, _ = self.stop()
         self.assertEqual((truth["before_bytes"], truth["window_bytes"]), (40000, 75000))
 
-    def test_seconds_is_a_delta_of_its_window(self):
-        self.start()
-        path = os.path.join(self.tmp, "delta.pb.gz")
+    def delta_in_background(self, seconds):
+        """Starts a ?seconds= request; returns its thread and result dict once memsnoop has
+        read it (a later request counts it)."""
         result = {}
 
         def fetch():
             try:
-                result["resp"] = get(f"{self.url}/debug/pprof/allocs?seconds=2")
-            except Exception as e:  # reported below
+                result["resp"] = get(f"{self.url}/debug/pprof/allocs?seconds={seconds}")
+            except urllib.error.HTTPError as e:
+                result["status"] = e.code
+            except Exception as e:  # reported by the caller
                 result["error"] = e
 
         fetcher = threading.Thread(target=fetch)
         fetcher.start()
-        # the delta's baseline is taken when its request is read: a later request counts it
         for _ in range(1000):
             m = metrics(get(f"{self.url}/metrics")[1].decode())
             if m["memsnoop_http_requests_total"] >= 1:
-                break
-        else:
-            self.fail("the delta request was never read")
+                return fetcher, result
+        self.fail("the delta request was never read")
+
+    def test_stop_answers_a_waiting_delta(self):
+        self.start()
+        fetcher, result = self.delta_in_background(60)
+        self.assertTrue(fetcher.is_alive())
+        status, _, err = self.ms.stop()
+        self.assertEqual(status, 0, err)
+        fetcher.join(harness.TIMEOUT)
+        self.assertEqual(result, {"status": 503})
+
+    def test_seconds_is_a_delta_of_its_window(self):
+        self.start()
+        path = os.path.join(self.tmp, "delta.pb.gz")
+        # the delta's baseline is taken when its request is read
+        fetcher, result = self.delta_in_background(2)
         self.assertTrue(fetcher.is_alive(), "the delta was answered before its window ended")
         self.window()
         # meanwhile the loop goes on: other requests are answered before the delta

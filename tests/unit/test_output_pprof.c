@@ -215,6 +215,32 @@ static void test_pprof_delta_from_base(void **state)
 	profile__free(p);
 }
 
+/* Parca's two profiles: one kind of sample type each; location ids 1..n whatever is left out. */
+static void test_pprof_type_subsets_and_dense_ids(void **state)
+{
+	struct profile *p = fixture_profile();
+	struct pprof_info info = { .types = PPROF_TYPES_INUSE };
+	PprofProfile *q;
+
+	(void)state;
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_sample_type, 2);
+	assert_string_equal(str(q, q->sample_type[0]->type), "inuse_objects");
+	assert_string_equal(str(q, q->sample_type[1]->type), "inuse_space");
+	for (size_t i = 0; i < q->n_sample; i++)
+		assert_int_equal(q->sample[i]->n_value, 2);
+	for (size_t i = 0; i < q->n_location; i++)
+		assert_int_equal(q->location[i]->id, i + 1);
+	pprof_free(q);
+	info.types = PPROF_TYPES_ALLOC;
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_sample_type, 2);
+	assert_string_equal(str(q, q->sample_type[0]->type), "alloc_objects");
+	assert_string_equal(str(q, q->sample_type[1]->type), "alloc_space");
+	pprof_free(q);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_truncated_root),
 		cmocka_unit_test(test_pprof_losses_comment),
 		cmocka_unit_test(test_pprof_delta_from_base),
+		cmocka_unit_test(test_pprof_type_subsets_and_dense_ids),
 	};
 
 	return cmocka_run_group_tests_name("output_pprof", tests, setup, teardown);
