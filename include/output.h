@@ -45,6 +45,9 @@ struct pprof_info {
 	size_t base_cnt;
 	bool base_alloc_only; /* in-use values as they are (--push), not deltas (?seconds=N) */
 	enum pprof_types types; /* the sample types written */
+	/* only the stacks of the processes keep accepts (a group of a --push); NULL: all */
+	bool (*keep)(void *ctx, uint32_t pid);
+	void *keep_ctx;
 };
 
 /* Every stack's values now, indexed by stack id: the base of a later delta profile (ids are

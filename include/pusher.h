@@ -51,12 +51,19 @@ struct pusher *pusher__new(const struct pusher_opts *opts);
 /* Waits up to flush_ms for the queue to be sent (the run's last push), then stops. */
 void pusher__free(struct pusher *p, unsigned flush_ms);
 
+/* A series of a push: its labels and raw profiles. */
+struct pusher_series {
+	const struct pusher_label *labels;
+	size_t label_cnt;
+	const struct pusher_raw *raws;
+	size_t raw_cnt;
+};
+
 /*
- * Queues one request: a series with labels and its raw profiles, in the pusher's format.
- * Copies what it needs; never blocks on the network. 0 or -ENOMEM.
+ * Queues one request holding these series, in the pusher's format. Copies what it needs;
+ * never blocks on the network. 0 or -ENOMEM.
  */
-int pusher__push(struct pusher *p, const struct pusher_label *labels, size_t label_cnt,
-		 const struct pusher_raw *raws, size_t raw_cnt);
+int pusher__push(struct pusher *p, const struct pusher_series *series, size_t series_cnt);
 void pusher__stats(struct pusher *p, struct pusher_stats *st);
 
 /*

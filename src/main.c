@@ -684,37 +684,59 @@ static int serve_snapshot(void *ctx, struct server_view *v)
 	return 0;
 }
 
-/* --push: a profile queued with its series labels; a single process's pid, cgroup and
- * container too (several processes: those are the samples' labels). */
-static int push_labelled(struct run *r, const struct pusher_raw *raws, size_t raw_cnt)
-{
-	const struct target *t = r->targets.cnt ? &r->targets.list[0] : NULL;
-	struct pusher_label labels[6] = {
-		{ "__name__", "memory" },
-		{ "service_name", r->opts.push_service ?: t ? t->comm : "memsnoop" },
-	};
+/* A series of a --push: the processes of one --cgroup (NULL: every target), its labels and
+ * its raw profiles. */
+struct push_group {
+	struct run *r;
+	const char *cgroup;
+	struct pusher_label labels[6];
 	char pid[16], container[16];
-	size_t n = 2;
+	struct pusher_raw raws[2];
+};
 
-	/* Pyroscope: already deltas, the server must not diff them again */
-	if (r->opts.push_format == PUSH_PYROSCOPE)
-		labels[n++] = (struct pusher_label){ "__delta__", "false" };
-	if (t && r->targets.cnt == 1 && !r->scope) {
-		snprintf(pid, sizeof(pid), "%d", (int)t->pid);
-		labels[n++] = (struct pusher_label){ "pid", pid };
-		if (t->cgroup)
-			labels[n++] = (struct pusher_label){ "cgroup", t->cgroup };
-		if (pusher_container_id(t->cgroup, container, sizeof(container)))
-			labels[n++] = (struct pusher_label){ "container", container };
-	}
-	return pusher__push(r->pusher, labels, n, raws, raw_cnt);
+static bool in_push_group(void *ctx, uint32_t pid)
+{
+	const struct push_group *g = ctx;
+	const struct target *t = targets__find(&g->r->targets, pid);
+	size_t n = strlen(g->cgroup);
+
+	return t && t->cgroup && !strncmp(t->cgroup, g->cgroup, n) &&
+	       (!t->cgroup[n] || t->cgroup[n] == '/' || !strcmp(g->cgroup, "/"));
 }
 
-/* One raw profile of a push into *raw (free its data): allocations a delta since the last
+/* The group's labels: a cgroup's path and container, or a single process's pid, cgroup and
+ * container (several -p processes: those are the samples' labels). Returns their count. */
+static size_t push_labels(struct push_group *g)
+{
+	struct run *r = g->r;
+	const struct target *t = r->targets.cnt ? &r->targets.list[0] : NULL;
+	const char *cgroup = g->cgroup ?: r->targets.cnt == 1 && t ? t->cgroup : NULL;
+	const char *base = g->cgroup ? strrchr(g->cgroup, '/') : NULL;
+	size_t n = 0;
+
+	g->labels[n++] = (struct pusher_label){ "__name__", "memory" };
+	g->labels[n++] = (struct pusher_label){
+		"service_name", r->opts.push_service ?: base && base[1] ? base + 1 : t ? t->comm : "memsnoop" };
+	/* Pyroscope: already deltas, the server must not diff them again */
+	if (r->opts.push_format == PUSH_PYROSCOPE)
+		g->labels[n++] = (struct pusher_label){ "__delta__", "false" };
+	if (!g->cgroup && t && r->targets.cnt == 1) {
+		snprintf(g->pid, sizeof(g->pid), "%d", (int)t->pid);
+		g->labels[n++] = (struct pusher_label){ "pid", g->pid };
+	}
+	if (cgroup)
+		g->labels[n++] = (struct pusher_label){ "cgroup", cgroup };
+	if (pusher_container_id(cgroup, g->container, sizeof(g->container)))
+		g->labels[n++] = (struct pusher_label){ "container", g->container };
+	return n;
+}
+
+/* One raw profile of a group into *raw (free its data): allocations a delta since the last
  * push, in-use as it is now. */
-static int push_pprof(struct run *r, struct server_view *v, enum pprof_types types,
+static int push_pprof(struct push_group *g, const struct server_view *v, enum pprof_types types,
 		      struct pusher_raw *raw)
 {
+	struct run *r = g->r;
 	struct pprof_info pinfo = v->pinfo;
 	char *buf = NULL;
 	size_t len = 0;
@@ -725,6 +747,8 @@ static int push_pprof(struct run *r, struct server_view *v, enum pprof_types typ
 		return -ENOMEM;
 	pinfo.types = types;
 	pinfo.default_type = types == PPROF_TYPES_ALLOC ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	pinfo.keep = g->cgroup ? in_push_group : NULL;
+	pinfo.keep_ctx = g;
 	if (types != PPROF_TYPES_INUSE) {
 		pinfo.base = r->push_base;
 		pinfo.base_cnt = r->push_base_cnt;
@@ -738,25 +762,37 @@ static int push_pprof(struct run *r, struct server_view *v, enum pprof_types typ
 	return err;
 }
 
-/* --push: the profile since the last push, queued for the pusher's thread: one pprof for
- * Pyroscope, an allocation delta (duration_nanos set) and an in-use snapshot for Parca. */
+/* --push: the profile since the last push, a series per --cgroup (or one), queued for the
+ * pusher's thread: one pprof for Pyroscope, an allocation delta (duration_nanos set) and an
+ * in-use snapshot for Parca. */
 static void push_profile(struct run *r)
 {
 	bool parca = r->opts.push_format == PUSH_PARCA;
-	struct pusher_raw raws[2] = {};
+	size_t cnt = 1;
+	const char *const *cgroups = r->scope ? scope__cgroup_names(r->scope, &cnt) : NULL;
+	struct push_group *groups = calloc(cnt, sizeof(*groups));
+	struct pusher_series *series = calloc(cnt, sizeof(*series));
 	struct server_view v = {};
 	uint64_t now = mono_ns();
-	int err;
+	int err = groups && series ? serve_snapshot(r, &v) : -ENOMEM;
 
-	if (serve_snapshot(r, &v))
-		return;
-	err = push_pprof(r, &v, parca ? PPROF_TYPES_ALLOC : PPROF_TYPES_ALL, &raws[0]);
-	if (!err && parca)
-		err = push_pprof(r, &v, PPROF_TYPES_INUSE, &raws[1]);
+	for (size_t i = 0; !err && i < cnt; i++) {
+		struct push_group *g = &groups[i];
+
+		*g = (struct push_group){ .r = r, .cgroup = cgroups ? cgroups[i] : NULL };
+		err = push_pprof(g, &v, parca ? PPROF_TYPES_ALLOC : PPROF_TYPES_ALL, &g->raws[0]);
+		if (!err && parca)
+			err = push_pprof(g, &v, PPROF_TYPES_INUSE, &g->raws[1]);
+		series[i] = (struct pusher_series){ g->labels, push_labels(g), g->raws, parca ? 2 : 1 };
+	}
 	if (!err)
-		err = push_labelled(r, raws, parca ? 2 : 1);
-	free((void *)raws[0].data);
-	free((void *)raws[1].data);
+		err = pusher__push(r->pusher, series, cnt);
+	for (size_t i = 0; groups && i < cnt; i++) {
+		free((void *)groups[i].raws[0].data);
+		free((void *)groups[i].raws[1].data);
+	}
+	free(groups);
+	free(series);
 	if (err) {
 		pr_warn("--push: cannot prepare a push: %s\n", strerror(-err));
 		return;

@@ -449,7 +449,8 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	for (size_t i = 0; b.msg.comment && i < info->extra_comment_cnt; i++)
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->extra_comments[i]);
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)
-		add_sample(&b, id, loc_ids);
+		if (!info->keep || info->keep(info->keep_ctx, profile__stack(p, id)->pid))
+			add_sample(&b, id, loc_ids);
 	if (b.failed) {
 		err = -ENOMEM;
 		goto out;

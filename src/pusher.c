@@ -112,41 +112,44 @@ static void uuid(char out[37])
 		 b[13], b[14], b[15]);
 }
 
-static int encode_pyroscope(const struct pusher_label *labels, size_t label_cnt,
-			    const struct pusher_raw *raws, size_t raw_cnt, char **out, size_t *out_len)
+/* One RawProfileSeries into f. */
+static int encode_pyroscope_series(const struct pusher_series *ps, FILE *f)
 {
 	struct pb_msg series, pair, sample;
-	FILE *f = open_memstream(out, out_len);
 	char id[37];
 	int err = 0;
 
-	if (!f || !pb_begin(&series))
-		goto oom;
-	for (size_t i = 0; !err && i < label_cnt; i++) {
-		if (!pb_begin(&pair))
-			goto oom;
-		pb_bytes(pair.f, 1, labels[i].name, strlen(labels[i].name));
-		pb_bytes(pair.f, 2, labels[i].value, strlen(labels[i].value));
+	if (!pb_begin(&series))
+		return -ENOMEM;
+	for (size_t i = 0; !err && i < ps->label_cnt; i++) {
+		if (!pb_begin(&pair)) {
+			err = -ENOMEM;
+			break;
+		}
+		pb_bytes(pair.f, 1, ps->labels[i].name, strlen(ps->labels[i].name));
+		pb_bytes(pair.f, 2, ps->labels[i].value, strlen(ps->labels[i].value));
 		err = pb_end(&pair, series.f, 1);
 	}
-	for (size_t i = 0; !err && i < raw_cnt; i++) {
-		if (!pb_begin(&sample))
-			goto oom;
+	for (size_t i = 0; !err && i < ps->raw_cnt; i++) {
+		if (!pb_begin(&sample)) {
+			err = -ENOMEM;
+			break;
+		}
 		uuid(id);
-		pb_bytes(sample.f, 1, raws[i].data, raws[i].len);
+		pb_bytes(sample.f, 1, ps->raws[i].data, ps->raws[i].len);
 		pb_bytes(sample.f, 2, id, strlen(id));
 		err = pb_end(&sample, series.f, 2);
 	}
-	err = pb_end(&series, f, 1) ?: err;
-	err = fclose(f) ? -ENOMEM : err;
-	if (err)
-		free(*out);
+	return pb_end(&series, f, 1) ?: err;
+}
+
+static int encode_pyroscope(const struct pusher_series *series, size_t series_cnt, FILE *f)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < series_cnt; i++)
+		err = encode_pyroscope_series(&series[i], f);
 	return err;
-oom:
-	if (f)
-		fclose(f);
-	free(*out);
-	return -ENOMEM;
 }
 
 static void base64(FILE *f, const uint8_t *d, size_t len)
@@ -163,32 +166,29 @@ static void base64(FILE *f, const uint8_t *d, size_t len)
 	}
 }
 
-static int encode_parca(const struct pusher_label *labels, size_t label_cnt,
-			const struct pusher_raw *raws, size_t raw_cnt, char **out, size_t *out_len)
+static int encode_parca(const struct pusher_series *series, size_t series_cnt, FILE *f)
 {
-	FILE *f = open_memstream(out, out_len);
+	fputs("{\"series\": [", f);
+	for (size_t s = 0; s < series_cnt; s++) {
+		const struct pusher_series *ps = &series[s];
 
-	if (!f)
-		return -ENOMEM;
-	fputs("{\"series\": [{\"labels\": {\"labels\": [", f);
-	for (size_t i = 0; i < label_cnt; i++) {
-		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		escape_write_json(f, labels[i].name);
-		fputs(", \"value\": ", f);
-		escape_write_json(f, labels[i].value);
-		fputc('}', f);
+		fprintf(f, "%s{\"labels\": {\"labels\": [", s ? ", " : "");
+		for (size_t i = 0; i < ps->label_cnt; i++) {
+			fprintf(f, "%s{\"name\": ", i ? ", " : "");
+			escape_write_json(f, ps->labels[i].name);
+			fputs(", \"value\": ", f);
+			escape_write_json(f, ps->labels[i].value);
+			fputc('}', f);
+		}
+		fputs("]}, \"samples\": [", f);
+		for (size_t i = 0; i < ps->raw_cnt; i++) {
+			fprintf(f, "%s{\"rawProfile\": \"", i ? ", " : "");
+			base64(f, ps->raws[i].data, ps->raws[i].len);
+			fputs("\"}", f);
+		}
+		fputs("]}", f);
 	}
-	fputs("]}, \"samples\": [", f);
-	for (size_t i = 0; i < raw_cnt; i++) {
-		fprintf(f, "%s{\"rawProfile\": \"", i ? ", " : "");
-		base64(f, raws[i].data, raws[i].len);
-		fputs("\"}", f);
-	}
-	fputs("]}], \"normalized\": false}\n", f);
-	if (fclose(f)) {
-		free(*out);
-		return -ENOMEM;
-	}
+	fputs("], \"normalized\": false}\n", f);
 	return 0;
 }
 
@@ -318,15 +318,19 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 	return p;
 }
 
-int pusher__push(struct pusher *p, const struct pusher_label *labels, size_t label_cnt,
-		 const struct pusher_raw *raws, size_t raw_cnt)
+int pusher__push(struct pusher *p, const struct pusher_series *series, size_t series_cnt)
 {
 	struct push_item it = {};
-	int err = (p->format == PUSH_PARCA ? encode_parca : encode_pyroscope)(
-		labels, label_cnt, raws, raw_cnt, &it.body, &it.len);
+	FILE *f = open_memstream(&it.body, &it.len);
+	int err;
 
-	if (err)
-		return err;
+	if (!f)
+		return -ENOMEM;
+	err = (p->format == PUSH_PARCA ? encode_parca : encode_pyroscope)(series, series_cnt, f);
+	if (fclose(f) || err) {
+		free(it.body);
+		return err ?: -ENOMEM;
+	}
 	pthread_mutex_lock(&p->lock);
 	if (p->cnt == PUSHER_QUEUE_MAX) { /* the oldest goes: the newest in-use figures matter more */
 		free(p->queue[p->head].body);

@@ -11,6 +11,7 @@ import threading
 import unittest
 
 import harness
+from test_cgroup import Cgroup, held_in
 
 
 def varint(buf, i):
@@ -147,7 +148,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class PushTest(unittest.TestCase):
+class ReceiverTest(unittest.TestCase):
+    """A receiver on loopback that refuses the first push (503) and keeps the others."""
+
     def setUp(self):
         self.rx = Receiver(fail_first=1)
         self.thread = threading.Thread(target=self.rx.serve_forever, daemon=True)
@@ -163,6 +166,8 @@ class PushTest(unittest.TestCase):
             self.assertTrue(self.rx.cond.wait_for(lambda: len(self.rx.pushes) >= n,
                                                   harness.TIMEOUT), "no push arrived")
 
+
+class PushTest(ReceiverTest):
     def run_pushes(self, *args):
         """Pushes of a run of the phases target, a push a second: (pushes, truth, pid)."""
         target = harness.Target("phases")
@@ -242,6 +247,48 @@ class PushTest(unittest.TestCase):
                 self.assertEqual(prof["location_ids"], list(range(1, len(prof["location_ids"]) + 1)))
             allocs.append(alloc)
         self.check_deltas(allocs, inuse, truth)
+
+
+class CgroupPushTest(ReceiverTest):
+    """--cgroup A --cgroup B: a series per cgroup in every push, each holding only its own
+    processes' samples, labelled with its path."""
+
+    def setUp(self):
+        super().setUp()
+        self.root = Cgroup(f"memsnoop-push-{os.getpid()}")
+        self.groups = [Cgroup("alpha", self.root), Cgroup("beta", self.root)]
+
+    def tearDown(self):
+        self.root.close()
+        super().tearDown()
+
+    def test_a_series_per_cgroup(self):
+        targets = [held_in(g, "phases") for g in self.groups]
+        try:
+            ms = harness.Memsnoop("--cgroup", self.groups[0].rel, "--cgroup", self.groups[1].rel,
+                                  "-r", "1", "--push", self.url, "--push-interval", "1")
+            ms.wait_attached()
+            for done in ("before_done 1\n", "window_done 1\n"):
+                for t in targets:
+                    t.release()
+                for t in targets:
+                    self.assertEqual(t.proc.stdout.readline(), done)
+            self.wait_pushes(len(self.rx.pushes) + 1)
+            status, _, err = ms.stop()
+            self.assertEqual(status, 0, err)
+            truths = [t.finish()[1] for t in targets]
+        finally:
+            for t in targets:
+                t.kill()
+        sums = {g.rel: 0 for g in self.groups}
+        for _, _, body in self.rx.pushes:
+            series = decode_push(body)
+            self.assertEqual([labels["cgroup"] for labels, _ in series], list(sums))
+            for labels, [(_, prof)] in series:
+                self.assertEqual(labels["service_name"], labels["cgroup"].rpartition("/")[2])
+                sums[labels["cgroup"]] += prof["totals"]["alloc_space"]
+        for g, truth in zip(self.groups, truths):
+            self.assertEqual(sums[g.rel], truth["before_bytes"] + truth["window_bytes"])
 
 
 if __name__ == "__main__":
