@@ -209,15 +209,20 @@ class PushTest(ReceiverTest):
         # in-use is a snapshot, not a delta: the last push holds every live block
         self.assertEqual(inuse["by_leaf"]["inuse_space"].get("in_window"), truth["window_bytes"])
 
+    def one_series(self, push, path, content_type, decode):
+        """The only series of a push to path: (labels, samples)."""
+        self.assertEqual(push[0], path)
+        self.assertEqual(push[1]["Content-Type"], content_type)
+        series = decode(push[2])
+        self.assertEqual(len(series), 1)
+        return series[0]
+
     def test_pyroscope_pushes_are_deltas_summing_to_the_total(self):
         pushes, truth, pid = self.run_pushes()
         allocs, ids = [], set()
-        for path, headers, body in pushes:
-            self.assertEqual(path, "/push.v1.PusherService/Push")
-            self.assertEqual(headers["Content-Type"], "application/proto")
-            series = decode_push(body)
-            self.assertEqual(len(series), 1)
-            labels, samples = series[0]
+        for push in pushes:
+            labels, samples = self.one_series(push, "/push.v1.PusherService/Push",
+                                              "application/proto", decode_push)
             self.check_labels(labels, pid, __delta__="false")
             self.assertEqual(len(samples), 1)
             sid, prof = samples[0]
@@ -231,12 +236,9 @@ class PushTest(ReceiverTest):
     def test_parca_pushes_allocation_deltas_and_inuse_snapshots(self):
         pushes, truth, pid = self.run_pushes("--push-format", "parca", "--push-service", "web")
         allocs = []
-        for path, headers, body in pushes:
-            self.assertEqual(path, "/profiles/writeraw")
-            self.assertEqual(headers["Content-Type"], "application/json")
-            series = decode_parca(body)
-            self.assertEqual(len(series), 1)
-            labels, samples = series[0]
+        for push in pushes:
+            labels, samples = self.one_series(push, "/profiles/writeraw", "application/json",
+                                              decode_parca)
             self.check_labels(labels, pid, service_name="web")
             (_, alloc), (_, inuse) = samples
             self.assertEqual(alloc["types"], ["alloc_objects", "alloc_space"])
