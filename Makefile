@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
 INCLUDES := -Iinclude -I$(OUTPUT) -I$(OUTPUT)/proto
-LDLIBS := -lbpf -ldw -lelf -lcapstone -lprotobuf-c -llzma -lz -lm -lstdc++
+LDLIBS := -lbpf -lmicrohttpd -lcurl -lpthread -ldw -lelf -lcapstone -lprotobuf-c -llzma -lz -lm -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 ifeq ($(V),1)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "attach.h"
 #include "profile.h"
+#include "pusher.h"
 
 #define CLI_MAX_PIDS 64
 #define CLI_DEFAULT_RATE (512 * 1024)
@@ -59,10 +60,19 @@ struct cli_opts {
 	bool icicle;		   /* PREFIX.svg with the root at the top */
 	bool has_interval;	   /* --interval given; else the live view's default applies */
 	double interval_s;	   /* live view period; 0 = no live view */
+	const char *listen;	   /* --listen ADDR:PORT, or NULL */
+	bool listen_any;	   /* --listen-any: a non-loopback address is allowed */
+	const char *push_url;	   /* --push URL, or NULL */
+	double push_interval_s;	   /* --push-interval */
+	enum push_format push_format; /* --push-format */
+	bool has_push_format;
+	const char *push_service;  /* --push-service: service_name, or NULL: the first target's */
 	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
 	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
 	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */
 };
+
+#define CLI_DEFAULT_PUSH_INTERVAL_S 60.0
 
 /* The live view's period when --interval is not given and the report goes to a terminal. */
 #define CLI_TERMINAL_INTERVAL_S 5.0

@@ -20,6 +20,14 @@ struct report_target;
 /* The comment a profile carries when events were lost: readers (memsnoop diff) warn on it. */
 #define PPROF_INCOMPLETE "memsnoop: INCOMPLETE: "
 
+/* Which sample types a profile holds: Go's four, or one kind (Parca: a delta of allocations
+ * and a snapshot of what is in use are two profiles). */
+enum pprof_types {
+	PPROF_TYPES_ALL,
+	PPROF_TYPES_ALLOC,
+	PPROF_TYPES_INUSE,
+};
+
 struct pprof_info {
 	int64_t time_nanos;	       /* wall clock at the start */
 	int64_t duration_nanos;
@@ -31,7 +39,20 @@ struct pprof_info {
 	/* the processes, for the labels of samples kept apart by process: comm and cgroup */
 	const struct report_target *targets;
 	size_t target_cnt;
+	/* a delta profile (--listen's ?seconds=N): every value minus its stack's in base, stacks
+	 * from base_cnt on counted whole; NULL: the values as they are */
+	const struct stack_values *base;
+	size_t base_cnt;
+	bool base_alloc_only; /* in-use values as they are (--push), not deltas (?seconds=N) */
+	enum pprof_types types; /* the sample types written */
+	/* only the stacks of the processes keep accepts (a group of a --push); NULL: all */
+	bool (*keep)(void *ctx, uint32_t pid);
+	void *keep_ctx;
 };
+
+/* Every stack's values now, indexed by stack id: the base of a later delta profile (ids are
+ * stable). *cnt of them; NULL when out of memory. Free it. */
+struct stack_values *pprof_baseline(const struct profile *p, size_t *cnt);
 
 /*
  * A gzipped perftools.profiles.Profile with the four sample types of a Go heap profile,

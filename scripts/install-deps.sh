@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_packages=(
 	make gcc clang libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev
-	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev liblzma-dev
+	protobuf-c-compiler libprotobuf-c-dev zlib1g-dev liblzma-dev libmicrohttpd-dev
+	libcurl4-openssl-dev
 )
 packages=(
 	"${build_packages[@]}"
@@ -15,7 +16,7 @@ packages=(
 	libcmocka-dev python3 util-linux mount golang-go heaptrack coreutils
 	chromium python3-jsonschema man-db
 	binutils xz-utils musl-tools libjemalloc-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
-	redis-server redis-tools
+	redis-server redis-tools prometheus
 )
 case "${1:-}" in
 --bench) packages+=(bpftrace sqlite3 jq git) ;;

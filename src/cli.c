@@ -7,12 +7,14 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "server.h"
 #include "units.h"
 
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY,
-       OPT_MAX_STACKS };
+       OPT_MAX_STACKS, OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
+       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -41,6 +43,12 @@ static const struct option long_opts[] = {
 	{ "lifetimes", no_argument, NULL, OPT_LIFETIMES },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "icicle", no_argument, NULL, OPT_ICICLE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "listen-any", no_argument, NULL, OPT_LISTEN_ANY },
+	{ "push", required_argument, NULL, OPT_PUSH },
+	{ "push-interval", required_argument, NULL, OPT_PUSH_INTERVAL },
+	{ "push-format", required_argument, NULL, OPT_PUSH_FORMAT },
+	{ "push-service", required_argument, NULL, OPT_PUSH_SERVICE },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
@@ -89,6 +97,19 @@ void cli_usage(FILE *f)
 		"                          rates, heap in use, process memory (default 5 on a terminal,\n"
 		"                          else none; 0: none); redrawn on a terminal, appended otherwise\n"
 		"                          and with a COMMAND (on stderr, beside its own output)\n"
+		"      --listen ADDR:PORT  serve the live profile over HTTP: /debug/pprof/heap,\n"
+		"                          /debug/pprof/allocs[?seconds=N], /metrics (Prometheus),\n"
+		"                          /healthz; ADDR numeric (127.0.0.1, [::1]); loopback only\n"
+		"      --listen-any        allow --listen on an address other than loopback (the\n"
+		"                          profile shows the targets' code: no authentication)\n"
+		"      --push URL          every --push-interval, send the profile to Grafana Pyroscope\n"
+		"                          at URL (http://HOST:4040; push.v1 API): allocations as\n"
+		"                          deltas since the last push, in-use as a snapshot\n"
+		"      --push-interval SECONDS  with --push (default 60, at least 1)\n"
+		"      --push-format FORMAT  pyroscope (default), or parca: URL/profiles/writeraw\n"
+		"                          (WriteRaw through Parca's HTTP/JSON gateway)\n"
+		"      --push-service NAME  the pushes' service_name (default: each --cgroup's last\n"
+		"                          component, else the first target's name)\n"
 		"      --lifetimes         print how long sampled blocks lived (and live ones' age)\n"
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
@@ -227,6 +248,48 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			pr_warn("invalid duration '%s': expected a positive number of seconds\n", arg);
 			return -EINVAL;
 		}
+		return 0;
+	case OPT_LISTEN: {
+		struct sockaddr_storage addr;
+		bool loopback;
+
+		if (server_parse_addr(arg, &addr, &loopback)) {
+			pr_warn("invalid --listen '%s': expected a numeric ADDR:PORT such as 127.0.0.1:6060 or [::1]:6060\n",
+				arg);
+			return -EINVAL;
+		}
+		opts->listen = arg;
+		return 0;
+	}
+	case OPT_PUSH:
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
+			pr_warn("invalid --push '%s': expected an http:// or https:// URL\n", arg);
+			return -EINVAL;
+		}
+		opts->push_url = arg;
+		return 0;
+	case OPT_PUSH_SERVICE:
+		opts->push_service = arg;
+		return 0;
+	case OPT_PUSH_FORMAT:
+		if (strcmp(arg, "pyroscope") && strcmp(arg, "parca")) {
+			pr_warn("invalid --push-format '%s': expected pyroscope or parca\n", arg);
+			return -EINVAL;
+		}
+		opts->push_format = strcmp(arg, "parca") ? PUSH_PYROSCOPE : PUSH_PARCA;
+		opts->has_push_format = true;
+		return 0;
+	case OPT_PUSH_INTERVAL:
+		errno = 0;
+		opts->push_interval_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(opts->push_interval_s) ||
+		    opts->push_interval_s < 1) {
+			pr_warn("invalid --push-interval '%s': expected seconds, at least 1\n", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_LISTEN_ANY:
+		opts->listen_any = true;
 		return 0;
 	case OPT_INTERVAL:
 		errno = 0;
@@ -405,6 +468,17 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			opts->follow_forks ? "follow-forks" :
 			opts->run_as_user  ? "user" :
 			opts->as_root	   ? "as-root" : "fail-on-leak");
+		return -EINVAL;
+	}
+	if ((opts->push_interval_s || opts->has_push_format || opts->push_service) && !opts->push_url) {
+		pr_warn("--push-%s applies to --push URL\n",
+			opts->push_interval_s ? "interval" : opts->push_service ? "service" : "format");
+		return -EINVAL;
+	}
+	if (!opts->push_interval_s)
+		opts->push_interval_s = CLI_DEFAULT_PUSH_INTERVAL_S;
+	if (opts->listen_any && !opts->listen) {
+		pr_warn("--listen-any applies to --listen ADDR:PORT\n");
 		return -EINVAL;
 	}
 	if (opts->run_as_user && opts->as_root) {

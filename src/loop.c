@@ -15,7 +15,7 @@
 #define DRAIN_MS 100
 
 /* epoll data: small numbers for the fixed sources, target index + TARGET_BASE for pidfds */
-enum { SRC_RINGBUF, SRC_SIGNAL, SRC_TARGET_BASE };
+enum { SRC_RINGBUF, SRC_SIGNAL, SRC_EXTRA, SRC_TARGET_BASE };
 
 int loop_take_signals(bool with_sigchld)
 {
@@ -88,6 +88,8 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 	err = watch(epfd, ring_buffer__epoll_fd(rb), SRC_RINGBUF);
 	if (!err)
 		err = watch(epfd, sigfd, SRC_SIGNAL);
+	if (!err && hooks->on_extra)
+		err = watch(epfd, hooks->extra_fd, SRC_EXTRA);
 	for (size_t i = 0; !err && i < targets->cnt; i++)
 		if (targets->list[i].pidfd >= 0)
 			err = watch(epfd, targets->list[i].pidfd, SRC_TARGET_BASE + i);
@@ -122,6 +124,12 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 		/* compared as a double: a far deadline (-d 1e9) must not overflow an int */
 		if (wake && (wake - now) * 1000 + 1 < timeout)
 			timeout = (int)((wake - now) * 1000) + 1;
+		if (hooks->on_extra) {
+			int extra_ms = hooks->extra_timeout_ms(hooks->ctx);
+
+			if (extra_ms >= 0 && extra_ms < timeout)
+				timeout = extra_ms;
+		}
 		n = epoll_wait(epfd, evs, 16, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -133,11 +141,16 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 		/* the kernel wakes us only for batches: what is left is read on the timer */
 		if (!n)
 			consume_batch(rb, batch);
+		/* a request answered from data up to now; a due deadline kept too */
+		if (hooks->on_extra)
+			hooks->on_extra(hooks->ctx);
 		for (int i = 0; i < n; i++) {
 			uint64_t src = evs[i].data.u64;
 
 			if (src == SRC_RINGBUF) {
 				consume_batch(rb, batch);
+			} else if (src == SRC_EXTRA) {
+				continue; /* served once per pass, above */
 			} else if (src == SRC_SIGNAL) {
 				if (take_signals(sigfd, hooks)) {
 					*end = LOOP_END_SIGNAL;

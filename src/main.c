@@ -32,8 +32,10 @@
 #include "pprof_read.h"
 #include "preflight.h"
 #include "profile.h"
+#include "pusher.h"
 #include "safefile.h"
 #include "scope.h"
+#include "server.h"
 #include "target.h"
 
 #define ALLOC_LABEL_SZ 160
@@ -379,11 +381,19 @@ struct run {
 	size_t outsiders;	     /* --cgroup: processes outside it mapping a probed file */
 	struct glibc_arena *glibc[CLI_MAX_PIDS]; /* the first targets' glibc arenas, once found */
 	bool glibc_tried[CLI_MAX_PIDS];	 /* looked for in the target's current image */
+	struct server *server;	     /* --listen, or NULL */
+	struct pusher *pusher;	     /* --push, or NULL */
+	uint64_t push_ns;	     /* CLOCK_MONOTONIC of the last push (or the start) */
+	int64_t push_wall_ns;	     /* the same on the wall clock */
+	struct stack_values *push_base; /* every stack's values at the last push */
+	size_t push_base_cnt;
 };
 
 /* Processes whose memory each tick reads: a cgroup's first ones (its own figures come
  * with each), every -p target. */
 #define MEM_MAX_PROCESSES 16
+/* The longest the end of a run waits for its last pushes. */
+#define PUSH_FLUSH_MS 5000
 
 /* The cgroup v2 directory of a target, into buf; NULL when it has none. */
 static const char *cgroup_dir(const struct run *r, const struct target *t, char *buf, size_t sz)
@@ -734,6 +744,170 @@ static void shown_profile__free(struct run *r, struct profile *p)
 		profile__free(p);
 }
 
+/* Seconds between ticks: the live view's, else each second (new stacks resolved). */
+static double tick_period(const struct run *r)
+{
+	return r->opts.interval_s ? r->opts.interval_s : 1.0;
+}
+
+/* --listen: a request's view of the profile, up to date with the ring buffer. */
+static int serve_snapshot(void *ctx, struct server_view *v)
+{
+	struct run *r = ctx;
+
+	ring_buffer__consume(r->rb);
+	if (collector__snapshot(r->collector, mono_ns()))
+		return -ENOMEM;
+	read_figures(r->probes, r->collector, r->profile, &r->opts, &v->info);
+	fill_targets(r, &v->info);
+	v->info.mem = &r->mem;
+	v->info.duration_s = mono_ns() / 1e9 - r->start_s;
+	v->profile = r->profile;
+	v->pinfo = (struct pprof_info){ .time_nanos = wall_ns(),
+					.losses = &v->info.losses,
+					.targets = v->info.targets,
+					.target_cnt = v->info.target_cnt };
+	if (r->pusher) {
+		struct pusher_stats st;
+
+		pusher__stats(r->pusher, &st);
+		v->self.pushing = true;
+		v->self.pushes_sent = st.sent;
+		v->self.pushes_dropped = st.dropped;
+		v->self.push_retries = st.retries;
+	}
+	return 0;
+}
+
+/* A series of a --push: the processes of one --cgroup (NULL: every target), its labels and
+ * its raw profiles. */
+struct push_group {
+	struct run *r;
+	const char *cgroup;
+	struct pusher_label labels[6];
+	char pid[16], container[16];
+	struct pusher_raw raws[2];
+};
+
+static bool in_push_group(void *ctx, uint32_t pid)
+{
+	const struct push_group *g = ctx;
+	const struct target *t = targets__lookup(&g->r->targets, pid);
+	size_t n = strlen(g->cgroup);
+
+	return t && t->cgroup && !strncmp(t->cgroup, g->cgroup, n) &&
+	       (!t->cgroup[n] || t->cgroup[n] == '/' || !strcmp(g->cgroup, "/"));
+}
+
+/* The group's labels: a cgroup's path and container, or a single process's pid, cgroup and
+ * container (several -p processes: those are the samples' labels). Returns their count. */
+static size_t push_labels(struct push_group *g)
+{
+	struct run *r = g->r;
+	const struct target *t = r->targets.cnt ? &r->targets.list[0] : NULL;
+	const char *cgroup = g->cgroup ?: r->targets.cnt == 1 && t ? t->cgroup : NULL;
+	const char *base = g->cgroup ? strrchr(g->cgroup, '/') : NULL;
+	size_t n = 0;
+
+	g->labels[n++] = (struct pusher_label){ "__name__", "memory" };
+	g->labels[n++] = (struct pusher_label){
+		"service_name", r->opts.push_service ?: base && base[1] ? base + 1 : t ? t->comm : "memsnoop" };
+	/* Pyroscope: already deltas, the server must not diff them again */
+	if (r->opts.push_format == PUSH_PYROSCOPE)
+		g->labels[n++] = (struct pusher_label){ "__delta__", "false" };
+	if (!g->cgroup && t && r->targets.cnt == 1) {
+		snprintf(g->pid, sizeof(g->pid), "%d", (int)t->pid);
+		g->labels[n++] = (struct pusher_label){ "pid", g->pid };
+	}
+	if (cgroup)
+		g->labels[n++] = (struct pusher_label){ "cgroup", cgroup };
+	if (pusher_container_id(cgroup, g->container, sizeof(g->container)))
+		g->labels[n++] = (struct pusher_label){ "container", g->container };
+	return n;
+}
+
+/* One raw profile of a group into *raw (free its data): allocations a delta since the last
+ * push, in-use as it is now. */
+static int push_pprof(struct push_group *g, const struct server_view *v, enum pprof_types types,
+		      struct pusher_raw *raw)
+{
+	struct run *r = g->r;
+	struct pprof_info pinfo = v->pinfo;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	pinfo.types = types;
+	pinfo.default_type = types == PPROF_TYPES_ALLOC ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	pinfo.keep = g->cgroup ? in_push_group : NULL;
+	pinfo.keep_ctx = g;
+	if (types != PPROF_TYPES_INUSE) {
+		pinfo.base = r->push_base;
+		pinfo.base_cnt = r->push_base_cnt;
+		pinfo.base_alloc_only = true;
+		pinfo.time_nanos = r->push_wall_ns;
+		pinfo.duration_nanos = mono_ns() - r->push_ns;
+	}
+	err = output_pprof__write(r->profile, &pinfo, f);
+	err = fclose(f) ? -ENOMEM : err;
+	*raw = (struct pusher_raw){ buf, len };
+	return err;
+}
+
+/* --push: the profile since the last push, a series per --cgroup (or one), queued for the
+ * pusher's thread: one pprof for Pyroscope, an allocation delta (duration_nanos set) and an
+ * in-use snapshot for Parca. */
+static void push_profile(struct run *r)
+{
+	bool parca = r->opts.push_format == PUSH_PARCA;
+	size_t cnt = 1;
+	const char *const *cgroups = r->scope ? scope__cgroup_names(r->scope, &cnt) : NULL;
+	struct push_group *groups = calloc(cnt, sizeof(*groups));
+	struct pusher_series *series = calloc(cnt, sizeof(*series));
+	struct server_view v = {};
+	uint64_t now = mono_ns();
+	int err = groups && series ? serve_snapshot(r, &v) : -ENOMEM;
+
+	for (size_t i = 0; !err && i < cnt; i++) {
+		struct push_group *g = &groups[i];
+
+		*g = (struct push_group){ .r = r, .cgroup = cgroups ? cgroups[i] : NULL };
+		err = push_pprof(g, &v, parca ? PPROF_TYPES_ALLOC : PPROF_TYPES_ALL, &g->raws[0]);
+		if (!err && parca)
+			err = push_pprof(g, &v, PPROF_TYPES_INUSE, &g->raws[1]);
+		series[i] = (struct pusher_series){ g->labels, push_labels(g), g->raws, parca ? 2 : 1 };
+	}
+	if (!err)
+		err = pusher__push(r->pusher, series, cnt);
+	for (size_t i = 0; groups && i < cnt; i++) {
+		free((void *)groups[i].raws[0].data);
+		free((void *)groups[i].raws[1].data);
+	}
+	free(groups);
+	free(series);
+	if (err) {
+		pr_warn("--push: cannot prepare a push: %s\n", strerror(-err));
+		return;
+	}
+	free(r->push_base);
+	r->push_base = pprof_baseline(r->profile, &r->push_base_cnt);
+	r->push_ns = now;
+	r->push_wall_ns = wall_ns();
+}
+
+static void serve_requests(void *ctx)
+{
+	server__run(((struct run *)ctx)->server);
+}
+
+static int serve_timeout_ms(void *ctx)
+{
+	return server__timeout_ms(((struct run *)ctx)->server);
+}
+
 /* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
  * callback); the live view. */
 static void on_tick(void *ctx)
@@ -749,6 +923,9 @@ static void on_tick(void *ctx)
 	/* nobody reads the profile before the end: symbolizing now (a millisecond per new pc in
 	 * a binary without debug info) would only hold up the ring buffer's reader, unless the
 	 * samples waiting for their stacks grow large */
+	/* due within half a tick: pushes keep their period rather than slip a tick each */
+	if (r->pusher && mono_ns() + tick_period(r) * 0.5e9 >= r->push_ns + r->opts.push_interval_s * 1e9)
+		push_profile(r);
 	if (!r->live && !r->progress) {
 		if (collector__backlog(r->collector))
 			collector__resolve(r->collector);
@@ -766,6 +943,24 @@ static void on_tick(void *ctx)
 	else
 		live_progress__write(shown, &(struct live_tick){ .t_s = t_s, .info = &info }, stderr);
 	shown_profile__free(r, shown);
+}
+
+/* --listen: bound before attaching (a port taken is a refusal), served once the loop runs. */
+static int open_server(struct run *r)
+{
+	if (!r->opts.listen)
+		return 0;
+	r->server = server__new(&(struct server_opts){ r->opts.listen, r->opts.listen_any, r,
+						       serve_snapshot });
+	return r->server ? 0 : -errno;
+}
+
+static int open_pusher(struct run *r)
+{
+	if (!r->opts.push_url)
+		return 0;
+	r->pusher = pusher__new(&(struct pusher_opts){ r->opts.push_url, r->opts.push_format });
+	return r->pusher ? 0 : -errno;
 }
 
 /* --interval, or on a terminal its default: the live view on the report's stream. */
@@ -915,6 +1110,9 @@ static int open_session(struct run *r)
 
 static void close_session(struct run *r)
 {
+	server__free(r->server);
+	pusher__free(r->pusher, 0);
+	free(r->push_base);
 	live_view__free(r->live);
 	mem_series__clear(&r->mem);
 	free(r->rtargets);
@@ -964,9 +1162,12 @@ static int run_profile(struct run *r, int argc, char **argv)
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
 				    /* without a live view, new stacks are still resolved each second */
-				    r->opts.interval_s ? r->opts.interval_s : 1.0, on_tick,
+				    tick_period(r), on_tick,
 				    r->scope ? scope_targets_gone : NULL,
-				    r->scope ? scope_poll : NULL };
+				    r->scope ? scope_poll : NULL,
+				    /* --listen */
+				    r->server ? serve_requests : NULL,
+				    r->server ? server__fd(r->server) : -1, serve_timeout_ms };
 	uint64_t window_end_ns;
 	double start;
 	struct profile *shown;
@@ -975,7 +1176,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	if (probes__arm(r->probes))
 		return EXIT_REFUSED;
 	start = r->start_s = mono_ns() / 1e9;
-	pinfo.time_nanos = wall_ns();
+	pinfo.time_nanos = r->push_wall_ns = wall_ns();
+	r->push_ns = mono_ns();
 	if (r->launch) {
 		fprintf(stderr, "memsnoop: attached; running %s\n", r->opts.command[0]);
 		err = launch__release(r->launch);
@@ -1006,6 +1208,11 @@ static int run_profile(struct run *r, int argc, char **argv)
 	/* drained: a sample the kernel no longer holds was freed, its event lost */
 	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__snapshot(r->collector, window_end_ns);
+	if (r->pusher) { /* the last window, sent before the report (a few seconds at most) */
+		push_profile(r);
+		pusher__free(r->pusher, PUSH_FLUSH_MS);
+		r->pusher = NULL;
+	}
 	fill_report(r->probes, r->collector, r->profile, &r->opts, &info);
 	if (r->kunwind)
 		report_kunwind(r);
@@ -1051,7 +1258,8 @@ int main(int argc, char **argv)
 
 	/* every refusal happens here, before anything is attached */
 	if (!preflight_check() && !choose_users(&r) && !prepare_targets(&r) &&
-	    !check_outputs(r.opts.output_prefix) && !open_session(&r))
+	    !check_outputs(r.opts.output_prefix) && !open_server(&r) && !open_pusher(&r) &&
+	    !open_session(&r))
 		status = run_profile(&r, argc, argv);
 	close_session(&r);
 	return status;

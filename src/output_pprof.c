@@ -27,6 +27,8 @@ struct builder {
 	struct hashmap *function_ids; /* (name, system_name, filename, start_line) -> id */
 	struct hashmap *mapping_ids;  /* (module, build_id) string pointers -> id */
 	uint64_t truncated_loc_id;    /* 0 until a stack needs the [truncated] root */
+	enum value_type types[4];     /* the sample types written, in sample_order */
+	unsigned type_cnt;
 	bool failed;
 };
 
@@ -139,7 +141,7 @@ static uint32_t mapping_id(struct builder *b, const struct location *loc)
 	return m->id;
 }
 
-static void add_location(struct builder *b, uint32_t idx)
+static void add_location(struct builder *b, uint32_t idx, uint64_t id)
 {
 	const struct location *loc = profile__location(b->p, idx);
 	Location *l = calloc(1, sizeof(*l));
@@ -152,7 +154,7 @@ static void add_location(struct builder *b, uint32_t idx)
 		b->failed = true;
 		return;
 	}
-	l->id = idx + 1;
+	l->id = id;
 	l->mapping_id = mapping_id(b, loc);
 	if (l->mapping_id) {
 		m = b->msg.mapping[l->mapping_id - 1];
@@ -184,8 +186,7 @@ static void add_location(struct builder *b, uint32_t idx)
 	APPEND(b, b->msg.location, b->msg.n_location, l);
 }
 
-/* The root frame of every stack whose capture was cut short; its id stays apart from the
- * profile's own location ids. */
+/* The root frame of every stack whose capture was cut short: one location, added once. */
 static uint64_t truncated_location(struct builder *b)
 {
 	static const struct frame marker = { .func = "[truncated]" };
@@ -206,7 +207,7 @@ static uint64_t truncated_location(struct builder *b)
 	}
 	perftools__profiles__line__init(line);
 	line->function_id = function_id(b, &marker);
-	l->id = (uint64_t)1 << 62;
+	l->id = b->msg.n_location + 1;
 	l->line[0] = line;
 	l->n_line = 1;
 	APPEND(b, b->msg.location, b->msg.n_location, l);
@@ -255,14 +256,19 @@ static void add_process_labels(struct builder *b, Sample *smp, uint32_t pid)
 		add_label(b, smp, "cgroup", 0, t->cgroup);
 }
 
-static void add_sample(struct builder *b, const struct stack *s, bool *loc_added)
+/* loc_ids: the id given to each of the profile's locations in this message, 0 until used;
+ * ids are dense from 1 in order of first use (as Parca requires), whatever samples a delta
+ * leaves out. */
+static void add_sample(struct builder *b, uint32_t id, uint64_t *loc_ids)
 {
+	const struct stack *s = profile__stack(b->p, id);
+	struct stack base = { .v = {} };
 	Sample *smp = calloc(1, sizeof(*smp));
 	bool any = false;
 
 	if (smp)
 		perftools__profiles__sample__init(smp);
-	if (!smp || !(smp->value = calloc(4, sizeof(*smp->value))) ||
+	if (!smp || !(smp->value = calloc(b->type_cnt, sizeof(*smp->value))) ||
 	    !(smp->location_id = calloc(s->loc_cnt + 1, sizeof(*smp->location_id)))) {
 		if (smp)
 			free(smp->value);
@@ -270,9 +276,14 @@ static void add_sample(struct builder *b, const struct stack *s, bool *loc_added
 		b->failed = true;
 		return;
 	}
-	smp->n_value = 4;
-	for (int i = 0; i < 4; i++) {
-		smp->value[i] = llround(stack_value(s, sample_order[i]));
+	smp->n_value = b->type_cnt;
+	if (id < b->info->base_cnt)
+		base.v = b->info->base[id];
+	for (unsigned i = 0; i < b->type_cnt; i++) {
+		bool keep = b->info->base_alloc_only && !value_type_is_alloc(b->types[i]);
+
+		smp->value[i] = llround(stack_value(s, b->types[i]) -
+					(keep ? 0 : stack_value(&base, b->types[i])));
 		any |= smp->value[i] != 0;
 	}
 	if (!any) {
@@ -282,11 +293,11 @@ static void add_sample(struct builder *b, const struct stack *s, bool *loc_added
 		return;
 	}
 	for (uint32_t i = 0; i < s->loc_cnt; i++) {
-		if (!loc_added[s->locs[i]]) {
-			add_location(b, s->locs[i]);
-			loc_added[s->locs[i]] = true;
+		if (!loc_ids[s->locs[i]]) {
+			loc_ids[s->locs[i]] = b->msg.n_location + 1;
+			add_location(b, s->locs[i], loc_ids[s->locs[i]]);
 		}
-		smp->location_id[smp->n_location_id++] = s->locs[i] + 1;
+		smp->location_id[smp->n_location_id++] = loc_ids[s->locs[i]];
 	}
 	if (s->truncated)
 		smp->location_id[smp->n_location_id++] = truncated_location(b);
@@ -371,11 +382,22 @@ static int gzip_write(const uint8_t *buf, size_t len, FILE *f)
  * prefix that could match a caller such as __libc_start_main.
  */
 
+struct stack_values *pprof_baseline(const struct profile *p, size_t *cnt)
+{
+	size_t n = profile__stack_cnt(p);
+	struct stack_values *base = calloc(n ? n : 1, sizeof(*base));
+
+	for (uint32_t id = 0; base && id < n; id++)
+		base[id] = profile__stack(p, id)->v;
+	*cnt = base ? n : 0;
+	return base;
+}
+
 int output_pprof__write(const struct profile *p, const struct pprof_info *info, FILE *f)
 {
 	size_t stack_cnt = profile__stack_cnt(p), loc_cnt = 0;
 	struct builder b = { .p = p, .info = info };
-	bool *loc_added = NULL;
+	uint64_t *loc_ids = NULL;
 	uint8_t *packed = NULL;
 	char loss_line[160];
 	size_t len;
@@ -387,8 +409,8 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	b.string_ids = hashmap__new(sizeof(int64_t));
 	b.function_ids = hashmap__new(sizeof(uint64_t));
 	b.mapping_ids = hashmap__new(sizeof(uint32_t));
-	loc_added = calloc(loc_cnt + 1, sizeof(*loc_added));
-	if (!b.string_ids || !b.function_ids || !b.mapping_ids || !loc_added) {
+	loc_ids = calloc(loc_cnt + 1, sizeof(*loc_ids));
+	if (!b.string_ids || !b.function_ids || !b.mapping_ids || !loc_ids) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -399,9 +421,13 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 		goto out;
 	}
 	for (int i = 0; i < 4; i++)
+		if (info->types == PPROF_TYPES_ALL ||
+		    (info->types == PPROF_TYPES_ALLOC) == value_type_is_alloc(sample_order[i]))
+			b.types[b.type_cnt++] = sample_order[i];
+	for (unsigned i = 0; i < b.type_cnt; i++)
 		b.msg.sample_type[b.msg.n_sample_type++] =
-			value_type(&b, value_type_name(sample_order[i]),
-				   value_type_is_bytes(sample_order[i]) ? "bytes" : "count");
+			value_type(&b, value_type_name(b.types[i]),
+				   value_type_is_bytes(b.types[i]) ? "bytes" : "count");
 	b.msg.period_type = value_type(&b, "space", "bytes");
 	b.msg.period = profile__rate(p);
 	b.msg.default_sample_type = str_id(&b, value_type_name(info->default_type));
@@ -423,7 +449,8 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	for (size_t i = 0; b.msg.comment && i < info->extra_comment_cnt; i++)
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->extra_comments[i]);
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)
-		add_sample(&b, profile__stack(p, id), loc_added);
+		if (!info->keep || info->keep(info->keep_ctx, profile__stack(p, id)->pid))
+			add_sample(&b, id, loc_ids);
 	if (b.failed) {
 		err = -ENOMEM;
 		goto out;
@@ -438,7 +465,7 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	err = gzip_write(packed, len, f);
 out:
 	free(packed);
-	free(loc_added);
+	free(loc_ids);
 	free_message(&b.msg);
 	hashmap__free(b.string_ids);
 	hashmap__free(b.function_ids);

@@ -31,6 +31,17 @@ _Static_assert(sizeof(struct report_losses) ==
 		       sizeof(uint64_t) * (DROP_CNT + sizeof(loss_fields) / sizeof(loss_fields[0])),
 	       "a report_losses counter has no row in loss_fields");
 
+size_t report_loss_field_cnt(void)
+{
+	return sizeof(loss_fields) / sizeof(loss_fields[0]);
+}
+
+const char *report_loss_field(size_t i, const struct report_losses *l, uint64_t *value)
+{
+	*value = *(const uint64_t *)((const char *)l + loss_fields[i].off);
+	return loss_fields[i].name;
+}
+
 static void write_run(const struct profile *p, const struct report_info *info, FILE *f)
 {
 	fprintf(f, "  \"run\": {\n    \"targets\": [");
@@ -96,10 +107,13 @@ static void write_losses(const struct report_losses *l, FILE *f)
 		report_losses_any(l) ? "true" : "false", report_losses_alloc_fraction(l));
 	for (int i = 0; i < DROP_CNT; i++)
 		fprintf(f, "    \"%s\": %" PRIu64 ",\n", drop_name(i), l->drops[i]);
-	for (size_t i = 0; i < sizeof(loss_fields) / sizeof(loss_fields[0]); i++)
-		fprintf(f, "    \"%s\": %" PRIu64 "%s\n", loss_fields[i].name,
-			*(const uint64_t *)((const char *)l + loss_fields[i].off),
-			i + 1 < sizeof(loss_fields) / sizeof(loss_fields[0]) ? "," : "");
+	for (size_t i = 0; i < report_loss_field_cnt(); i++) {
+		uint64_t v;
+		const char *name = report_loss_field(i, l, &v);
+
+		fprintf(f, "    \"%s\": %" PRIu64 "%s\n", name, v,
+			i + 1 < report_loss_field_cnt() ? "," : "");
+	}
 	fprintf(f, "  },\n");
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +175,72 @@ static void test_pprof_losses_comment(void **state)
 	profile__free(p);
 }
 
+/* ?seconds=N: each value minus the baseline's; unchanged stacks left out, new ones whole. */
+static void test_pprof_delta_from_base(void **state)
+{
+	struct profile *p = fixture_profile();
+	struct stack_values base[1];
+	struct pprof_info info = { .base = base, .base_cnt = 1 };
+	PprofProfile *whole = roundtrip(p, VALUE_ALLOC_SPACE), *q;
+	int64_t want = 0, got = 0;
+
+	(void)state;
+	base[0] = profile__stack(p, 0)->v;
+	base[0].alloc_space -= 7; /* stack 0 grew by 7 bytes since the baseline */
+	q = roundtrip_info(p, &info);
+	for (size_t i = 0; i < whole->n_sample; i++)
+		want += whole->sample[i]->value[1];
+	for (size_t i = 0; i < q->n_sample; i++)
+		got += q->sample[i]->value[1];
+	assert_int_equal(got,
+			 want - llround(profile__stack(p, 0)->v.alloc_space) + 7);
+	assert_int_equal(q->n_sample, whole->n_sample);
+	pprof_free(q);
+	/* --push: allocations as deltas, in-use as it is */
+	info.base_alloc_only = true;
+	q = roundtrip_info(p, &info);
+	want = got = 0; /* in-use bytes, this time */
+	for (size_t i = 0; i < whole->n_sample; i++)
+		want += whole->sample[i]->value[3];
+	for (size_t i = 0; i < q->n_sample; i++)
+		got += q->sample[i]->value[3];
+	assert_int_equal(got, want);
+	info.base_alloc_only = false;
+	base[0] = profile__stack(p, 0)->v; /* unchanged: no sample */
+	pprof_free(q);
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_sample, whole->n_sample - 1);
+	pprof_free(q);
+	pprof_free(whole);
+	profile__free(p);
+}
+
+/* Parca's two profiles: one kind of sample type each; location ids 1..n whatever is left out. */
+static void test_pprof_type_subsets_and_dense_ids(void **state)
+{
+	struct profile *p = fixture_profile();
+	struct pprof_info info = { .types = PPROF_TYPES_INUSE };
+	PprofProfile *q;
+
+	(void)state;
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_sample_type, 2);
+	assert_string_equal(str(q, q->sample_type[0]->type), "inuse_objects");
+	assert_string_equal(str(q, q->sample_type[1]->type), "inuse_space");
+	for (size_t i = 0; i < q->n_sample; i++)
+		assert_int_equal(q->sample[i]->n_value, 2);
+	for (size_t i = 0; i < q->n_location; i++)
+		assert_int_equal(q->location[i]->id, i + 1);
+	pprof_free(q);
+	info.types = PPROF_TYPES_ALLOC;
+	q = roundtrip_info(p, &info);
+	assert_int_equal(q->n_sample_type, 2);
+	assert_string_equal(str(q, q->sample_type[0]->type), "alloc_objects");
+	assert_string_equal(str(q, q->sample_type[1]->type), "alloc_space");
+	pprof_free(q);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +250,8 @@ int main(void)
 		cmocka_unit_test(test_pprof_mappings),
 		cmocka_unit_test(test_pprof_truncated_root),
 		cmocka_unit_test(test_pprof_losses_comment),
+		cmocka_unit_test(test_pprof_delta_from_base),
+		cmocka_unit_test(test_pprof_type_subsets_and_dense_ids),
 	};
 
 	return cmocka_run_group_tests_name("output_pprof", tests, setup, teardown);
