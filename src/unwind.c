@@ -13,6 +13,7 @@
 struct unwind_proc {
 	Dwfl *dwfl;
 	uint64_t generation; /* of the address-space model it was built from */
+	bool failed;	     /* for that generation: tried again only once the model changes */
 };
 
 struct unwinder {
@@ -163,12 +164,14 @@ static Dwfl *dwfl_of(struct unwinder *u, pid_t pid)
 	p = hashmap__upsert(u->procs, &pid, sizeof(pid), &created);
 	if (!p)
 		return NULL;
-	if (!created && p->generation == gen && p->dwfl)
+	/* a process gone before its map was read fails for each of its samples: once is enough */
+	if (!created && p->generation == gen && (p->dwfl || p->failed))
 		return p->dwfl;
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 	p->dwfl = build_dwfl(u, pid);
 	p->generation = gen;
+	p->failed = !p->dwfl;
 	return p->dwfl;
 }
 
