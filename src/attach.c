@@ -15,9 +15,27 @@
 #include "unwind_abi.h"
 
 #define DENSE_RATE (64 * 1024)
-#define RINGBUF_DENSE_SZ (16 << 20)
+#define RINGBUF_DENSE_SZ (8 << 20)
+#define RINGBUF_DENSE_COPIES_SZ (16 << 20)
 #define RINGBUF_SPARSE_SZ (2 << 20)
 #define RINGBUF_WAKEUP_DIV 16
+
+/*
+ * The ring buffer's pages are mapped twice into memsnoop (for records that wrap), so each
+ * byte of it counts twice in its RSS. Dense sampling sends bursts: a big buffer, largest where
+ * records carry stack copies (--unwind dwarf-copy, and --cgroup, whose processes start before
+ * their layout is in the kernel); records of stacks unwound in the kernel are a few hundred
+ * bytes. Sparse sampling does not burst: a big buffer would only be resident memory, but
+ * stack copies are large, so twice the sparse size for them.
+ */
+static uint32_t ringbuf_size(const struct probes_opts *opts)
+{
+	bool copies = opts->unwind == UNWIND_DWARF_COPY || opts->cgroup_cnt > 0;
+
+	if (opts->rate >= DENSE_RATE)
+		return RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY);
+	return copies ? RINGBUF_DENSE_COPIES_SZ : RINGBUF_DENSE_SZ;
+}
 
 /* Not in Debian 12's uapi headers nor libbpf 1.1.2: the kernel's values. */
 #define ATTACH_TRACE_UPROBE_MULTI 48
@@ -148,14 +166,7 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
 	p->skel->rodata->cgroup_cnt = opts->cgroup_cnt;
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
-	/*
-	 * Dense sampling sends bursts: a big buffer. Sparse sampling does not: a big buffer would
-	 * only be resident memory, but stack copies are large, so twice the sparse size for
-	 * them. (Dense DWARF sampling is bound by unwinding, not by the buffer.)
-	 */
-	rb_sz = opts->ringbuf_sz	   ? opts->ringbuf_sz
-		: opts->rate < DENSE_RATE ? RINGBUF_DENSE_SZ
-					  : RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY);
+	rb_sz = opts->ringbuf_sz ? opts->ringbuf_sz : ringbuf_size(opts);
 	bpf_map__set_max_entries(p->skel->maps.events, rb_sz);
 	/* the kernel wakes the reader once a batch is waiting, well before the buffer fills */
 	p->skel->rodata->wakeup_bytes = rb_sz / RINGBUF_WAKEUP_DIV;

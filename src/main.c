@@ -199,6 +199,17 @@ static void read_figures(const struct probes *probes, const struct collector *co
 	info->fail_on_loss = opts->fail_on_loss == CLI_ON;
 }
 
+/* -v: memsnoop's own cost, by itself: a launched command's rusage would include the target. */
+static void report_own_usage(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return;
+	pr_info("own usage: peak RSS %ld KiB, CPU %.2f s\n", ru.ru_maxrss,
+		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+}
+
 static void fill_report(const struct probes *probes, const struct collector *collector,
 			const struct profile *profile, const struct cli_opts *opts,
 			struct report_info *info)
@@ -1262,5 +1273,6 @@ int main(int argc, char **argv)
 	    !open_session(&r))
 		status = run_profile(&r, argc, argv);
 	close_session(&r);
+	report_own_usage();
 	return status;
 }
