@@ -931,12 +931,12 @@ static void on_tick(void *ctx)
 	if (r->scope)
 		scope__tick(r->scope);
 	sample_memory(r, t_s);
-	/* nobody reads the profile before the end: symbolizing now (a millisecond per new pc in
-	 * a binary without debug info) would only hold up the ring buffer's reader, unless the
-	 * samples waiting for their stacks grow large */
 	/* due within half a tick: pushes keep their period rather than slip a tick each */
 	if (r->pusher && mono_ns() + tick_period(r) * 0.5e9 >= r->push_ns + r->opts.push_interval_s * 1e9)
 		push_profile(r);
+	/* nobody reads the profile before the end: symbolizing now (a millisecond per new pc in
+	 * a binary without debug info) would only hold up the ring buffer's reader, unless the
+	 * samples waiting for their stacks grow large */
 	if (!r->live && !r->progress) {
 		if (collector__backlog(r->collector))
 			collector__resolve(r->collector);
