@@ -335,6 +335,15 @@ static void name_target(struct scope *s, pid_t pid, const struct task_event *ev)
 	}
 }
 
+/* Its exit event read, or found gone without one. */
+static void process_exited(struct scope *s, pid_t pid, uint64_t exit_ns)
+{
+	hashmap__delete(s->fresh, &pid, sizeof(pid), NULL);
+	targets__exited(s->targets, pid, exit_ns);
+	if (s->hooks.process_gone)
+		s->hooks.process_gone(s->hooks.ctx, pid);
+}
+
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size)
 {
 	const void *data = hdr;
@@ -369,10 +378,7 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 			pending_add(&s->watching, pid, hdr->ts_ns);
 		return;
 	case EV_PROC_EXIT:
-		hashmap__delete(s->fresh, &pid, sizeof(pid), NULL);
-		targets__exited(s->targets, pid, hdr->ts_ns);
-		if (s->hooks.process_gone)
-			s->hooks.process_gone(s->hooks.ctx, pid);
+		process_exited(s, pid, hdr->ts_ns);
 		return;
 	}
 }
@@ -408,9 +414,7 @@ static void reap_gone(struct scope *s)
 
 		if (t->exited || t->pidfd >= 0 || !kill(t->pid, 0) || errno != ESRCH)
 			continue;
-		targets__exited(s->targets, t->pid, mono_ns());
-		if (s->hooks.process_gone)
-			s->hooks.process_gone(s->hooks.ctx, t->pid);
+		process_exited(s, t->pid, mono_ns());
 	}
 }
 

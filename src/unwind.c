@@ -13,7 +13,6 @@
 struct unwind_proc {
 	Dwfl *dwfl;
 	uint64_t generation; /* of the address-space model it was built from */
-	bool failed;	     /* for that generation: tried again only once the model changes */
 };
 
 struct unwinder {
@@ -164,14 +163,14 @@ static Dwfl *dwfl_of(struct unwinder *u, pid_t pid)
 	p = hashmap__upsert(u->procs, &pid, sizeof(pid), &created);
 	if (!p)
 		return NULL;
-	/* a process gone before its map was read fails for each of its samples: once is enough */
-	if (!created && p->generation == gen && (p->dwfl || p->failed))
+	/* built (or failed: a process gone before its map was read) for this model already: a
+	 * failure is tried again only once the model changes, not at each of its samples */
+	if (!created && p->generation == gen)
 		return p->dwfl;
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 	p->dwfl = build_dwfl(u, pid);
 	p->generation = gen;
-	p->failed = !p->dwfl;
 	return p->dwfl;
 }
 
