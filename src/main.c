@@ -202,12 +202,10 @@ static void read_figures(const struct probes *probes, const struct collector *co
 /* -v: memsnoop's own cost, by itself: a launched command's rusage would include the target. */
 static void report_own_usage(void)
 {
-	struct rusage ru;
+	struct rusage ru = {};
+	double cpu_s = self_cpu_s(&ru);
 
-	if (getrusage(RUSAGE_SELF, &ru))
-		return;
-	pr_info("own usage: peak RSS %ld KiB, CPU %.2f s\n", ru.ru_maxrss,
-		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	pr_info("own usage: peak RSS %ld KiB, CPU %.2f s\n", ru.ru_maxrss, cpu_s);
 }
 
 static void fill_report(const struct probes *probes, const struct collector *collector,

@@ -142,13 +142,11 @@ static void self_stats(const struct server *s, struct metrics_self *self)
 	unsigned long pages = 0, rss = 0;
 	FILE *f = fopen("/proc/self/statm", "re");
 
-	getrusage(RUSAGE_SELF, &ru);
 	if (f && fscanf(f, "%lu %lu", &pages, &rss) != 2)
 		rss = 0;
 	if (f)
 		fclose(f);
-	self->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-		      ru.ru_stime.tv_usec / 1e6;
+	self->cpu_s = self_cpu_s(&ru);
 	self->rss_bytes = (uint64_t)rss * sysconf(_SC_PAGESIZE);
 	self->start_time_s = s->start_time_s;
 	self->scrapes = s->requests;
