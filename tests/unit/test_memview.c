@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tmpdir.h"
 #include "memview.h"
 
 static uint64_t parse(const char *text, const char *key, int want_err)
@@ -70,11 +71,11 @@ static void put(const char *dir, const char *name, const char *text)
 /* A cgroup directory as the kernel lays it out (memory.peak missing: a kernel before 5.19). */
 static void test_memview_reads_a_cgroup_dir(void **state)
 {
-	char dir[] = "/tmp/memview-XXXXXX";
+	char dir[64];
 	struct mem_point pt;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tmpdir_make(dir, "test_memview"), 0);
 	put(dir, "memory.current", "10485760\n");
 	put(dir, "memory.stat", "anon 4096\nfile 8192\nkernel 12288\nkernel_stack 16384\n"
 				"slab 20480\nsock 0\nshmem 4096\n");
@@ -85,13 +86,7 @@ static void test_memview_reads_a_cgroup_dir(void **state)
 	assert_true(pt.v[MEM_CG_KERNEL] == 12288 && pt.v[MEM_CG_SLAB] == 20480);
 	assert_true(pt.has[MEM_CG_SOCK] && pt.v[MEM_CG_SOCK] == 0);
 	assert_true(pt.v[MEM_CG_OOM] == 2 && pt.v[MEM_CG_OOM_KILL] == 1);
-	for (const char *n = "memory.current\0memory.stat\0memory.events\0"; *n; n += strlen(n) + 1) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/%s", dir, n);
-		unlink(path);
-	}
-	rmdir(dir);
+	assert_int_equal(tmpdir_remove(dir), 0);
 }
 
 /* Full, the series thins itself: half the points, first and order kept. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tmpdir.h"
 #include "safefile.h"
 
 struct fixture {
@@ -23,8 +24,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	strcpy(f->dir, "/tmp/test_safefile.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmpdir_make(f->dir, "test_safefile"))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/out", f->dir);
 	*state = f;
@@ -34,11 +34,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int err = tmpdir_remove(f->dir);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	free(f);
-	return system(cmd);
+	return err;
 }
 
 static void read_file(const char *path, char *buf, size_t sz)

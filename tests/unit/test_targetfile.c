@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tmpdir.h"
 #include "targetfile.h"
 
 struct fixture {
@@ -23,8 +24,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	int fd;
 
-	strcpy(f->dir, "/tmp/test_targetfile.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmpdir_make(f->dir, "test_targetfile"))
 		return -1;
 	snprintf(f->file, sizeof(f->file), "%s/lib.so", f->dir);
 	snprintf(f->link, sizeof(f->link), "%s/lib.so (deleted)", f->dir);
@@ -40,11 +40,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int err = tmpdir_remove(f->dir);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	free(f);
-	return system(cmd);
+	return err;
 }
 
 static void test_targetfile_regular_file_opened(void **state)
