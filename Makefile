@@ -20,10 +20,10 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/*/*.c)
 PROTO_OBJ := $(OUTPUT)/proto/profile.pb-c.o
 OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS)) $(PROTO_OBJ)
-LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
+LIB_OBJS := $(filter-out $(OUTPUT)/src/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c tests/targets/*.cc)
@@ -155,7 +155,7 @@ bench: $(DEPS_STAMP)
 # The pprof reader under libFuzzer with ASan and UBSan, FUZZ_SECONDS long, from the corpus
 # in tests/fuzz/corpus/; crashing inputs land in tests/fuzz/crashers/.
 FUZZ_SECONDS ?= 600
-FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/pprof_read.c src/diff.c src/escape.c src/hashmap.c src/units.c
+FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/out/pprof_read.c src/cli/diff.c src/out/escape.c src/common/hashmap.c src/common/units.c
 $(OUTPUT)/fuzz/fuzz_pprof_read: $(FUZZ_SRCS) $(OUTPUT)/proto/profile.pb-c.c
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -172,13 +172,14 @@ fuzz-pprof: $(OUTPUT)/fuzz/fuzz_pprof_read
 # What memsnoop does with a target's ELF files (allocator discovery, probe placement,
 # symbolization, CFI lookups) under libFuzzer, FUZZ_SECONDS long, from the test targets as
 # seeds; crashing inputs land in tests/fuzz/crashers_elf/, replayed by test_fuzz_elf.
-FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c src/allocators.c src/placement.c src/symbolize.c \
-	src/targetfile.c src/procmaps.c src/log.c
+FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c src/discover/allocators.c src/discover/placement.c \
+	src/discover/codescan.c src/discover/alloc_names.c \
+	src/symbols/symbolize.c src/common/targetfile.c src/symbols/procmaps.c src/common/log.c src/common/hashmap.c
 FUZZ_ELF_SEEDS := leak_chain cxx_names noalloc chain_nofp inlined
 $(OUTPUT)/fuzz/fuzz_elf: $(FUZZ_ELF_SRCS)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-		$(INCLUDES) $^ -ldw -lelf -lcapstone -lstdc++ -o $@
+		$(INCLUDES) $^ -ldw -lelf -lcapstone -llzma -lstdc++ -o $@
 
 fuzz-elf: $(OUTPUT)/fuzz/fuzz_elf $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_ELF_SEEDS))
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus_elf tests/fuzz/crashers_elf

@@ -59,7 +59,7 @@ void probes__detach(struct probes *p);
 
 int probes__ringbuf_fd(const struct probes *p);
 
-/* The maps of the in-kernel unwinder (UNWIND_DWARF), for struct kunwind. */
+/* The maps of the in-kernel unwinder (UNWIND_DWARF), for struct table_loader. */
 struct unwind_map_fds {
 	int rows, files, procs;
 	uint32_t max_rows;

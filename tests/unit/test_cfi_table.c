@@ -26,7 +26,7 @@ static uint64_t fake_mem(uint64_t addr)
 }
 
 #define unwind_read_u64(addr, out) (*(out) = fake_mem(addr), 0)
-#include "unwind_table.h"
+#include "cfi_table.h"
 
 #define SP 0x7ffe00001000ULL
 #define BP 0x7ffe00002000ULL
@@ -42,7 +42,7 @@ struct file {
 	int fd;
 	Elf *elf;
 	Dwarf_CFI *cfi;
-	struct unwind_table *table;
+	struct cfi_table *table;
 };
 
 static int open_file(const char *path, struct file *f)
@@ -51,7 +51,7 @@ static int open_file(const char *path, struct file *f)
 	f->fd = open(path, O_RDONLY | O_CLOEXEC);
 	f->elf = f->fd >= 0 ? elf_begin(f->fd, ELF_C_READ_MMAP, NULL) : NULL;
 	f->cfi = f->elf ? dwarf_getcfi_elf(f->elf) : NULL;
-	f->table = f->elf ? unwind_table__build(f->elf) : NULL;
+	f->table = f->elf ? cfi_table__build(f->elf) : NULL;
 	if (!f->table || !f->cfi)
 		fail_msg("%s: no table or no CFI", path);
 	return 0;
@@ -59,7 +59,7 @@ static int open_file(const char *path, struct file *f)
 
 static void close_file(struct file *f)
 {
-	unwind_table__free(f->table);
+	cfi_table__free(f->table);
 	dwarf_cfi_end(f->cfi);
 	elf_end(f->elf);
 	close(f->fd);
@@ -141,7 +141,7 @@ static void check_pc(struct file *f, uint64_t pc, struct tally *t)
 {
 	const struct unwind_regs frame = { .ip = pc, .sp = SP, .bp = BP };
 	struct unwind_regs want = frame, got = frame;
-	const struct unwind_row *row = unwind_table__lookup(f->table, pc);
+	const struct unwind_row *row = cfi_table__lookup(f->table, pc);
 	enum rule ra, rbp;
 	Dwarf_Frame *fr;
 	Dwarf_Op *ops;
@@ -188,7 +188,7 @@ static void check_pc(struct file *f, uint64_t pc, struct tally *t)
 /* Pcs spread over the whole table, and every row's first pc and the one before it. */
 static void check_file(const char *path)
 {
-	struct unwind_table_stats st;
+	struct cfi_table_stats st;
 	const struct unwind_row *rows;
 	struct tally t = {};
 	struct file f;
@@ -196,7 +196,7 @@ static void check_file(const char *path)
 	uint64_t lo, hi;
 
 	open_file(path, &f);
-	rows = unwind_table__rows(f.table, &cnt);
+	rows = cfi_table__rows(f.table, &cnt);
 	assert_true(cnt > 1000);
 	lo = rows[0].pc;
 	hi = rows[cnt - 1].pc;
@@ -206,7 +206,7 @@ static void check_file(const char *path)
 		check_pc(&f, rows[i].pc, &t);
 		check_pc(&f, rows[i].pc - 1, &t);
 	}
-	unwind_table__stats(f.table, &st);
+	cfi_table__stats(f.table, &st);
 	print_message("%s: %zu rows (%zu KiB) from %zu FDEs in %.1f ms; %zu pcs checked, %zu without "
 		      "CFI, %zu outermost, %zu unsupported\n", path, st.row_cnt, st.mem_sz / 1024,
 		      st.fde_cnt, st.build_ns / 1e6, t.checked, t.no_cfi, t.ended, t.unsupported);
@@ -216,26 +216,26 @@ static void check_file(const char *path)
 	close_file(&f);
 }
 
-static void test_unwind_table_libc(void **state)
+static void test_cfi_table_libc(void **state)
 {
 	(void)state;
 	check_file(files[0]);
 }
 
-static void test_unwind_table_libstdcxx(void **state)
+static void test_cfi_table_libstdcxx(void **state)
 {
 	(void)state;
 	check_file(files[1]);
 }
 
-static void test_unwind_table_python3(void **state)
+static void test_cfi_table_python3(void **state)
 {
 	(void)state;
 	check_file(files[2]);
 }
 
 /* The special rows: libc's PLT stubs and its signal trampoline, at the ucontext's offsets. */
-static void test_unwind_table_libc_special_rows(void **state)
+static void test_cfi_table_libc_special_rows(void **state)
 {
 	const size_t greg = offsetof(ucontext_t, uc_mcontext.gregs);
 	const struct unwind_row *rows;
@@ -244,7 +244,7 @@ static void test_unwind_table_libc_special_rows(void **state)
 
 	(void)state;
 	open_file(files[0], &f);
-	rows = unwind_table__rows(f.table, &cnt);
+	rows = cfi_table__rows(f.table, &cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		if (rows[i].kind == UW_ROW_PLT) {
 			plt++;
@@ -263,7 +263,7 @@ static void test_unwind_table_libc_special_rows(void **state)
 }
 
 /* python3's entry point, _start, is the outermost frame: its row ends the stack, complete. */
-static void test_unwind_table_python3_start_ends(void **state)
+static void test_cfi_table_python3_start_ends(void **state)
 {
 	const struct unwind_row *row;
 	GElf_Ehdr eh;
@@ -272,7 +272,7 @@ static void test_unwind_table_python3_start_ends(void **state)
 	(void)state;
 	open_file(files[2], &f);
 	assert_non_null(gelf_getehdr(f.elf, &eh));
-	row = unwind_table__lookup(f.table, eh.e_entry);
+	row = cfi_table__lookup(f.table, eh.e_entry);
 	assert_non_null(row);
 	assert_int_equal(row->kind, UW_ROW_END);
 	close_file(&f);
@@ -281,11 +281,11 @@ static void test_unwind_table_python3_start_ends(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unwind_table_libc),
-		cmocka_unit_test(test_unwind_table_libstdcxx),
-		cmocka_unit_test(test_unwind_table_python3),
-		cmocka_unit_test(test_unwind_table_libc_special_rows),
-		cmocka_unit_test(test_unwind_table_python3_start_ends),
+		cmocka_unit_test(test_cfi_table_libc),
+		cmocka_unit_test(test_cfi_table_libstdcxx),
+		cmocka_unit_test(test_cfi_table_python3),
+		cmocka_unit_test(test_cfi_table_libc_special_rows),
+		cmocka_unit_test(test_cfi_table_python3_start_ends),
 	};
 
 	return cmocka_run_group_tests_name("unwind_table", tests, NULL, NULL);

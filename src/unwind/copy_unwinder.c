@@ -8,16 +8,16 @@
 #include "hashmap.h"
 #include "log.h"
 #include "targetfile.h"
-#include "unwind.h"
+#include "copy_unwinder.h"
 
-struct unwind_proc {
+struct copy_proc {
 	Dwfl *dwfl;
 	uint64_t generation; /* of the address-space model it was built from */
 };
 
-struct unwinder {
+struct copy_unwinder {
 	struct addrspaces *as;
-	struct hashmap *procs; /* pid -> struct unwind_proc */
+	struct hashmap *procs; /* pid -> struct copy_proc */
 	/* the sample being unwound, for the callbacks */
 	const struct unwind_sample *cur;
 	__u64 *pcs;
@@ -47,7 +47,7 @@ static const Dwfl_Callbacks proc_callbacks = {
 
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
-	struct unwinder *u = arg;
+	struct copy_unwinder *u = arg;
 
 	(void)dwfl;
 	if (*thread_argp)
@@ -66,7 +66,7 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 /* Stack memory comes from the copy; a read past its end means the copy was too short. */
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
-	struct unwinder *u = arg;
+	struct copy_unwinder *u = arg;
 	uint64_t sp = u->cur->regs[7];
 
 	(void)dwfl;
@@ -81,7 +81,7 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 
 static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
-	struct unwinder *u = arg;
+	struct copy_unwinder *u = arg;
 	Dwarf_Word regs[DWARF_REG_CNT];
 
 	for (int i = 0; i < DWARF_REG_CNT; i++)
@@ -136,7 +136,7 @@ static int report_mapping(const struct mapping *m, const struct module *mod, voi
 	return err;
 }
 
-static Dwfl *build_dwfl(struct unwinder *u, pid_t pid)
+static Dwfl *build_dwfl(struct copy_unwinder *u, pid_t pid)
 {
 	struct report_ctx r = { .dwfl = dwfl_begin(&proc_callbacks) };
 
@@ -154,10 +154,10 @@ static Dwfl *build_dwfl(struct unwinder *u, pid_t pid)
 }
 
 /* The process's Dwfl, rebuilt when its address-space model changed. */
-static Dwfl *dwfl_of(struct unwinder *u, pid_t pid)
+static Dwfl *dwfl_of(struct copy_unwinder *u, pid_t pid)
 {
 	uint64_t gen = addrspaces__generation(u->as, pid);
-	struct unwind_proc *p;
+	struct copy_proc *p;
 	bool created;
 
 	p = hashmap__upsert(u->procs, &pid, sizeof(pid), &created);
@@ -174,14 +174,14 @@ static Dwfl *dwfl_of(struct unwinder *u, pid_t pid)
 	return p->dwfl;
 }
 
-struct unwinder *unwinder__new(struct addrspaces *as)
+struct copy_unwinder *copy_unwinder__new(struct addrspaces *as)
 {
-	struct unwinder *u = calloc(1, sizeof(*u));
+	struct copy_unwinder *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
 	u->as = as;
-	u->procs = hashmap__new(sizeof(struct unwind_proc));
+	u->procs = hashmap__new(sizeof(struct copy_proc));
 	if (!u->procs) {
 		free(u);
 		errno = ENOMEM;
@@ -192,22 +192,22 @@ struct unwinder *unwinder__new(struct addrspaces *as)
 
 static void end_proc(const void *key, void *value, void *ctx)
 {
-	struct unwind_proc *p = value;
+	struct copy_proc *p = value;
 
 	(void)key, (void)ctx;
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 }
 
-void unwinder__forget(struct unwinder *u, pid_t pid)
+void copy_unwinder__forget(struct copy_unwinder *u, pid_t pid)
 {
-	struct unwind_proc p;
+	struct copy_proc p;
 
 	if (hashmap__delete(u->procs, &pid, sizeof(pid), &p))
 		end_proc(&pid, &p, NULL);
 }
 
-void unwinder__free(struct unwinder *u)
+void copy_unwinder__free(struct copy_unwinder *u)
 {
 	if (!u)
 		return;
@@ -218,7 +218,7 @@ void unwinder__free(struct unwinder *u)
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
-	struct unwinder *u = arg;
+	struct copy_unwinder *u = arg;
 	Dwarf_Addr pc;
 	bool activation;
 
@@ -230,7 +230,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	return DWARF_CB_OK;
 }
 
-uint32_t unwinder__unwind(struct unwinder *u, const struct unwind_sample *s, __u64 *pcs,
+uint32_t copy_unwinder__unwind(struct copy_unwinder *u, const struct unwind_sample *s, __u64 *pcs,
 			  uint32_t max, bool *truncated)
 {
 	Dwfl *dwfl;

@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "memsnoop_abi.h"
-#include "unwind.h"
+#include "copy_unwinder.h"
 
 /*
  * Record, then interpret. The ring buffer callback only decodes: each pc becomes its file and
@@ -71,7 +71,7 @@ struct collector {
 	struct profile *profile;
 	struct addrspaces *addrspaces;
 	struct symbolizer *symbolizer;
-	struct unwinder *unwinder;
+	struct copy_unwinder *unwinder;
 	struct hashmap *live;	    /* struct live_key -> struct live_sample */
 	struct hashmap *raw_ids;    /* (pid, truncated, pc keys...) -> raw stack index */
 	struct raw_entry *raws;	    /* [0, resolved_cnt) resolved, the rest waiting */
@@ -96,7 +96,7 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->unknown_loc = -1;
 	c->addrspaces = addrspaces__new();
 	c->symbolizer = symbolizer__new();
-	c->unwinder = c->addrspaces ? unwinder__new(c->addrspaces) : NULL;
+	c->unwinder = c->addrspaces ? copy_unwinder__new(c->addrspaces) : NULL;
 	c->live = hashmap__new(sizeof(struct live_sample));
 	c->raw_ids = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
@@ -115,7 +115,7 @@ void collector__free(struct collector *c)
 {
 	if (!c)
 		return;
-	unwinder__free(c->unwinder);
+	copy_unwinder__free(c->unwinder);
 	addrspaces__free(c->addrspaces);
 	symbolizer__free(c->symbolizer);
 	hashmap__free(c->live);
@@ -504,7 +504,7 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 	for (int attempt = 0; attempt < 2; attempt++) {
 		gen = addrspaces__generation(c->addrspaces, ev->a.hdr.tgid);
 		start = mono_ns();
-		rs.cnt = unwinder__unwind(c->unwinder, &us, pcs, MAX_STACK_DEPTH, &rs.truncated);
+		rs.cnt = copy_unwinder__unwind(c->unwinder, &us, pcs, MAX_STACK_DEPTH, &rs.truncated);
 		c->stats.unwind_ns += mono_ns() - start;
 		c->stats.unwound++;
 		/* the unwinding may have stopped at a library the model did not have yet: when
@@ -595,7 +595,7 @@ bad:
 
 void collector__release_process(struct collector *c, pid_t pid)
 {
-	unwinder__forget(c->unwinder, pid);
+	copy_unwinder__forget(c->unwinder, pid);
 	addrspaces__forget(c->addrspaces, pid);
 }
 

@@ -14,7 +14,7 @@
 #include "addrspace.h"
 #include "attach.h"
 
-struct kunwind_stats {
+struct table_loader_stats {
 	size_t files;	      /* tables loaded */
 	size_t files_no_cfi;  /* files without CFI: frame pointers */
 	size_t files_excluded; /* not loaded (unreadable, no room, not understood): copies */
@@ -25,23 +25,23 @@ struct kunwind_stats {
 	size_t procs;	      /* process layouts loaded */
 };
 
-struct kunwind;
+struct table_loader;
 
-struct kunwind *kunwind__new(const struct unwind_map_fds *fds);
-void kunwind__free(struct kunwind *k);
+struct table_loader *table_loader__new(const struct unwind_map_fds *fds);
+void table_loader__free(struct table_loader *k);
 
 /*
  * Loads the tables of every file pid maps executable, as the model as says (take a snapshot
  * first), and pid's layout. Replaces an older layout (exec). 0 or a negative errno.
  */
-int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid);
+int table_loader__load_process(struct table_loader *k, struct addrspaces *as, pid_t pid);
 
 /* pid is gone: its layout leaves the kernel (the files' tables stay, shared). */
-void kunwind__forget_process(struct kunwind *k, pid_t pid);
+void table_loader__forget_process(struct table_loader *k, pid_t pid);
 
 /* Loads pid's layout again if as has re-read it since (a library mapped): 0 or -errno. */
-int kunwind__refresh(struct kunwind *k, struct addrspaces *as, pid_t pid);
+int table_loader__refresh(struct table_loader *k, struct addrspaces *as, pid_t pid);
 
-void kunwind__stats(const struct kunwind *k, struct kunwind_stats *out);
+void table_loader__stats(const struct table_loader *k, struct table_loader_stats *out);
 
 #endif /* MEMSNOOP_KUNWIND_H */

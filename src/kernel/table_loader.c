@@ -6,9 +6,9 @@
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "hashmap.h"
-#include "kunwind.h"
+#include "table_loader.h"
 #include "log.h"
-#include "unwind_table.h"
+#include "cfi_table.h"
 
 #define MAX_SEGMENTS 16
 
@@ -22,17 +22,17 @@ struct loaded_file {
 	} segs[MAX_SEGMENTS];
 };
 
-struct kunwind {
+struct table_loader {
 	struct unwind_map_fds fds;
 	struct hashmap *files; /* build ID, or (dev, inode) -> struct loaded_file */
 	struct hashmap *procs; /* pid -> the generation of its address-space model loaded */
 	uint32_t next_row;
-	struct kunwind_stats stats;
+	struct table_loader_stats stats;
 };
 
-struct kunwind *kunwind__new(const struct unwind_map_fds *fds)
+struct table_loader *table_loader__new(const struct unwind_map_fds *fds)
 {
-	struct kunwind *k = calloc(1, sizeof(*k));
+	struct table_loader *k = calloc(1, sizeof(*k));
 
 	if (!k)
 		return NULL;
@@ -41,14 +41,14 @@ struct kunwind *kunwind__new(const struct unwind_map_fds *fds)
 	k->files = hashmap__new(sizeof(struct loaded_file));
 	k->procs = hashmap__new(sizeof(uint64_t));
 	if (!k->files || !k->procs) {
-		kunwind__free(k);
+		table_loader__free(k);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return k;
 }
 
-void kunwind__free(struct kunwind *k)
+void table_loader__free(struct table_loader *k)
 {
 	if (!k)
 		return;
@@ -72,7 +72,7 @@ static void read_segments(Elf *elf, struct loaded_file *f)
 }
 
 /* Copies the table's rows after those already loaded, and names their range. */
-static int load_table(struct kunwind *k, const struct unwind_table *t, uint32_t id)
+static int load_table(struct table_loader *k, const struct cfi_table *t, uint32_t id)
 {
 	struct unwind_file file = { .first_row = k->next_row };
 	const struct unwind_row *rows;
@@ -80,7 +80,7 @@ static int load_table(struct kunwind *k, const struct unwind_table *t, uint32_t 
 	int err = 0;
 	size_t cnt;
 
-	rows = unwind_table__rows(t, &cnt);
+	rows = cfi_table__rows(t, &cnt);
 	if (cnt > k->fds.max_rows - k->next_row || id >= UNWIND_MAX_FILES)
 		return -ENOSPC;
 	keys = malloc(cnt * sizeof(*keys));
@@ -104,13 +104,13 @@ static int load_table(struct kunwind *k, const struct unwind_table *t, uint32_t 
 }
 
 /* The file's table id, compiled and loaded on first sight; UNWIND_NO_FILE without one. */
-static const struct loaded_file *file_of(struct kunwind *k, const struct module *mod)
+static const struct loaded_file *file_of(struct table_loader *k, const struct module *mod)
 {
 	struct { uint64_t dev, inode; } di = { mod->dev, mod->inode };
 	const void *key = mod->build_id ? (const void *)mod->build_id : &di;
 	size_t key_sz = mod->build_id ? strlen(mod->build_id) + 1 : sizeof(di);
-	struct unwind_table_stats st;
-	struct unwind_table *t = NULL;
+	struct cfi_table_stats st;
+	struct cfi_table *t = NULL;
 	struct loaded_file *f;
 	uint64_t t0, t1;
 	bool created;
@@ -129,7 +129,7 @@ static const struct loaded_file *file_of(struct kunwind *k, const struct module 
 	}
 	read_segments(elf, f);
 	t0 = mono_ns();
-	t = unwind_table__build(elf);
+	t = cfi_table__build(elf);
 	t1 = mono_ns();
 	err = t ? load_table(k, t, k->stats.files) : -errno;
 	k->stats.build_ns += t1 - t0;
@@ -142,7 +142,7 @@ static const struct loaded_file *file_of(struct kunwind *k, const struct module 
 	 */
 	f->excluded = err && err != -ENOENT;
 	if (!err) {
-		unwind_table__stats(t, &st);
+		cfi_table__stats(t, &st);
 		f->id = k->stats.files++;
 		pr_info("unwind table of %s: %zu rows, %zu KiB, compiled in %.1f ms\n", mod->path,
 			st.row_cnt, st.mem_sz / 1024, st.build_ns / 1e6);
@@ -154,7 +154,7 @@ static const struct loaded_file *file_of(struct kunwind *k, const struct module 
 		pr_warn("%s: unwind table not loaded (%s): its samples are sent as stack copies\n",
 			mod->path, strerror(-err));
 	}
-	unwind_table__free(t);
+	cfi_table__free(t);
 	elf_end(elf);
 	return f;
 }
@@ -173,7 +173,7 @@ static bool map_bias(const struct loaded_file *f, const struct mapping *m, uint6
 }
 
 struct layout_ctx {
-	struct kunwind *k;
+	struct table_loader *k;
 	struct unwind_proc *proc;
 };
 
@@ -199,7 +199,7 @@ static int add_mapping(const struct mapping *m, const struct module *mod, void *
 	return 0;
 }
 
-void kunwind__forget_process(struct kunwind *k, pid_t pid)
+void table_loader__forget_process(struct table_loader *k, pid_t pid)
 {
 	__u32 key = pid;
 
@@ -207,7 +207,7 @@ void kunwind__forget_process(struct kunwind *k, pid_t pid)
 		bpf_map_delete_elem(k->fds.procs, &key);
 }
 
-int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid)
+int table_loader__load_process(struct table_loader *k, struct addrspaces *as, pid_t pid)
 {
 	struct layout_ctx c = { .k = k, .proc = calloc(1, sizeof(*c.proc)) };
 	uint64_t gen = addrspaces__generation(as, pid), *loaded;
@@ -228,16 +228,16 @@ int kunwind__load_process(struct kunwind *k, struct addrspaces *as, pid_t pid)
 	return err;
 }
 
-int kunwind__refresh(struct kunwind *k, struct addrspaces *as, pid_t pid)
+int table_loader__refresh(struct table_loader *k, struct addrspaces *as, pid_t pid)
 {
 	const uint64_t *loaded = hashmap__find(k->procs, &pid, sizeof(pid));
 
 	if (loaded && *loaded == addrspaces__generation(as, pid))
 		return 0;
-	return kunwind__load_process(k, as, pid);
+	return table_loader__load_process(k, as, pid);
 }
 
-void kunwind__stats(const struct kunwind *k, struct kunwind_stats *out)
+void table_loader__stats(const struct table_loader *k, struct table_loader_stats *out)
 {
 	*out = k->stats;
 }

@@ -17,7 +17,7 @@
 #include "collect.h"
 #include "creds.h"
 #include "diff.h"
-#include "kunwind.h"
+#include "table_loader.h"
 #include "launch.h"
 #include "cgroup.h"
 #include "clock.h"
@@ -375,7 +375,7 @@ struct run {
 	struct probes *probes;
 	struct profile *profile;
 	struct collector *collector;
-	struct kunwind *kunwind; /* --unwind dwarf: the kernel's unwind tables */
+	struct table_loader *tables; /* --unwind dwarf: the kernel's unwind tables */
 	struct ring_buffer *rb;
 	struct loop_batch batch; /* rb's callback: the collector's, in bounded batches */
 	int sigfd;
@@ -415,9 +415,9 @@ static const char *cgroup_dir(const struct run *r, const struct target *t, char 
 
 static void report_kunwind(const struct run *r)
 {
-	struct kunwind_stats k;
+	struct table_loader_stats k;
 
-	kunwind__stats(r->kunwind, &k);
+	table_loader__stats(r->tables, &k);
 	pr_info("unwind tables: %zu files (%zu without CFI, %zu not loaded), %zu rows, %zu KiB, "
 		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
 		"not known yet)\n", k.files, k.files_no_cfi, k.files_excluded, k.rows, k.row_bytes / 1024,
@@ -429,8 +429,8 @@ static int watch_process(struct run *r, pid_t pid)
 {
 	int err = collector__watch_process(r->collector, pid);
 
-	if (!err && r->kunwind &&
-	    (err = kunwind__load_process(r->kunwind, collector__addrspaces(r->collector), pid)))
+	if (!err && r->tables &&
+	    (err = table_loader__load_process(r->tables, collector__addrspaces(r->collector), pid)))
 		pr_warn("PID %d: cannot load its unwind tables (%s): frame pointers only\n", (int)pid,
 			strerror(-err));
 	return err;
@@ -441,7 +441,7 @@ static void stack_copied(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
 
-	kunwind__refresh(r->kunwind, collector__addrspaces(r->collector), pid);
+	table_loader__refresh(r->tables, collector__addrspaces(r->collector), pid);
 }
 
 /* -p: a signal ends the run. */
@@ -499,8 +499,8 @@ static void launch_exit_stop(void *ctx, pid_t pid)
 	collector__watch_process(r->collector, pid);
 	ring_buffer__consume(r->rb);
 	/* the kernel's table of processes is bounded: a program forking many keeps it small */
-	if (r->kunwind)
-		kunwind__forget_process(r->kunwind, pid);
+	if (r->tables)
+		table_loader__forget_process(r->tables, pid);
 }
 
 /* A followed child before it runs, or a new program's allocators: probed while stopped. */
@@ -1007,8 +1007,8 @@ static void scope_process_gone(void *ctx, pid_t pid)
 	struct run *r = ctx;
 
 	collector__release_process(r->collector, pid);
-	if (r->kunwind)
-		kunwind__forget_process(r->kunwind, pid);
+	if (r->tables)
+		table_loader__forget_process(r->tables, pid);
 }
 
 /* --cgroup: the profile's events, then the registry's (after the collector forgot an exec'd
@@ -1091,8 +1091,8 @@ static int open_session(struct run *r)
 		struct unwind_map_fds fds;
 
 		probes__unwind_fds(r->probes, &fds);
-		r->kunwind = kunwind__new(&fds);
-		if (!r->kunwind)
+		r->tables = table_loader__new(&fds);
+		if (!r->tables)
 			return -ENOMEM;
 	}
 	r->batch = r->scope ? (struct loop_batch){ .cb = scope_event, .ctx = r }
@@ -1130,7 +1130,7 @@ static void close_session(struct run *r)
 		glibc_arena__free(r->glibc[i]);
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
-	kunwind__free(r->kunwind);
+	table_loader__free(r->tables);
 	collector__free(r->collector);
 	profile__free(r->profile);
 	for (size_t i = 0; i < CLI_MAX_PIDS; i++)
@@ -1223,7 +1223,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 		r->pusher = NULL;
 	}
 	fill_report(r->probes, r->collector, r->profile, &r->opts, &info);
-	if (r->kunwind)
+	if (r->tables)
 		report_kunwind(r);
 	if (r->scope) {
 		label_counters(scope__files(r->scope), 1, labels, &info);

@@ -19,20 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
-#include "unwind_table.h"
+#include "cfi_table.h"
 
 #define X86_RBP 6
 #define X86_RSP 7
 #define X86_RIP 16
 
-struct unwind_table {
+struct cfi_table {
 	struct unwind_row *rows;
 	size_t cnt, cap;
-	struct unwind_table_stats stats;
+	struct cfi_table_stats stats;
 };
 
 /* Appends a row at pc, unless it only repeats the rules of the row before. */
-static int add_row(struct unwind_table *t, uint64_t pc, const struct unwind_row *r)
+static int add_row(struct cfi_table *t, uint64_t pc, const struct unwind_row *r)
 {
 	struct unwind_row *last = t->cnt ? &t->rows[t->cnt - 1] : NULL;
 
@@ -191,7 +191,7 @@ static void compile_frame(Dwarf_Frame *fr, bool signal, struct unwind_row *r)
 }
 
 /* Rows from start to where the FDE's ranges end; *end_out is that end. */
-static int compile_fde(struct unwind_table *t, Dwarf_CFI *cfi, uint64_t start, uint64_t *end_out)
+static int compile_fde(struct cfi_table *t, Dwarf_CFI *cfi, uint64_t start, uint64_t *end_out)
 {
 	uint64_t addr = start;
 	int err = 0;
@@ -316,7 +316,7 @@ static int debug_frame_starts(Elf *elf, uint64_t **starts, size_t *cnt)
 	return 0;
 }
 
-static int compile_all(struct unwind_table *t, Dwarf_CFI *cfi, uint64_t *starts, size_t cnt)
+static int compile_all(struct cfi_table *t, Dwarf_CFI *cfi, uint64_t *starts, size_t cnt)
 {
 	struct unwind_row no_cfi = { .kind = UW_ROW_NO_CFI };
 	uint64_t covered = 0;
@@ -335,9 +335,9 @@ static int compile_all(struct unwind_table *t, Dwarf_CFI *cfi, uint64_t *starts,
 	return err ?: add_row(t, covered, &no_cfi);
 }
 
-struct unwind_table *unwind_table__build(Elf *elf)
+struct cfi_table *cfi_table__build(Elf *elf)
 {
-	struct unwind_table *t = calloc(1, sizeof(*t));
+	struct cfi_table *t = calloc(1, sizeof(*t));
 	uint64_t start_ns = mono_ns(), *starts = NULL;
 	Dwarf_CFI *eh = NULL, *cfi;
 	Dwarf *dw = NULL;
@@ -365,7 +365,7 @@ struct unwind_table *unwind_table__build(Elf *elf)
 	if (dw)
 		dwarf_end(dw);
 	if (err) {
-		unwind_table__free(t);
+		cfi_table__free(t);
 		errno = -err;
 		return NULL;
 	}
@@ -377,7 +377,7 @@ struct unwind_table *unwind_table__build(Elf *elf)
 	return t;
 }
 
-void unwind_table__free(struct unwind_table *t)
+void cfi_table__free(struct cfi_table *t)
 {
 	if (!t)
 		return;
@@ -385,13 +385,13 @@ void unwind_table__free(struct unwind_table *t)
 	free(t);
 }
 
-const struct unwind_row *unwind_table__rows(const struct unwind_table *t, size_t *cnt)
+const struct unwind_row *cfi_table__rows(const struct cfi_table *t, size_t *cnt)
 {
 	*cnt = t->cnt;
 	return t->rows;
 }
 
-const struct unwind_row *unwind_table__lookup(const struct unwind_table *t, uint64_t vaddr)
+const struct unwind_row *cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr)
 {
 	size_t lo = 0, hi = t->cnt;
 
@@ -409,7 +409,7 @@ const struct unwind_row *unwind_table__lookup(const struct unwind_table *t, uint
 	return &t->rows[lo];
 }
 
-void unwind_table__stats(const struct unwind_table *t, struct unwind_table_stats *out)
+void cfi_table__stats(const struct cfi_table *t, struct cfi_table_stats *out)
 {
 	*out = t->stats;
 }

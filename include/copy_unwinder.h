@@ -14,7 +14,7 @@
 #include "addrspace.h"
 #include "memsnoop_abi.h"
 
-struct unwinder;
+struct copy_unwinder;
 
 struct unwind_sample {
 	pid_t pid, tid;
@@ -23,16 +23,16 @@ struct unwind_sample {
 	size_t stack_sz;
 };
 
-struct unwinder *unwinder__new(struct addrspaces *as);
-void unwinder__free(struct unwinder *u);
+struct copy_unwinder *copy_unwinder__new(struct addrspaces *as);
+void copy_unwinder__free(struct copy_unwinder *u);
 /* pid is gone: its libdw session goes. */
-void unwinder__forget(struct unwinder *u, pid_t pid);
+void copy_unwinder__forget(struct copy_unwinder *u, pid_t pid);
 
 /*
  * The return addresses of the sample's stack, innermost first (pcs[0] is regs[16]), at most
  * max. *truncated says the copy ended before the stack did. Returns the count, at least 1.
  */
-uint32_t unwinder__unwind(struct unwinder *u, const struct unwind_sample *s, __u64 *pcs,
+uint32_t copy_unwinder__unwind(struct copy_unwinder *u, const struct unwind_sample *s, __u64 *pcs,
 			  uint32_t max, bool *truncated);
 
 #endif /* MEMSNOOP_UNWIND_H */

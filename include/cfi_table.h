@@ -11,9 +11,9 @@
 #include <libelf.h>
 #include "unwind_abi.h"
 
-struct unwind_table;
+struct cfi_table;
 
-struct unwind_table_stats {
+struct cfi_table_stats {
 	size_t row_cnt;
 	size_t mem_sz;	    /* bytes the rows take */
 	size_t fde_cnt;	    /* FDEs compiled */
@@ -23,13 +23,13 @@ struct unwind_table_stats {
 
 /* Compiles elf's CFI. NULL with errno set: ENOENT when it has none, ENOTSUP for a layout not
  * understood (an .eh_frame_hdr encoding, a file above 4 GiB), ENOMEM. */
-struct unwind_table *unwind_table__build(Elf *elf);
-void unwind_table__free(struct unwind_table *t);
+struct cfi_table *cfi_table__build(Elf *elf);
+void cfi_table__free(struct cfi_table *t);
 
 /* The rows, sorted by pc; *cnt of them. */
-const struct unwind_row *unwind_table__rows(const struct unwind_table *t, size_t *cnt);
+const struct unwind_row *cfi_table__rows(const struct cfi_table *t, size_t *cnt);
 /* The row ruling vaddr (a NO_CFI row past the last FDE), or NULL below the first row. */
-const struct unwind_row *unwind_table__lookup(const struct unwind_table *t, uint64_t vaddr);
-void unwind_table__stats(const struct unwind_table *t, struct unwind_table_stats *out);
+const struct unwind_row *cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr);
+void cfi_table__stats(const struct cfi_table *t, struct cfi_table_stats *out);
 
 #endif /* MEMSNOOP_UNWIND_TABLE_H */
