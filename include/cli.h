@@ -98,4 +98,8 @@ void cli_usage(FILE *f);
 /* argv[0] is "diff". Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying why on stderr. */
 int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts);
 
+/* cli/diff_cmd.c: memsnoop diff ARGS... (argv[0] is "diff"): reads both profiles, prints the
+ * comparison, gates on --fail-above; the exit status. */
+int diff_command(int argc, char **argv);
+
 #endif /* MEMSNOOP_CLI_H */

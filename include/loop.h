@@ -52,6 +52,8 @@ struct loop_hooks {
 	bool (*targets_gone)(void *ctx);
 	/* before each wait (NULL: none): returns within how many ms to run again, or -1 */
 	int (*poll)(void *ctx);
+	/* after each batch of ring buffer records (NULL: none): the work they asked for */
+	void (*after_batch)(void *ctx);
 	/* another source of work (--listen's server; NULL: none): on_extra runs when extra_fd
 	 * is readable and when extra_timeout_ms (-1: no deadline) has passed */
 	void (*on_extra)(void *ctx);

@@ -38,6 +38,8 @@ struct scope_hooks {
 	void (*process_new)(void *ctx, pid_t pid);
 	/* a process exited, its events all handled: release its state */
 	void (*process_gone)(void *ctx, pid_t pid);
+	/* pid exec'd at exec_ns: call scope__read_exec() soon (NULL: read at once) */
+	void (*exec_seen)(void *ctx, pid_t pid, uint64_t exec_ns);
 };
 
 struct scope;
@@ -75,6 +77,9 @@ void scope__set_hooks(struct scope *s, const struct scope_hooks *hooks);
 /* A ring buffer event: the registry's (fork, exec, exit) are taken here, an exec at once
  * (its allocator files probed, its map read while it surely lives). */
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size);
+
+/* What pid, exec'd at exec_ns, maps now: new allocator files probed, its map read. */
+void scope__read_exec(struct scope *s, pid_t pid, uint64_t exec_ns);
 
 /*
  * Between batches: reads again what processes exec'd in the last few milliseconds map, until

@@ -54,14 +54,18 @@ int loop_batch_sample(void *ctx, void *data, size_t size)
 	return --b->left && mono_ns() < b->until_ns ? 0 : BATCH_OVER;
 }
 
-/* One batch of records; more may be left, epoll says so again. */
-static void consume_batch(struct ring_buffer *rb, struct loop_batch *b)
+/* One batch of records, then the work they asked for; more may be left, epoll says so
+ * again. */
+static void consume_batch(struct ring_buffer *rb, struct loop_batch *b,
+			  const struct loop_hooks *hooks)
 {
 	b->bounded = true;
 	b->left = LOOP_BATCH_MAX;
 	b->until_ns = mono_ns() + LOOP_BATCH_NS;
 	ring_buffer__consume(rb);
 	b->bounded = false;
+	if (hooks->after_batch)
+		hooks->after_batch(hooks->ctx);
 }
 
 /* Hands every pending signal to the hook; true when one ends the run. */
@@ -140,7 +144,7 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 		}
 		/* the kernel wakes us only for batches: what is left is read on the timer */
 		if (!n)
-			consume_batch(rb, batch);
+			consume_batch(rb, batch, hooks);
 		/* a request answered from data up to now; a due deadline kept too */
 		if (hooks->on_extra)
 			hooks->on_extra(hooks->ctx);
@@ -148,7 +152,7 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 			uint64_t src = evs[i].data.u64;
 
 			if (src == SRC_RINGBUF) {
-				consume_batch(rb, batch);
+				consume_batch(rb, batch, hooks);
 			} else if (src == SRC_EXTRA) {
 				continue; /* served once per pass, above */
 			} else if (src == SRC_SIGNAL) {

@@ -299,6 +299,11 @@ static void read_exec(struct scope *s, pid_t pid, uint64_t exec_ns, bool first)
 		s->hooks.process_new(s->hooks.ctx, pid);
 }
 
+void scope__read_exec(struct scope *s, pid_t pid, uint64_t exec_ns)
+{
+	read_exec(s, pid, exec_ns, true);
+}
+
 int scope__poll(struct scope *s)
 {
 	uint64_t now = mono_ns();
@@ -371,7 +376,11 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 			return;
 		if (size >= sizeof(struct task_event))
 			name_target(s, pid, data);
-		read_exec(s, pid, hdr->ts_ns, true);
+		/* probing a new file is slow: the session runs it after the batch when it can */
+		if (s->hooks.exec_seen)
+			s->hooks.exec_seen(s->hooks.ctx, pid, hdr->ts_ns);
+		else
+			read_exec(s, pid, hdr->ts_ns, true);
 		hashmap__upsert(s->fresh, &pid, sizeof(pid), NULL);
 		pending_add(&s->exec_recent, pid, hdr->ts_ns);
 		if (!maps_allocator(s, pid))

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * -- COMMAND: memsnoop forks the program, holds it before exec while its allocators are
+ * probed, and lets it go when the window opens (launch.c's ptrace machine). Its stops are
+ * moments it is held: its map is read and the kernel gets its unwind tables before it runs
+ * on. The run ends with the program, and memsnoop exits with the program's status.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "attach.h"
+#include "clock.h"
+#include "collect.h"
+#include "launch.h"
+#include "log.h"
+#include "session.h"
+#include "table_loader.h"
+
+/* The program exec'd: read its new map while it is stopped (the exec event, drained here,
+ * retired the old image's blocks). */
+static void launch_exec(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+
+	session__drain(s);
+	session__watch_held_process(s, pid);
+}
+
+/* The program is at its entry point, its libraries mapped: the kernel's unwinder learns
+ * them before the program's own code runs (their constructors' samples came as copies). */
+static void launch_entry(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+
+	session__drain(s);
+	session__watch_held_process(s, pid);
+}
+
+/* The program is exiting, its memory map still there: resolve every sample now. */
+static void launch_exit_stop(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+
+	/* its memory at exit, the last chance to read it */
+	if (pid == s->targets.list[0].pid)
+		session__read_target_memory(s, 0, mono_ns() / 1e9 - s->start_s);
+	collector__watch_process(s->collector, pid);
+	session__drain(s);
+	/* the kernel's table of processes is bounded: a program forking many keeps it small */
+	if (s->tables)
+		table_loader__forget_process(s->tables, pid);
+}
+
+/* A followed child before it runs, or a new program's allocators: probed while stopped. */
+static void launch_probe(void *ctx, pid_t pid, const struct alloc_objects *objs)
+{
+	struct session *s = ctx;
+
+	if (probes__attach_pid(s->probes, pid, objs))
+		pr_warn("PID %d, started by the program, is not fully profiled\n", (int)pid);
+	session__watch_held_process(s, pid);
+}
+
+static int prepare(struct session *s)
+{
+	const char *name;
+	pid_t pid;
+
+	s->report = stderr; /* a launched program owns stdout */
+	s->launch = launch__start(s->opts.command, s->opts.follow_forks,
+				  s->has_run_as ? &s->run_as : NULL,
+				  &(struct launch_hooks){ .ctx = s, .exec = launch_exec,
+							  .exit_stop = launch_exit_stop,
+							  .entry = s->opts.unwind == UNWIND_DWARF ? launch_entry : NULL,
+							  .probe = launch_probe });
+	if (!s->launch)
+		return -errno;
+	pid = launch__pid(s->launch);
+	if (targets__open(&pid, 1, &s->targets))
+		return -ESRCH;
+	/* not exec'd yet: its name is the command's */
+	name = strrchr(s->opts.command[0], '/');
+	snprintf(s->targets.list[0].comm, sizeof(s->targets.list[0].comm), "%s",
+		 name ? name + 1 : s->opts.command[0]);
+	for (size_t i = 0; i < launch__objects(s->launch)->cnt; i++) {
+		const struct alloc_object *o = &launch__objects(s->launch)->objs[i];
+
+		if (alloc_objects__add_file(&s->objs[0], o->path, o->open_path))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Probed before exec; its map is read at its exec, once it is itself. */
+static int attach(struct session *s)
+{
+	return probes__attach_pid(s->probes, s->targets.list[0].pid, &s->objs[0]);
+}
+
+static int start(struct session *s)
+{
+	fprintf(stderr, "memsnoop: attached; running %s\n", s->opts.command[0]);
+	return launch__release(s->launch);
+}
+
+/* Its stops are handled as they come; a SIGINT or SIGTERM sent to memsnoop is passed on to
+ * it (one from the terminal reached it already). The run ends with the program. */
+static bool on_signal(struct session *s, const struct signalfd_siginfo *si)
+{
+	if (si->ssi_signo == SIGCHLD)
+		launch__on_sigchld(s->launch);
+	else if (si->ssi_code == SI_USER || si->ssi_code == SI_QUEUE)
+		launch__signal(s->launch, si->ssi_signo);
+	return false;
+}
+
+static void describe(const struct session *s, struct report_info *info)
+{
+	info->at_exit = s->end == LOOP_END_TARGETS_EXITED;
+	info->unfollowed_children = launch__unfollowed_children(s->launch);
+}
+
+static int finish(struct session *s)
+{
+	return exit_status_of(launch__wait(s->launch));
+}
+
+static void free_launch(struct session *s)
+{
+	launch__free(s->launch);
+	s->launch = NULL;
+}
+
+const struct target_mode target_mode_launch = {
+	.name = "launch",
+	.takes_sigchld = true,
+	.prepare = prepare,
+	.attach = attach,
+	.start = start,
+	.on_signal = on_signal,
+	.on_exec = pids_mode__reattach_after_exec,
+	.describe = describe,
+	.finish = finish,
+	.free = free_launch,
+};
