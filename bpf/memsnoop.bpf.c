@@ -523,7 +523,7 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	/* only a process with sampled blocks has any to drop: the walk visits every entry */
 	if (live_tgids_full || bpf_map_delete_elem(&live_tgids, &ev.hdr.tgid) == 0)
 		bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
-	/* the new image has another layout: frame pointers until user space loads it */
+	/* the new image has another layout: its stacks come as copies until user space loads it */
 	bpf_map_delete_elem(&unwind_procs, &ev.hdr.tgid);
 	if (cgroup_cnt) {
 		__u8 one = 1;

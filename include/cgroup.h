@@ -41,6 +41,8 @@ void cgroup_target__close(struct cgroup_target *t);
 
 /* True when name (a /proc/PID/cgroup path) is t or below it. */
 bool cgroup_target__holds(const struct cgroup_target *t, const char *name);
+/* Whether the cgroup name ("/a/b/c") is subtree ("/a/b") or under it. */
+bool cgroup_path_holds(const char *subtree, const char *name);
 
 /* Every process of t's subtree (its cgroup.procs and its descendants'), appended to *pids
  * (grown with realloc). 0 or a negative errno. */

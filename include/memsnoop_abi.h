@@ -66,7 +66,8 @@ struct alloc_head {
 };
 
 /*
- * A sampled allocation, stack walked by frame pointers. stack[] holds return addresses,
+ * A sampled allocation whose stack the kernel walked (by the compiled unwind tables, or by
+ * frame pointers under --unwind fp or where a file has no CFI). stack[] holds return addresses,
  * innermost first: stack[0] is the return address into the allocator's caller. Only
  * stack_cnt entries are sent.
  */

@@ -39,20 +39,8 @@ struct pprof_info {
 	/* the processes, for the labels of samples kept apart by process: comm and cgroup */
 	const struct report_target *targets;
 	size_t target_cnt;
-	/* a delta profile (--listen's ?seconds=N): every value minus its stack's in base, stacks
-	 * from base_cnt on counted whole; NULL: the values as they are */
-	const struct stack_values *base;
-	size_t base_cnt;
-	bool base_alloc_only; /* in-use values as they are (--push), not deltas (?seconds=N) */
 	enum pprof_types types; /* the sample types written */
-	/* only the stacks of the processes keep accepts (a group of a --push); NULL: all */
-	bool (*keep)(void *ctx, uint32_t pid);
-	void *keep_ctx;
 };
-
-/* Every stack's values now, indexed by stack id: the base of a later delta profile (ids are
- * stable). *cnt of them; NULL when out of memory. Free it. */
-struct stack_values *pprof_baseline(const struct profile *p, size_t *cnt);
 
 /*
  * A gzipped perftools.profiles.Profile with the four sample types of a Go heap profile,

@@ -133,6 +133,26 @@ typedef const char *(*profile_group_fn)(void *ctx, uint32_t pid);
  */
 struct profile *profile__regroup(const struct profile *src, profile_group_fn group_of, void *ctx);
 
+/* What a writer is given when it is not the whole profile: a --push series (some processes),
+ * a delta since a baseline (?seconds=N, a push's allocations). */
+struct profile_view_opts {
+	/* only the stacks of processes keep accepts; NULL: all */
+	bool (*keep)(void *ctx, uint32_t pid);
+	void *keep_ctx;
+	/* every value minus its stack's in base (indexed by stack id; stacks from base_cnt on
+	 * whole; unchanged stacks left out); NULL: the values as they are */
+	const struct stack_values *base;
+	size_t base_cnt;
+	bool base_alloc_only; /* in-use values as they are (--push), only allocations deltas */
+};
+
+/* A copy of src as o says, with src's location ids and processes kept apart. NULL with errno
+ * set. */
+struct profile *profile__view(const struct profile *src, const struct profile_view_opts *o);
+/* Every stack's values now, indexed by stack id: the base of a later view (ids are stable).
+ * *cnt of them; NULL when out of memory. Free it. */
+struct stack_values *profile__baseline(const struct profile *p, size_t *cnt);
+
 size_t profile__stack_cnt(const struct profile *p);
 const struct stack *profile__stack(const struct profile *p, uint32_t id);
 const struct location *profile__location(const struct profile *p, uint32_t id);

@@ -359,6 +359,20 @@ static int group_location(struct profile *p, const char *label, const char **lab
 	return id;
 }
 
+/* The same location ids in dst as in src: a stack's locations are copied as they are. */
+static int copy_locations(struct profile *dst, const struct profile *src)
+{
+	for (size_t i = 0; i < src->loc_cnt; i++) {
+		const struct location *l = &src->locs[i];
+		int err = profile__add_location(dst, l->module, l->build_id, l->offset, l->frames,
+						l->frame_cnt);
+
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 struct profile *profile__regroup(const struct profile *src, profile_group_fn group_of, void *ctx)
 {
 	struct profile *dst = profile__new(src->rate);
@@ -367,14 +381,8 @@ struct profile *profile__regroup(const struct profile *src, profile_group_fn gro
 	uint32_t locs[MAX_GROUPED_DEPTH];
 	size_t label_cnt = 0;
 
-	/* the same location ids: a stack's locations are copied as they are */
-	for (size_t i = 0; i < src->loc_cnt && !err; i++) {
-		const struct location *l = &src->locs[i];
-
-		err = profile__add_location(dst, l->module, l->build_id, l->offset, l->frames,
-					    l->frame_cnt);
-		err = err < 0 ? err : 0;
-	}
+	if (!err)
+		err = copy_locations(dst, src);
 	for (size_t i = 0; i < src->stack_cnt && !err; i++) {
 		const struct stack *s = &src->stacks[i];
 		const char *label = s->pid && group_of ? group_of(ctx, s->pid) : NULL;
@@ -404,6 +412,65 @@ struct profile *profile__regroup(const struct profile *src, profile_group_fn gro
 		return NULL;
 	}
 	return dst;
+}
+
+/* base's values, subtracted from a copy of s: allocations always, in use unless alloc_only. */
+static void subtract_base(struct stack *s, const struct stack_values *base, bool alloc_only)
+{
+	s->v.alloc_objects -= base->alloc_objects;
+	s->v.alloc_space -= base->alloc_space;
+	s->v.alloc_samples -= base->alloc_samples;
+	if (alloc_only)
+		return;
+	s->v.inuse_objects -= base->inuse_objects;
+	s->v.inuse_space -= base->inuse_space;
+	s->v.inuse_samples -= base->inuse_samples;
+}
+
+static bool unchanged(const struct stack_values *v)
+{
+	return !v->alloc_samples && !v->inuse_samples && !v->alloc_space && !v->inuse_space &&
+	       !v->alloc_objects && !v->inuse_objects;
+}
+
+struct profile *profile__view(const struct profile *src, const struct profile_view_opts *o)
+{
+	struct profile *dst = profile__new(src->rate);
+	int err = dst ? copy_locations(dst, src) : -ENOMEM;
+
+	for (size_t i = 0; i < src->stack_cnt && !err; i++) {
+		struct stack s = src->stacks[i];
+		int id;
+
+		if (o->keep && !o->keep(o->keep_ctx, s.pid))
+			continue;
+		if (o->base && i < o->base_cnt) {
+			subtract_base(&s, &o->base[i], o->base_alloc_only);
+			if (unchanged(&s.v))
+				continue;
+		}
+		id = profile__intern_stack(dst, s.pid, s.locs, s.loc_cnt, s.truncated);
+		if (id < 0)
+			err = id;
+		else
+			add_values(&dst->stacks[id], &s);
+	}
+	if (err) {
+		profile__free(dst);
+		errno = -err;
+		return NULL;
+	}
+	return dst;
+}
+
+struct stack_values *profile__baseline(const struct profile *p, size_t *cnt)
+{
+	struct stack_values *base = calloc(p->stack_cnt ? p->stack_cnt : 1, sizeof(*base));
+
+	for (size_t id = 0; base && id < p->stack_cnt; id++)
+		base[id] = p->stacks[id].v;
+	*cnt = base ? p->stack_cnt : 0;
+	return base;
 }
 
 size_t profile__stack_cnt(const struct profile *p)

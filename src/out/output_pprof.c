@@ -262,7 +262,6 @@ static void add_process_labels(struct builder *b, Sample *smp, uint32_t pid)
 static void add_sample(struct builder *b, uint32_t id, uint64_t *loc_ids)
 {
 	const struct stack *s = profile__stack(b->p, id);
-	struct stack base = { .v = {} };
 	Sample *smp = calloc(1, sizeof(*smp));
 	bool any = false;
 
@@ -277,13 +276,8 @@ static void add_sample(struct builder *b, uint32_t id, uint64_t *loc_ids)
 		return;
 	}
 	smp->n_value = b->type_cnt;
-	if (id < b->info->base_cnt)
-		base.v = b->info->base[id];
 	for (unsigned i = 0; i < b->type_cnt; i++) {
-		bool keep = b->info->base_alloc_only && !value_type_is_alloc(b->types[i]);
-
-		smp->value[i] = llround(stack_value(s, b->types[i]) -
-					(keep ? 0 : stack_value(&base, b->types[i])));
+		smp->value[i] = llround(stack_value(s, b->types[i]));
 		any |= smp->value[i] != 0;
 	}
 	if (!any) {
@@ -382,17 +376,6 @@ static int gzip_write(const uint8_t *buf, size_t len, FILE *f)
  * prefix that could match a caller such as __libc_start_main.
  */
 
-struct stack_values *pprof_baseline(const struct profile *p, size_t *cnt)
-{
-	size_t n = profile__stack_cnt(p);
-	struct stack_values *base = calloc(n ? n : 1, sizeof(*base));
-
-	for (uint32_t id = 0; base && id < n; id++)
-		base[id] = profile__stack(p, id)->v;
-	*cnt = base ? n : 0;
-	return base;
-}
-
 int output_pprof__write(const struct profile *p, const struct pprof_info *info, FILE *f)
 {
 	size_t stack_cnt = profile__stack_cnt(p), loc_cnt = 0;
@@ -449,8 +432,7 @@ int output_pprof__write(const struct profile *p, const struct pprof_info *info, 
 	for (size_t i = 0; b.msg.comment && i < info->extra_comment_cnt; i++)
 		b.msg.comment[b.msg.n_comment++] = str_id(&b, info->extra_comments[i]);
 	for (uint32_t id = 0; id < stack_cnt && !b.failed; id++)
-		if (!info->keep || info->keep(info->keep_ctx, profile__stack(p, id)->pid))
-			add_sample(&b, id, loc_ids);
+		add_sample(&b, id, loc_ids);
 	if (b.failed) {
 		err = -ENOMEM;
 		goto out;

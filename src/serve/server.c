@@ -174,13 +174,18 @@ static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum
 	if (doc == DOC_METRICS) {
 		err = output_metrics__write(view.profile, &view.info, &view.self, f);
 	} else {
+		struct profile *delta = NULL;
+
 		view.pinfo.default_type = doc == DOC_HEAP ? VALUE_INUSE_SPACE : VALUE_ALLOC_SPACE;
 		if (base) {
-			view.pinfo.base = base->base;
-			view.pinfo.base_cnt = base->base_cnt;
+			delta = profile__view(view.profile,
+					      &(struct profile_view_opts){ .base = base->base,
+									   .base_cnt = base->base_cnt });
 			view.pinfo.duration_nanos = mono_ns() - base->start_ns;
 		}
-		err = output_pprof__write(view.profile, &view.pinfo, f);
+		err = base && !delta ? -ENOMEM
+				     : output_pprof__write(delta ?: view.profile, &view.pinfo, f);
+		profile__free(delta);
 	}
 	if (fclose(f) || err) {
 		free(body);
@@ -211,7 +216,7 @@ static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn
 	if (s->opts.snapshot(s->opts.ctx, &view))
 		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no profile yet\n");
 	pd = calloc(1, sizeof(*pd));
-	if (!pd || !(pd->base = pprof_baseline(view.profile, &pd->base_cnt))) {
+	if (!pd || !(pd->base = profile__baseline(view.profile, &pd->base_cnt))) {
 		free(pd);
 		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup.h"
 #include "clock.h"
 #include "collect.h"
 #include "log.h"
@@ -54,10 +55,8 @@ static bool in_push_group(void *ctx, uint32_t pid)
 {
 	const struct push_group *g = ctx;
 	const struct target *t = targets__lookup(&g->s->targets, pid);
-	size_t n = strlen(g->cgroup);
 
-	return t && t->cgroup && !strncmp(t->cgroup, g->cgroup, n) &&
-	       (!t->cgroup[n] || t->cgroup[n] == '/' || !strcmp(g->cgroup, "/"));
+	return t && t->cgroup && cgroup_path_holds(g->cgroup, t->cgroup);
 }
 
 /* The group's labels: a cgroup's path and container, or a single process's pid, cgroup and
@@ -94,6 +93,8 @@ static int push_pprof(struct push_group *g, const struct server_view *v, enum pp
 {
 	struct session *s = g->s;
 	struct pprof_info pinfo = v->pinfo;
+	struct profile_view_opts vo = { .keep = g->cgroup ? in_push_group : NULL, .keep_ctx = g };
+	struct profile *view;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -103,16 +104,16 @@ static int push_pprof(struct push_group *g, const struct server_view *v, enum pp
 		return -ENOMEM;
 	pinfo.types = types;
 	pinfo.default_type = types == PPROF_TYPES_ALLOC ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
-	pinfo.keep = g->cgroup ? in_push_group : NULL;
-	pinfo.keep_ctx = g;
 	if (types != PPROF_TYPES_INUSE) {
-		pinfo.base = s->push_base;
-		pinfo.base_cnt = s->push_base_cnt;
-		pinfo.base_alloc_only = true;
+		vo.base = s->push_base;
+		vo.base_cnt = s->push_base_cnt;
+		vo.base_alloc_only = true;
 		pinfo.time_nanos = s->push_wall_ns;
 		pinfo.duration_nanos = mono_ns() - s->push_ns;
 	}
-	err = output_pprof__write(s->profile, &pinfo, f);
+	view = profile__view(s->profile, &vo);
+	err = view ? output_pprof__write(view, &pinfo, f) : -ENOMEM;
+	profile__free(view);
 	err = fclose(f) ? -ENOMEM : err;
 	*raw = (struct pusher_raw){ buf, len };
 	return err;
@@ -163,7 +164,7 @@ void session__push_profile(struct session *s)
 		return;
 	}
 	free(s->push_base);
-	s->push_base = pprof_baseline(s->profile, &s->push_base_cnt);
+	s->push_base = profile__baseline(s->profile, &s->push_base_cnt);
 	s->push_ns = now;
 	s->push_wall_ns = wall_ns();
 }

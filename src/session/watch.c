@@ -24,7 +24,7 @@ static void load_tables(struct session *s, pid_t pid)
 		return;
 	err = table_loader__load_process(s->tables, collector__addrspaces(s->collector), pid);
 	if (err)
-		pr_warn("PID %d: cannot load its unwind tables (%s): frame pointers only\n", (int)pid,
+		pr_warn("PID %d: cannot load its unwind tables (%s): its stacks come as copies, unwound in user space\n", (int)pid,
 			strerror(-err));
 }
 

@@ -180,13 +180,18 @@ void cgroup_target__close(struct cgroup_target *t)
 	t->fd = -1;
 }
 
+bool cgroup_path_holds(const char *subtree, const char *name)
+{
+	size_t len = strlen(subtree);
+
+	if (!strcmp(subtree, "/"))
+		return name[0] == '/';
+	return !strncmp(name, subtree, len) && (name[len] == '\0' || name[len] == '/');
+}
+
 bool cgroup_target__holds(const struct cgroup_target *t, const char *name)
 {
-	size_t len = strlen(t->name);
-
-	if (!strcmp(t->name, "/"))
-		return name[0] == '/';
-	return !strncmp(name, t->name, len) && (name[len] == '\0' || name[len] == '/');
+	return cgroup_path_holds(t->name, name);
 }
 
 static int add_pid(pid_t **pids, size_t *cnt, pid_t pid)

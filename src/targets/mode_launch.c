@@ -17,19 +17,11 @@
 #include "session.h"
 #include "table_loader.h"
 
-/* The program exec'd: read its new map while it is stopped (the exec event, drained here,
- * retired the old image's blocks). */
-static void launch_exec(void *ctx, pid_t pid)
-{
-	struct session *s = ctx;
-
-	session__drain(s);
-	session__watch_held_process(s, pid);
-}
-
-/* The program is at its entry point, its libraries mapped: the kernel's unwinder learns
- * them before the program's own code runs (their constructors' samples came as copies). */
-static void launch_entry(void *ctx, pid_t pid)
+/* The program exec'd (the exec event, drained here, retired the old image's blocks), or is at
+ * its entry point with its libraries mapped: its map is read and the kernel's unwinder learns
+ * it while it is held, before the program's own code runs (its constructors' samples came as
+ * copies). */
+static void held_at_new_image(void *ctx, pid_t pid)
 {
 	struct session *s = ctx;
 
@@ -70,9 +62,9 @@ static int prepare(struct session *s)
 	s->report = stderr; /* a launched program owns stdout */
 	s->launch = launch__start(s->opts.command, s->opts.follow_forks,
 				  s->has_run_as ? &s->run_as : NULL,
-				  &(struct launch_hooks){ .ctx = s, .exec = launch_exec,
+				  &(struct launch_hooks){ .ctx = s, .exec = held_at_new_image,
 							  .exit_stop = launch_exit_stop,
-							  .entry = s->opts.unwind == UNWIND_DWARF ? launch_entry : NULL,
+							  .entry = s->opts.unwind == UNWIND_DWARF ? held_at_new_image : NULL,
 							  .probe = launch_probe });
 	if (!s->launch)
 		return -errno;

@@ -175,19 +175,31 @@ static void test_pprof_losses_comment(void **state)
 	profile__free(p);
 }
 
-/* ?seconds=N: each value minus the baseline's; unchanged stacks left out, new ones whole. */
+/* A delta view (?seconds=N): each value minus the baseline's; unchanged stacks left out, new
+ * ones whole; --push's view keeps in-use values as they are. */
+static PprofProfile *roundtrip_view(const struct profile *p, const struct profile_view_opts *o)
+{
+	struct profile *v = profile__view(p, o);
+	PprofProfile *q;
+
+	assert_non_null(v);
+	q = roundtrip(v, VALUE_ALLOC_SPACE);
+	profile__free(v);
+	return q;
+}
+
 static void test_pprof_delta_from_base(void **state)
 {
 	struct profile *p = fixture_profile();
 	struct stack_values base[1];
-	struct pprof_info info = { .base = base, .base_cnt = 1 };
+	struct profile_view_opts o = { .base = base, .base_cnt = 1 };
 	PprofProfile *whole = roundtrip(p, VALUE_ALLOC_SPACE), *q;
 	int64_t want = 0, got = 0;
 
 	(void)state;
 	base[0] = profile__stack(p, 0)->v;
 	base[0].alloc_space -= 7; /* stack 0 grew by 7 bytes since the baseline */
-	q = roundtrip_info(p, &info);
+	q = roundtrip_view(p, &o);
 	for (size_t i = 0; i < whole->n_sample; i++)
 		want += whole->sample[i]->value[1];
 	for (size_t i = 0; i < q->n_sample; i++)
@@ -197,18 +209,18 @@ static void test_pprof_delta_from_base(void **state)
 	assert_int_equal(q->n_sample, whole->n_sample);
 	pprof_free(q);
 	/* --push: allocations as deltas, in-use as it is */
-	info.base_alloc_only = true;
-	q = roundtrip_info(p, &info);
+	o.base_alloc_only = true;
+	q = roundtrip_view(p, &o);
 	want = got = 0; /* in-use bytes, this time */
 	for (size_t i = 0; i < whole->n_sample; i++)
 		want += whole->sample[i]->value[3];
 	for (size_t i = 0; i < q->n_sample; i++)
 		got += q->sample[i]->value[3];
 	assert_int_equal(got, want);
-	info.base_alloc_only = false;
+	o.base_alloc_only = false;
 	base[0] = profile__stack(p, 0)->v; /* unchanged: no sample */
 	pprof_free(q);
-	q = roundtrip_info(p, &info);
+	q = roundtrip_view(p, &o);
 	assert_int_equal(q->n_sample, whole->n_sample - 1);
 	pprof_free(q);
 	pprof_free(whole);

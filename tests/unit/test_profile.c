@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include "profile.h"
@@ -96,6 +97,55 @@ static void test_stacks_past_the_cap_fold_into_one_counted_site(void **state)
 	assert_int_not_equal(full, again);
 	profile__record_alloc(p, full, 10, true);
 	assert_int_equal(profile__full_samples(p), 3);
+}
+
+static bool keep_pid_7(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	return pid == 7;
+}
+
+/* A view keeps src's location ids and processes; keep filters processes; a base makes
+ * deltas and leaves unchanged stacks out. */
+static void test_view_filters_and_subtracts(void **state)
+{
+	struct profile *p = profile__new(1), *v;
+	struct frame f = { .func = "f" };
+	struct stack_values *base;
+	uint32_t loc;
+	size_t base_cnt;
+	int a, b;
+
+	(void)state;
+	loc = profile__add_location(p, "/bin/x", NULL, 0x10, &f, 1);
+	a = profile__intern_stack(p, 3, &loc, 1, false);
+	b = profile__intern_stack(p, 7, &loc, 1, false);
+	profile__record_alloc(p, a, 100, true);
+	profile__record_alloc(p, b, 10, true);
+	v = profile__view(p, &(struct profile_view_opts){ .keep = keep_pid_7 });
+	assert_non_null(v);
+	assert_int_equal(profile__stack_cnt(v), 1);
+	assert_int_equal(profile__stack(v, 0)->pid, 7);
+	assert_true(profile__stack(v, 0)->v.alloc_space == 10);
+	assert_string_equal(profile__location(v, loc)->module, "/bin/x");
+	profile__free(v);
+	base = profile__baseline(p, &base_cnt);
+	assert_int_equal(base_cnt, 2);
+	profile__record_alloc(p, b, 5, true);
+	v = profile__view(p, &(struct profile_view_opts){ .base = base, .base_cnt = base_cnt });
+	assert_int_equal(profile__stack_cnt(v), 1); /* pid 3's stack did not change */
+	assert_true(profile__stack(v, 0)->v.alloc_space == 5);
+	assert_true(profile__stack(v, 0)->v.inuse_space == 5);
+	profile__free(v);
+	v = profile__view(p, &(struct profile_view_opts){ .base = base, .base_cnt = base_cnt,
+							   .base_alloc_only = true });
+	assert_int_equal(profile__stack_cnt(v), 2); /* in use is not a delta: both are there */
+	assert_true(profile__stack(v, 0)->v.inuse_space == 100);
+	assert_true(profile__stack(v, 1)->v.inuse_space == 15);
+	assert_true(profile__stack(v, 1)->v.alloc_space == 5);
+	profile__free(v);
+	free(base);
+	profile__free(p);
 }
 
 static void test_alloc_and_free_aggregate(void **state)
@@ -227,6 +277,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weight_exact_at_rate_one),
+		cmocka_unit_test(test_view_filters_and_subtracts),
 		cmocka_unit_test(test_weight_is_inverse_inclusion_probability),
 		cmocka_unit_test_setup_teardown(test_stack_interned_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_and_free_aggregate, setup, teardown),
