@@ -134,8 +134,10 @@ $(OUTPUT)/tests/targets/noalloc: tests/targets/noalloc.c
 unit: $(UNIT_BINS)
 	$(Q)fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
+# T= selects as run.py does: test_file, test_file.Class or test_file.Class.test_name (several
+# space-separated), or a file pattern; empty: every test, as make check runs them.
 e2e: $(OUTPUT)/memsnoop $(TARGET_BINS)
-	$(Q)$(PYTHON) tests/e2e/run.py --build $(OUTPUT)
+	$(Q)$(PYTHON) tests/e2e/run.py --build $(OUTPUT) $(T)
 
 test check: $(DEPS_STAMP)
 	$(Q)$(MAKE) -s --no-print-directory all $(UNIT_BINS) $(TARGET_BINS)
