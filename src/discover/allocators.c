@@ -45,7 +45,6 @@
 #define STUB_TARGET_SCAN_SZ 64		       /* a stub's target has no known size */
 #define MINIDEBUGINFO_MAX_SZ (64 << 20)	       /* decompressed .gnu_debugdata */
 #define LABEL_MAX_NAMES 3
-#define DEBUG_BUILD_ID_DIR TARGET_DEBUG_DIR "/.build-id"
 
 /* The object being read: its ELF (code, PLT) and where its symbols came from. */
 struct elf_file {
@@ -207,15 +206,11 @@ static Elf *open_debug_file(struct elf_file *ef)
 	char path[PATH_MAX];
 	const uint8_t *id;
 	ssize_t len;
-	int off, fd;
+	int fd;
 
 	len = dwelf_elf_gnu_build_id(ef->elf, (const void **)&id);
-	if (len < 2)
+	if (len <= 0 || target_debug_path_of_build_id(id, len, path, sizeof(path)))
 		return NULL;
-	off = snprintf(path, sizeof(path), "%s/%02x/", DEBUG_BUILD_ID_DIR, id[0]);
-	for (ssize_t i = 1; i < len && off < (int)sizeof(path) - 8; i++)
-		off += snprintf(path + off, sizeof(path) - off, "%02x", id[i]);
-	snprintf(path + off, sizeof(path) - off, ".debug");
 	fd = target_file_open(path, true, 0, 0);
 	if (fd < 0)
 		return NULL;

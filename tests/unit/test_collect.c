@@ -220,7 +220,7 @@ static void test_collect_overflow_entry_past_the_stack_cap(void **state)
 	for (int i = 0; i < 4; i++)
 		send_alloc(f->c, getpid(), 0x1000 * (i + 1), 10, 1, pcs[i]);
 	send_alloc(f->c, getpid(), 0x9000, 10, 1, pcs[3]); /* an overflowed stack again */
-	send_free(f->c, getpid(), 0x3000, 2);		  /* a sample of the full site, freed */
+	send_free(f->c, getpid(), 0x3000, 2); /* a sample of the full site, freed */
 	assert_int_equal(collector__snapshot(f->c, 3), 0);
 
 	assert_int_equal(profile__stack_cnt(f->profile), 3);
