@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "allocators.h"
+#include "array.h"
 #include "codescan.h"
 #include "hashmap.h"
 #include "log.h"
@@ -83,22 +84,15 @@ static int add_entry(struct scan_state *s, int row, const char *name, const GElf
 {
 	struct alloc_object *obj = s->obj;
 	struct alloc_entry *e;
+	size_t sizes_cap;
 
 	if (strlen(name) >= sizeof(e->symbol) || find_entry_by_symbol(obj, name) >= 0)
 		return 0;
-	if (obj->entry_cnt == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct alloc_entry *entries = realloc(obj->entries, cap * sizeof(*entries));
-		uint64_t *sizes = realloc(s->sizes, cap * sizeof(*sizes));
-
-		if (entries)
-			obj->entries = entries;
-		if (sizes)
-			s->sizes = sizes;
-		if (!entries || !sizes)
-			return -ENOMEM;
-		s->cap = cap;
-	}
+	/* two arrays of one capacity: s->cap grows last, once both have room */
+	sizes_cap = s->cap;
+	if (grow_array((void **)&s->sizes, &sizes_cap, obj->entry_cnt + 1, sizeof(*s->sizes)) ||
+	    grow_array((void **)&obj->entries, &s->cap, obj->entry_cnt + 1, sizeof(*obj->entries)))
+		return -ENOMEM;
 	e = &obj->entries[obj->entry_cnt];
 	memset(e, 0, sizeof(*e));
 	e->row = row;
