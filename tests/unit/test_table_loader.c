@@ -27,6 +27,16 @@ struct fixture {
 	struct unwind_proc proc; /* what the kernel holds for this process */
 };
 
+/* The maps, made once for the group (16 MiB of rows): each test's loader starts them over. */
+static struct unwind_map_fds shared_fds;
+
+static void close_maps(const struct unwind_map_fds *fds)
+{
+	close(fds->rows);
+	close(fds->files);
+	close(fds->procs);
+}
+
 static int make_maps(struct unwind_map_fds *fds, uint32_t max_rows)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, no_prealloc, .map_flags = BPF_F_NO_PREALLOC);
@@ -41,13 +51,27 @@ static int make_maps(struct unwind_map_fds *fds, uint32_t max_rows)
 	return fds->rows >= 0 && fds->files >= 0 && fds->procs >= 0 ? 0 : -1;
 }
 
-static int setup_rows(void **state, uint32_t max_rows)
+static int group_setup(void **state)
+{
+	(void)state;
+	return make_maps(&shared_fds, UNWIND_ROWS_DEFAULT);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	close_maps(&shared_fds);
+	return 0;
+}
+
+static int setup_maps(void **state, const struct unwind_map_fds *fds)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	*state = f;
-	if (!f || make_maps(&f->fds, max_rows))
+	if (!f)
 		return -1;
+	f->fds = *fds;
 	f->as = addrspaces__new();
 	f->k = f->as ? table_loader__new(&f->fds) : NULL;
 	return f->k && !addrspaces__snapshot(f->as, getpid()) ? 0 : -1;
@@ -55,24 +79,28 @@ static int setup_rows(void **state, uint32_t max_rows)
 
 static int setup(void **state)
 {
-	return setup_rows(state, UNWIND_ROWS_DEFAULT);
+	return setup_maps(state, &shared_fds);
 }
 
-/* Room for a handful of rows: no real table fits. */
+/* Maps of their own with room for a handful of rows: no real table fits. */
 static int setup_tiny(void **state)
 {
-	return setup_rows(state, 64);
+	struct unwind_map_fds tiny;
+
+	return make_maps(&tiny, 64) ? -1 : setup_maps(state, &tiny);
 }
 
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	__u32 key = getpid();
 
 	table_loader__free(f->k);
 	addrspaces__free(f->as);
-	close(f->fds.rows);
-	close(f->fds.files);
-	close(f->fds.procs);
+	/* the next test starts without this one's layout */
+	bpf_map_delete_elem(f->fds.procs, &key);
+	if (f->fds.rows != shared_fds.rows)
+		close_maps(&f->fds);
 	free(f);
 	return 0;
 }
@@ -272,5 +300,5 @@ int main(void)
 						teardown),
 	};
 
-	return cmocka_run_group_tests_name("table_loader", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("table_loader", tests, group_setup, group_teardown);
 }
