@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Growable arrays: the one realloc policy of the profile and the collector. */
+/* Growable arrays: the one realloc policy of every module's arrays (doubled, from 64). */
 #ifndef MEMSNOOP_ARRAY_H
 #define MEMSNOOP_ARRAY_H
 

@@ -12,6 +12,7 @@
 #define MEMSNOOP_TARGETFILE_H
 
 #include <elfutils/libdwfl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "procmaps.h"
@@ -32,6 +33,13 @@ int target_file_open(const char *path, bool nofollow, uint64_t dev, uint64_t ino
  * checked as target_file_open does against the mapping's device and inode.
  */
 int target_file_open_mapped(pid_t pid, const struct mapping *m);
+
+/*
+ * The standard debug file of a GNU build ID of id_sz bytes (at least 2) in path:
+ * TARGET_DEBUG_DIR/.build-id/NN/NNNN....debug. 0, -EINVAL for a shorter id, -ENAMETOOLONG.
+ */
+int target_debug_path_of_build_id(const unsigned char *id, size_t id_sz, char *path,
+				  size_t path_sz);
 
 /*
  * A Dwfl_Callbacks.find_debuginfo that looks only in TARGET_DEBUG_DIR: by build ID, by

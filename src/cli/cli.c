@@ -167,6 +167,47 @@ static int parse_count(const char *arg, long max, const char *what, long *v)
 	return 0;
 }
 
+/*
+ * arg as one of an enum's keywords, names[value] (NULL: a value with none): the value, or
+ * -EINVAL after one line naming every keyword ("expected a, b or c").
+ */
+static int parse_keyword(const char *arg, const char *const *names, int cnt, const char *what)
+{
+	char expected[256] = "";
+	int last = -1, seen = 0;
+	size_t len = 0;
+
+	for (int i = 0; i < cnt; i++) {
+		if (names[i] && !strcmp(arg, names[i]))
+			return i;
+		if (names[i])
+			last = i;
+	}
+	for (int i = 0; i < cnt && len < sizeof(expected); i++)
+		if (names[i])
+			len += snprintf(expected + len, sizeof(expected) - len, "%s%s",
+					!seen++ ? "" : i == last ? " or " : ", ", names[i]);
+	pr_warn("invalid %s '%s': expected %s\n", what, arg, expected);
+	return -EINVAL;
+}
+
+#define PARSE_KEYWORD(arg, names, what) \
+	parse_keyword(arg, names, sizeof(names) / sizeof((names)[0]), what)
+
+static int parse_value_type(const char *arg, enum value_type *out)
+{
+	const char *names[VALUE_CNT];
+	int v;
+
+	for (int i = 0; i < VALUE_CNT; i++)
+		names[i] = value_type_name(i);
+	v = PARSE_KEYWORD(arg, names, "value type");
+	if (v < 0)
+		return v;
+	*out = v;
+	return 0;
+}
+
 static int parse_pids(const char *arg, struct cli_opts *opts)
 {
 	const char *s = arg;
@@ -212,6 +253,7 @@ static int parse_cgroups(char *arg, struct cli_opts *opts)
 static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 {
 	char *end;
+	int k;
 
 	switch (opt) {
 	case 'p':
@@ -226,14 +268,10 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 						    [GROUP_BY_CGROUP] = "cgroup",
 						    [GROUP_BY_NONE] = "none" };
 
-		for (int k = GROUP_BY_PID; k <= GROUP_BY_NONE; k++) {
-			if (!strcmp(arg, keys[k])) {
-				opts->group_by = k;
-				return 0;
-			}
-		}
-		pr_warn("invalid --group-by '%s': expected pid, exe, cgroup or none\n", arg);
-		return -EINVAL;
+		if ((k = PARSE_KEYWORD(arg, keys, "--group-by")) < 0)
+			return k;
+		opts->group_by = k;
+		return 0;
 	}
 	case 'r':
 		if (parse_size(arg, &opts->rate) || opts->rate < 1 || opts->rate > CLI_MAX_RATE) {
@@ -271,14 +309,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_PUSH_SERVICE:
 		opts->push_service = arg;
 		return 0;
-	case OPT_PUSH_FORMAT:
-		if (strcmp(arg, "pyroscope") && strcmp(arg, "parca")) {
-			pr_warn("invalid --push-format '%s': expected pyroscope or parca\n", arg);
-			return -EINVAL;
-		}
-		opts->push_format = strcmp(arg, "parca") ? PUSH_PYROSCOPE : PUSH_PARCA;
+	case OPT_PUSH_FORMAT: {
+		static const char *const formats[] = { [PUSH_PYROSCOPE] = "pyroscope",
+						       [PUSH_PARCA] = "parca" };
+
+		if ((k = PARSE_KEYWORD(arg, formats, "--push-format")) < 0)
+			return k;
+		opts->push_format = k;
 		opts->has_push_format = true;
 		return 0;
+	}
 	case OPT_PUSH_INTERVAL:
 		errno = 0;
 		opts->push_interval_s = strtod(arg, &end);
@@ -309,11 +349,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->output_prefix = arg;
 		return 0;
 	case OPT_VALUE:
-		if (value_type_parse(arg, &opts->value)) {
-			pr_warn("invalid value type '%s': expected inuse_space, inuse_objects, alloc_space or alloc_objects\n", arg);
-			return -EINVAL;
-		}
-		return 0;
+		return parse_value_type(arg, &opts->value);
 	case 'n': {
 		long v;
 
@@ -328,18 +364,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_ALLOC_ONLY:
 		opts->alloc_only = true;
 		return 0;
-	case OPT_UNWIND:
-		if (!strcmp(arg, "dwarf"))
-			opts->unwind = UNWIND_DWARF;
-		else if (!strcmp(arg, "dwarf-copy"))
-			opts->unwind = UNWIND_DWARF_COPY;
-		else if (!strcmp(arg, "fp"))
-			opts->unwind = UNWIND_FP;
-		else {
-			pr_warn("invalid unwind mode '%s': expected dwarf, dwarf-copy or fp\n", arg);
-			return -EINVAL;
-		}
+	case OPT_UNWIND: {
+		static const char *const modes[] = { [UNWIND_DWARF] = "dwarf",
+						     [UNWIND_DWARF_COPY] = "dwarf-copy",
+						     [UNWIND_FP] = "fp" };
+
+		if ((k = PARSE_KEYWORD(arg, modes, "unwind mode")) < 0)
+			return k;
+		opts->unwind = k;
 		return 0;
+	}
 	case OPT_STACK_BYTES: {
 		uint64_t v;
 
@@ -385,18 +419,16 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->max_stacks = v;
 		return 0;
 	}
-	case OPT_UPROBE_MODE:
-		if (!strcmp(arg, "auto"))
-			opts->uprobe_mode = UPROBE_MODE_AUTO;
-		else if (!strcmp(arg, "session"))
-			opts->uprobe_mode = UPROBE_MODE_SESSION;
-		else if (!strcmp(arg, "classic"))
-			opts->uprobe_mode = UPROBE_MODE_CLASSIC;
-		else {
-			pr_warn("invalid uprobe mode '%s': expected auto, session or classic\n", arg);
-			return -EINVAL;
-		}
+	case OPT_UPROBE_MODE: {
+		static const char *const modes[] = { [UPROBE_MODE_AUTO] = "auto",
+						     [UPROBE_MODE_SESSION] = "session",
+						     [UPROBE_MODE_CLASSIC] = "classic" };
+
+		if ((k = PARSE_KEYWORD(arg, modes, "uprobe mode")) < 0)
+			return k;
+		opts->uprobe_mode = k;
 		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -529,11 +561,8 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 		case OPT_VALUE: {
 			enum value_type type;
 
-			if (value_type_parse(optarg, &type)) {
-				pr_warn("invalid value type '%s': expected inuse_space, inuse_objects, alloc_space or alloc_objects\n",
-					optarg);
+			if (parse_value_type(optarg, &type))
 				return -EINVAL;
-			}
 			opts->value = optarg;
 			break;
 		}

@@ -64,6 +64,21 @@ static int open_debug_file(const char *path, char **debuginfo_file_name)
 	return fd;
 }
 
+int target_debug_path_of_build_id(const unsigned char *id, size_t id_sz, char *path,
+				  size_t path_sz)
+{
+	size_t n;
+
+	if (id_sz < 2)
+		return -EINVAL;
+	n = snprintf(path, path_sz, TARGET_DEBUG_DIR "/.build-id/%02x/", id[0]);
+	for (size_t i = 1; i < id_sz && n < path_sz; i++)
+		n += snprintf(path + n, path_sz - n, "%02x", id[i]);
+	if (n < path_sz)
+		n += snprintf(path + n, path_sz - n, ".debug");
+	return n < path_sz ? 0 : -ENAMETOOLONG;
+}
+
 int target_file_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 			       Dwarf_Addr base, const char *file_name, const char *debuglink_file,
 			       GElf_Word debuglink_crc, char **debuginfo_file_name)
@@ -81,14 +96,8 @@ int target_file_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *mo
 		goto out;
 	}
 	len = dwfl_module_build_id(mod, &id, &vaddr);
-	if (len > 1) {
-		int n = snprintf(path, sizeof(path), TARGET_DEBUG_DIR "/.build-id/%02x/", id[0]);
-
-		for (int i = 1; i < len && n < (int)sizeof(path) - 3; i++)
-			n += snprintf(path + n, sizeof(path) - n, "%02x", id[i]);
-		strncat(path, ".debug", sizeof(path) - strlen(path) - 1);
+	if (len > 0 && !target_debug_path_of_build_id(id, len, path, sizeof(path)))
 		fd = open_debug_file(path, debuginfo_file_name);
-	}
 	if (fd < 0 && debuglink_file && !strchr(debuglink_file, '/') && modname &&
 	    modname[0] == '/') {
 		const char *slash = strrchr(modname, '/');

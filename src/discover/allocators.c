@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "allocators.h"
+#include "array.h"
 #include "codescan.h"
 #include "hashmap.h"
 #include "log.h"
@@ -45,7 +46,6 @@
 #define STUB_TARGET_SCAN_SZ 64		       /* a stub's target has no known size */
 #define MINIDEBUGINFO_MAX_SZ (64 << 20)	       /* decompressed .gnu_debugdata */
 #define LABEL_MAX_NAMES 3
-#define DEBUG_BUILD_ID_DIR TARGET_DEBUG_DIR "/.build-id"
 
 /* The object being read: its ELF (code, PLT) and where its symbols came from. */
 struct elf_file {
@@ -84,22 +84,15 @@ static int add_entry(struct scan_state *s, int row, const char *name, const GElf
 {
 	struct alloc_object *obj = s->obj;
 	struct alloc_entry *e;
+	size_t sizes_cap;
 
 	if (strlen(name) >= sizeof(e->symbol) || find_entry_by_symbol(obj, name) >= 0)
 		return 0;
-	if (obj->entry_cnt == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct alloc_entry *entries = realloc(obj->entries, cap * sizeof(*entries));
-		uint64_t *sizes = realloc(s->sizes, cap * sizeof(*sizes));
-
-		if (entries)
-			obj->entries = entries;
-		if (sizes)
-			s->sizes = sizes;
-		if (!entries || !sizes)
-			return -ENOMEM;
-		s->cap = cap;
-	}
+	/* two arrays of one capacity: s->cap grows last, once both have room */
+	sizes_cap = s->cap;
+	if (grow_array((void **)&s->sizes, &sizes_cap, obj->entry_cnt + 1, sizeof(*s->sizes)) ||
+	    grow_array((void **)&obj->entries, &s->cap, obj->entry_cnt + 1, sizeof(*obj->entries)))
+		return -ENOMEM;
 	e = &obj->entries[obj->entry_cnt];
 	memset(e, 0, sizeof(*e));
 	e->row = row;
@@ -207,15 +200,11 @@ static Elf *open_debug_file(struct elf_file *ef)
 	char path[PATH_MAX];
 	const uint8_t *id;
 	ssize_t len;
-	int off, fd;
+	int fd;
 
 	len = dwelf_elf_gnu_build_id(ef->elf, (const void **)&id);
-	if (len < 2)
+	if (len <= 0 || target_debug_path_of_build_id(id, len, path, sizeof(path)))
 		return NULL;
-	off = snprintf(path, sizeof(path), "%s/%02x/", DEBUG_BUILD_ID_DIR, id[0]);
-	for (ssize_t i = 1; i < len && off < (int)sizeof(path) - 8; i++)
-		off += snprintf(path + off, sizeof(path) - off, "%02x", id[i]);
-	snprintf(path + off, sizeof(path) - off, ".debug");
 	fd = target_file_open(path, true, 0, 0);
 	if (fd < 0)
 		return NULL;

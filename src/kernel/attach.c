@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "array.h"
 #include "attach.h"
 #include "log.h"
 #include "memsnoop.skel.h"
@@ -214,15 +215,8 @@ static int add_link(struct probes *p, struct bpf_program *prog, bool retprobe, p
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 
-	if (p->link_cnt == p->link_cap) {
-		size_t cap = p->link_cap ? p->link_cap * 2 : 32;
-		struct bpf_link **tmp = realloc(p->links, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		p->links = tmp;
-		p->link_cap = cap;
-	}
+	if (grow_array((void **)&p->links, &p->link_cap, p->link_cnt + 1, sizeof(*p->links)))
+		return -ENOMEM;
 	link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &uopts);
 	if (!link)
 		return -errno;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <zlib.h>
+#include "array.h"
 #include "hashmap.h"
 #include "pprof_read.h"
 
@@ -45,8 +46,6 @@ static int gunzip(const uint8_t *data, size_t len, uint8_t **out, size_t *out_le
 	}
 	while (zerr == Z_OK) {
 		if (used == cap) {
-			uint8_t *tmp;
-
 			if (cap >= PPROF_MAX_SZ || cap >= limit) {
 				inflateEnd(&zs);
 				free(buf);
@@ -54,14 +53,11 @@ static int gunzip(const uint8_t *data, size_t len, uint8_t **out, size_t *out_le
 					    "decompresses to more than %zu bytes (%d times its size, or %llu): refused as a decompression bomb",
 					    cap, PPROF_MAX_RATIO, (unsigned long long)PPROF_MAX_SZ);
 			}
-			cap *= 2;
-			tmp = realloc(buf, cap);
-			if (!tmp) {
+			if (grow_array((void **)&buf, &cap, cap + 1, 1)) {
 				inflateEnd(&zs);
 				free(buf);
 				return -ENOMEM;
 			}
-			buf = tmp;
 		}
 		zs.next_out = buf + used;
 		zs.avail_out = cap - used;
@@ -276,16 +272,11 @@ int pprof_read_file(const char *path, PprofProfile **out, char *err, size_t err_
 	}
 	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
 		len += n;
-		if (len == cap) {
-			uint8_t *tmp = cap < PPROF_MAX_SZ ? realloc(buf, cap * 2) : NULL;
-
-			if (!tmp) {
-				fclose(f);
-				free(buf);
-				return fail(err, err_sz, "file too large");
-			}
-			buf = tmp;
-			cap *= 2;
+		if (len == cap &&
+		    (cap >= PPROF_MAX_SZ || grow_array((void **)&buf, &cap, cap + 1, 1))) {
+			fclose(f);
+			free(buf);
+			return fail(err, err_sz, "file too large");
 		}
 	}
 	ret = ferror(f) ? -EIO : 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include "array.h"
 #include "procmaps.h"
 
 static int parse_line(char *line, struct mapping *m)
@@ -39,16 +40,9 @@ int procmaps__parse(FILE *f, struct procmaps *out)
 
 	memset(out, 0, sizeof(*out));
 	while (getline(&line, &line_sz, f) > 0) {
-		if (out->cnt == cap) {
-			struct mapping *tmp;
-
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(out->maps, cap * sizeof(*tmp));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out;
-			}
-			out->maps = tmp;
+		if (grow_array((void **)&out->maps, &cap, out->cnt + 1, sizeof(*out->maps))) {
+			err = -ENOMEM;
+			goto out;
 		}
 		err = parse_line(line, &out->maps[out->cnt]);
 		if (err)

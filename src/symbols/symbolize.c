@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "array.h"
 #include "clock.h"
 #include "log.h"
 #include "targetfile.h"
@@ -106,14 +107,11 @@ static struct sym_module *module_state(struct symbolizer *s, const struct module
 	struct sym_module *sm;
 
 	if (mod->id >= s->mod_cap) {
-		size_t cap = (mod->id + 1) * 2;
-		struct sym_module *tmp = realloc(s->mods, cap * sizeof(*tmp));
+		size_t old_cap = s->mod_cap;
 
-		if (!tmp)
+		if (grow_array((void **)&s->mods, &s->mod_cap, mod->id + 1, sizeof(*s->mods)))
 			return NULL;
-		memset(tmp + s->mod_cap, 0, (cap - s->mod_cap) * sizeof(*tmp));
-		s->mods = tmp;
-		s->mod_cap = cap;
+		memset(s->mods + old_cap, 0, (s->mod_cap - old_cap) * sizeof(*s->mods));
 	}
 	sm = &s->mods[mod->id];
 	if (!sm->dwfl && !sm->failed) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "array.h"
 #include "cgroup.h"
 #include "clock.h"
 #include "hashmap.h"
@@ -40,18 +41,12 @@ struct scope {
 
 static int pending_add(struct pending *p, pid_t pid, uint64_t ns)
 {
-	if (p->cnt == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		pid_t *pids = realloc(p->pids, cap * sizeof(*pids));
-		uint64_t *ts = pids ? realloc(p->exec_ns, cap * sizeof(*ts)) : NULL;
+	size_t ns_cap = p->cap;
 
-		if (pids)
-			p->pids = pids;
-		if (!ts)
-			return -ENOMEM;
-		p->exec_ns = ts;
-		p->cap = cap;
-	}
+	/* two arrays of one capacity: p->cap grows last, once both have room */
+	if (grow_array((void **)&p->exec_ns, &ns_cap, p->cnt + 1, sizeof(*p->exec_ns)) ||
+	    grow_array((void **)&p->pids, &p->cap, p->cnt + 1, sizeof(*p->pids)))
+		return -ENOMEM;
 	p->pids[p->cnt] = pid;
 	p->exec_ns[p->cnt++] = ns;
 	return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "array.h"
 #include "cgroup.h"
 #include "log.h"
 #include "target.h"
@@ -90,18 +91,7 @@ static int check_process(pid_t pid, const char *comm)
 /* Room for one more entry. */
 static int grow(struct targets *t)
 {
-	struct target *tmp;
-	size_t cap;
-
-	if (t->cnt < t->cap)
-		return 0;
-	cap = t->cap ? t->cap * 2 : 16;
-	tmp = realloc(t->list, cap * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	t->list = tmp;
-	t->cap = cap;
-	return 0;
+	return grow_array((void **)&t->list, &t->cap, t->cnt + 1, sizeof(*t->list));
 }
 
 /* A new entry for pid: its name and cgroup read now, while it lives. */

@@ -181,6 +181,35 @@ static void test_cli_duplicate_pids_merged(void **state)
 	assert_int_equal(o.pids[1], 8);
 }
 
+/* Every keyword option maps each of its words to its value and refuses the rest. */
+static void test_cli_keywords_map_to_their_values(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-p", "1", "--group-by", "pid"), CLI_RUN);
+	assert_int_equal(o.group_by, GROUP_BY_PID);
+	assert_int_equal(PARSE(&o, "-p", "1", "--group-by", "exe"), CLI_RUN);
+	assert_int_equal(o.group_by, GROUP_BY_EXE);
+	assert_int_equal(PARSE(&o, "-p", "1", "--group-by", "cgroup"), CLI_RUN);
+	assert_int_equal(o.group_by, GROUP_BY_CGROUP);
+	assert_int_equal(PARSE(&o, "-p", "1", "--group-by", "none"), CLI_RUN);
+	assert_int_equal(o.group_by, GROUP_BY_NONE);
+	/* the default has no word of its own */
+	assert_int_equal(PARSE(&o, "-p", "1", "--group-by", ""), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--group-by", "PID"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--push", "http://x", "--push-format", "parca"),
+			 CLI_RUN);
+	assert_int_equal(o.push_format, PUSH_PARCA);
+	assert_int_equal(PARSE(&o, "-p", "1", "--push", "http://x", "--push-format", "pyroscope"),
+			 CLI_RUN);
+	assert_int_equal(o.push_format, PUSH_PYROSCOPE);
+	assert_int_equal(PARSE(&o, "-p", "1", "--push-format", "parc"), -EINVAL);
+	assert_int_equal(PARSE(&o, "-p", "1", "--value", "inuse_objects"), CLI_RUN);
+	assert_int_equal(o.value, VALUE_INUSE_OBJECTS);
+	assert_int_equal(PARSE(&o, "-p", "1", "--value", "inuse_space "), -EINVAL);
+}
+
 static void test_cli_help(void **state)
 {
 	struct cli_opts o;
@@ -201,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_cli_command_user),
 		cmocka_unit_test(test_cli_fail_on_loss_defaults),
 		cmocka_unit_test(test_cli_duplicate_pids_merged),
+		cmocka_unit_test(test_cli_keywords_map_to_their_values),
 		cmocka_unit_test(test_cli_help),
 	};
 

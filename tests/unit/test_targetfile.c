@@ -91,6 +91,21 @@ static void test_targetfile_other_inode_refused(void **state)
 	assert_int_equal(target_file_open(f->file, true, st.st_dev + 1, st.st_ino), -ESTALE);
 }
 
+static void test_targetfile_debug_path_of_build_id(void **state)
+{
+	static const unsigned char id[] = { 0xab, 0x01, 0xfe, 0x00, 0x7f };
+	char path[64];
+
+	(void)state;
+	assert_int_equal(target_debug_path_of_build_id(id, sizeof(id), path, sizeof(path)), 0);
+	assert_string_equal(path, "/usr/lib/debug/.build-id/ab/01fe007f.debug");
+	assert_int_equal(target_debug_path_of_build_id(id, 1, path, sizeof(path)), -EINVAL);
+	/* one byte short of the NUL: refused, never a cut name */
+	assert_int_equal(target_debug_path_of_build_id(id, sizeof(id), path, strlen(path)),
+			 -ENAMETOOLONG);
+	assert_int_equal(target_debug_path_of_build_id(id, sizeof(id), path, 20), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +114,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_targetfile_fifo_refused_without_blocking, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_targetfile_other_inode_refused, setup, teardown),
+		cmocka_unit_test(test_targetfile_debug_path_of_build_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
