@@ -155,7 +155,7 @@ bench: $(DEPS_STAMP)
 # The pprof reader under libFuzzer with ASan and UBSan, FUZZ_SECONDS long, from the corpus
 # in tests/fuzz/corpus/; crashing inputs land in tests/fuzz/crashers/.
 FUZZ_SECONDS ?= 600
-FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/out/pprof_read.c src/cli/diff.c src/out/escape.c src/common/hashmap.c src/common/units.c
+FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/out/pprof_read.c src/cli/diff.c src/model/gate.c src/out/escape.c src/common/hashmap.c src/common/units.c
 $(OUTPUT)/fuzz/fuzz_pprof_read: $(FUZZ_SRCS) $(OUTPUT)/proto/profile.pb-c.c
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \

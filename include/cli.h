@@ -40,6 +40,7 @@ struct cli_opts {
 	bool until_empty;	   /* --cgroup: stop when no process is left */
 	enum group_by group_by;	   /* resolved: never GROUP_BY_DEFAULT after parsing */
 	uint64_t rate;		   /* mean sampling interval in bytes; 1 = every allocation */
+	bool has_rate;		   /* -r given: a --fail-on-leak gate keeps it */
 	double duration_s;	   /* 0 = until Ctrl-C or every target exits */
 	const char *output_prefix; /* NULL = no files */
 	enum value_type value;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "gate.h"
 #include "log.h"
 #include "server.h"
 #include "units.h"
@@ -240,6 +241,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			pr_warn("invalid rate '%s': expected bytes from 1 to 1024G, such as 512K\n", arg);
 			return -EINVAL;
 		}
+		opts->has_rate = true;
 		return 0;
 	case 'd':
 		errno = 0;
@@ -487,6 +489,18 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	}
 	if (opts->value == VALUE_CNT)
 		opts->value = opts->alloc_only ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	/*
+	 * A leak gate on a launched command counts every allocation unless told otherwise: such a
+	 * command is a test-sized run, -r 1 costs it ~2 us per malloc+free pair, and at 512K a
+	 * bound under a few MiB cannot be decided at all (see gate.h).
+	 */
+	if (opts->has_fail_on_leak && !opts->has_rate)
+		opts->rate = 1;
+	if (opts->has_fail_on_leak && gate__bound_too_small(opts->fail_on_leak, opts->rate))
+		pr_warn("--fail-on-leak %llu is below %.1f standard errors at -r %llu: no run can pass it; use -r %llu or -r 1\n",
+			(unsigned long long)opts->fail_on_leak, GATE_Z,
+			(unsigned long long)opts->rate,
+			(unsigned long long)gate__rate_for(opts->fail_on_leak));
 	/* a leak gate, or an exact leak report, must not pass on incomplete data */
 	if (opts->fail_on_loss == CLI_DEFAULT)
 		opts->fail_on_loss = opts->has_fail_on_leak || (opts->command && opts->rate == 1)

@@ -17,6 +17,7 @@
 #include "collect.h"
 #include "creds.h"
 #include "diff.h"
+#include "gate.h"
 #include "table_loader.h"
 #include "launch.h"
 #include "cgroup.h"
@@ -47,7 +48,13 @@ enum exit_status {
 	EXIT_USAGE = 2,
 	EXIT_THRESHOLD = 3, /* diff: the growth exceeds --fail-above */
 	EXIT_LOSS = 4,	    /* events were lost and --fail-on-loss is on */
+	EXIT_UNDECIDED = 5, /* a sampled gate cannot tell at this rate */
 };
+
+static int exit_of_gate(enum gate_result res)
+{
+	return res == GATE_ABOVE ? EXIT_THRESHOLD : res == GATE_UNDECIDED ? EXIT_UNDECIDED : EXIT_OK;
+}
 
 
 /* Every mapped file of every target stays open (so it outlives its process): allow many. */
@@ -338,7 +345,7 @@ static int run_diff(int argc, char **argv)
 	struct diff_result res;
 	struct diff_cli_opts o;
 	int status = EXIT_REFUSED, err;
-	char why[256];
+	char why[320], what[64];
 
 	err = cli_parse_diff(argc, argv, &o);
 	if (err)
@@ -352,10 +359,16 @@ static int run_diff(int argc, char **argv)
 		goto out;
 	}
 	status = EXIT_OK;
-	if (o.has_fail_above && res.new_total - res.base_total > (int64_t)o.fail_above) {
-		pr_warn("%s grew by %lld, more than --fail-above %llu\n", o.value,
-			(long long)(res.new_total - res.base_total), (unsigned long long)o.fail_above);
-		status = EXIT_THRESHOLD;
+	if (o.has_fail_above) {
+		struct gate_subject sub = { what, "", "--fail-above", res.bytes };
+		uint64_t rate = res.base_rate > res.new_rate ? res.base_rate : res.new_rate;
+		struct gate_estimate e;
+
+		snprintf(what, sizeof(what), "%s grew by", o.value);
+		diff_result__estimate(&res, o.fail_above, &e);
+		status = exit_of_gate(gate__judge(&e, o.fail_above, rate, &sub, why, sizeof(why)));
+		if (status != EXIT_OK || rate > 1)
+			pr_warn("%s\n", why);
 	}
 out:
 	pprof_free(base);
@@ -1145,14 +1158,21 @@ static void close_session(struct run *r)
  * even when events were lost: they never become leaks), then 4 for lost events. */
 static int verdict(const struct run *r, const struct report_info *info, int status)
 {
+	struct gate_subject sub = { "leaked", " bytes", "--fail-on-leak", true };
+	double bound = r->opts.fail_on_leak;
 	struct stack_values t;
-	char buf[96];
+	char buf[320];
+	int gate;
 
 	profile__totals(r->profile, &t);
-	if (r->opts.has_fail_on_leak && t.inuse_space > r->opts.fail_on_leak) {
-		pr_warn("leaked %.0f bytes, more than --fail-on-leak %llu\n", t.inuse_space,
-			(unsigned long long)r->opts.fail_on_leak);
-		return EXIT_THRESHOLD;
+	if (r->opts.has_fail_on_leak) {
+		gate = exit_of_gate(gate__judge(&(struct gate_estimate){ t.inuse_space,
+			t.inuse_space_var, gate__var_bound(bound, r->opts.rate) }, bound, r->opts.rate,
+			&sub, buf, sizeof(buf)));
+		if (gate != EXIT_OK || r->opts.rate > 1)
+			pr_warn("%s\n", buf);
+		if (gate != EXIT_OK)
+			return gate;
 	}
 	if (info->fail_on_loss && report_losses_events(&info->losses)) {
 		pr_warn("%s: failing (--fail-on-loss)\n",

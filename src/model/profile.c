@@ -74,6 +74,20 @@ double stack_value(const struct stack *stack, enum value_type type)
 	}
 }
 
+double stack_value_se(const struct stack_values *v, enum value_type type)
+{
+	double var;
+
+	switch (type) {
+	case VALUE_INUSE_SPACE: var = v->inuse_space_var; break;
+	case VALUE_INUSE_OBJECTS: var = v->inuse_objects_var; break;
+	case VALUE_ALLOC_SPACE: var = v->alloc_space_var; break;
+	case VALUE_ALLOC_OBJECTS: var = v->alloc_objects_var; break;
+	default: var = 0;
+	}
+	return var > 0 ? sqrt(var) : 0;
+}
+
 struct profile *profile__new(uint64_t rate)
 {
 	struct profile *p = calloc(1, sizeof(*p));
@@ -267,17 +281,21 @@ bool profile__stack_is_full(const struct profile *p, uint32_t stack_id)
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live)
 {
 	struct stack_values *v = &p->stacks[stack_id].v;
-	double w = sample_weight(size, p->rate);
+	double w = sample_weight(size, p->rate), var = w * (w - 1);
 
 	if (profile__stack_is_full(p, stack_id))
 		p->full_samples++;
 	v->alloc_samples++;
 	v->alloc_objects += w;
 	v->alloc_space += w * size;
+	v->alloc_objects_var += var;
+	v->alloc_space_var += var * size * size;
 	if (live) {
 		v->inuse_samples++;
 		v->inuse_objects += w;
 		v->inuse_space += w * size;
+		v->inuse_objects_var += var;
+		v->inuse_space_var += var * size * size;
 	}
 }
 
@@ -312,10 +330,14 @@ void profile__record_gone(struct profile *p, uint32_t stack_id, uint64_t size)
 		/* exactly nothing in use, not a floating-point residue */
 		v->inuse_objects = 0;
 		v->inuse_space = 0;
+		v->inuse_objects_var = 0;
+		v->inuse_space_var = 0;
 		return;
 	}
 	v->inuse_objects -= w;
 	v->inuse_space -= w * size;
+	v->inuse_objects_var -= w * (w - 1);
+	v->inuse_space_var -= w * (w - 1) * size * size;
 }
 
 void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
@@ -327,14 +349,24 @@ void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
 	profile__record_gone(p, stack_id, size);
 }
 
+/* Stacks' samples are independent: their estimates and their variances add up. */
+static void sum_values(struct stack_values *to, const struct stack_values *from)
+{
+	to->alloc_objects += from->alloc_objects;
+	to->alloc_space += from->alloc_space;
+	to->inuse_objects += from->inuse_objects;
+	to->inuse_space += from->inuse_space;
+	to->alloc_samples += from->alloc_samples;
+	to->inuse_samples += from->inuse_samples;
+	to->alloc_objects_var += from->alloc_objects_var;
+	to->alloc_space_var += from->alloc_space_var;
+	to->inuse_objects_var += from->inuse_objects_var;
+	to->inuse_space_var += from->inuse_space_var;
+}
+
 static void add_values(struct stack *to, const struct stack *from)
 {
-	to->v.alloc_objects += from->v.alloc_objects;
-	to->v.alloc_space += from->v.alloc_space;
-	to->v.inuse_objects += from->v.inuse_objects;
-	to->v.inuse_space += from->v.inuse_space;
-	to->v.alloc_samples += from->v.alloc_samples;
-	to->v.inuse_samples += from->v.inuse_samples;
+	sum_values(&to->v, &from->v);
 	for (unsigned k = 0; k < LIFETIME_BUCKETS; k++) {
 		to->lifetimes[k] += from->lifetimes[k];
 		to->live_ages[k] += from->live_ages[k];
@@ -424,14 +456,6 @@ const struct location *profile__location(const struct profile *p, uint32_t id)
 void profile__totals(const struct profile *p, struct stack_values *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < p->stack_cnt; i++) {
-		const struct stack_values *v = &p->stacks[i].v;
-
-		out->alloc_objects += v->alloc_objects;
-		out->alloc_space += v->alloc_space;
-		out->inuse_objects += v->inuse_objects;
-		out->inuse_space += v->inuse_space;
-		out->alloc_samples += v->alloc_samples;
-		out->inuse_samples += v->inuse_samples;
-	}
+	for (size_t i = 0; i < p->stack_cnt; i++)
+		sum_values(out, &p->stacks[i].v);
 }

@@ -223,10 +223,44 @@ static void test_value_type_names_round_trip(void **state)
 	assert_false(value_type_is_bytes(VALUE_INUSE_OBJECTS));
 }
 
+/* One sample of size s at rate R: estimate w s, variance w (w - 1) s^2; a free takes both back,
+ * and stacks' variances add up in the totals. */
+static void test_variance_is_horvitz_thompson(void **state)
+{
+	const uint64_t rate = 512 * 1024, s = 1000;
+	struct profile *q = profile__new(rate);
+	struct frame f = { .func = "leaf" };
+	double w = sample_weight(s, rate);
+	struct stack_values t;
+	uint32_t loc;
+	int a, b;
+
+	(void)state;
+	assert_non_null(q);
+	loc = profile__add_location(q, "/bin/x", NULL, 0x10, &f, 1);
+	a = profile__intern_stack(q, 0, &loc, 1, false);
+	b = profile__intern_stack(q, 0, &loc, 1, true);
+	profile__record_alloc(q, a, s, true);
+	profile__record_alloc(q, b, s, true);
+	profile__record_alloc(q, b, s, true);
+	assert_true(fabs(profile__stack(q, a)->v.inuse_space_var - w * (w - 1) * s * s) < 1);
+	assert_true(fabs(stack_value_se(&profile__stack(q, b)->v, VALUE_INUSE_SPACE) -
+			 sqrt(2 * w * (w - 1)) * s) < 1e-6);
+	profile__totals(q, &t);
+	assert_true(fabs(t.inuse_space_var - 3 * w * (w - 1) * s * s) < 1);
+	assert_true(fabs(t.alloc_objects_var - 3 * w * (w - 1)) < 1e-6);
+	profile__record_free(q, b, s, 10);
+	profile__totals(q, &t);
+	assert_true(fabs(t.inuse_space_var - 2 * w * (w - 1) * s * s) < 1);
+	assert_true(fabs(t.alloc_space_var - 3 * w * (w - 1) * s * s) < 1);
+	profile__free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weight_exact_at_rate_one),
+		cmocka_unit_test(test_variance_is_horvitz_thompson),
 		cmocka_unit_test(test_weight_is_inverse_inclusion_probability),
 		cmocka_unit_test_setup_teardown(test_stack_interned_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_and_free_aggregate, setup, teardown),
