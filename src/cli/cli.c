@@ -79,6 +79,8 @@ void cli_usage(FILE *f)
 		"  -- COMMAND [ARGS...]    run COMMAND, profile it from its first allocation to its\n"
 		"                          exit, and report what it leaked (on stderr)\n"
 		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
+		"                          (99.9%% confidence when sampled; 5: undecided at this\n"
+		"                          rate); the COMMAND runs at -r 1 unless -r is given\n"
 		"      --fail-on-loss      exit 4 when any event was lost (the figures are then\n"
 		"                          incomplete); on by default with --fail-on-leak, and with\n"
 		"                          a COMMAND at -r 1; --no-fail-on-loss turns it off\n"
@@ -132,13 +134,15 @@ void cli_usage(FILE *f)
 		"       memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N]\n"
 		"Compares two pprof heap profiles (memsnoop's -o PREFIX.pb.gz or Go's, gzipped or not):\n"
 		"the stacks that grew and shrank most in TYPE (default inuse_space), and the total.\n"
-		"  --fail-above N          exit 3 when the total grew by more than N (K/M/G suffixes)\n"
+		"  --fail-above N          exit 3 when the total grew by more than N (K/M/G suffixes),\n"
+		"                          with 99.9%% confidence when sampled; 5: undecided\n"
 		"\n"
 		"Exit status: with -p or diff, 0 when the profile was written (also after Ctrl-C or the\n"
 		"targets' exit) or the diff printed; with a COMMAND, its own exit status (128 + N when\n"
 		"killed by signal N); 1 when memsnoop could not run (no such process, not root, a\n"
 		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
-		"--fail-above is exceeded; else 4 when events were lost and --fail-on-loss is on.\n",
+		"--fail-above is exceeded; 5 when a sampled gate is undecided at this rate; else 4\n"
+		"when events were lost and --fail-on-loss is on.\n",
 		CLI_MAX_PIDS, PROFILE_DEFAULT_MAX_STACKS);
 }
 
