@@ -290,6 +290,9 @@ static char **memory_comments(const struct mem_series *mem, size_t *cnt)
 
 	*cnt = 0;
 	for (size_t i = 0; out && i < mem->cnt; i++) {
+		/* a process's last reading only: hundreds of comment lines drown pprof -top */
+		if (mem_series__last(mem, mem->points[i].pid) != &mem->points[i])
+			continue;
 		f = open_memstream(&out[*cnt], &len);
 		if (!f)
 			break;
