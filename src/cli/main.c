@@ -104,6 +104,7 @@ static int find_allocators(const struct targets *targets, struct alloc_objects *
 struct output_ctx {
 	const struct profile *profile;	   /* as people read it: grouped by --group-by */
 	const struct profile *per_process; /* each process's stacks apart: pprof, lifetimes */
+	const struct profile *drawn;	   /* folded, SVG: processes apart as root frames */
 	const struct report_info *info;
 	const struct pprof_info *pinfo;
 	bool icicle; /* the SVG grows down */
@@ -111,7 +112,7 @@ struct output_ctx {
 
 static int write_folded(const struct output_ctx *c, FILE *f)
 {
-	return output_folded__write(c->profile, c->info->value, f);
+	return output_folded__write(c->drawn, c->info->value, f);
 }
 
 static int write_pprof(const struct output_ctx *c, FILE *f)
@@ -126,7 +127,7 @@ static int write_lifetimes(const struct output_ctx *c, FILE *f)
 
 static int write_svg(const struct output_ctx *c, FILE *f)
 {
-	return output_svg__write(c->profile, &(struct svg_opts){ c->info->value, c->icicle, c->info },
+	return output_svg__write(c->drawn, &(struct svg_opts){ c->info->value, c->icicle, c->info },
 				 f);
 }
 
@@ -769,6 +770,20 @@ static void shown_profile__free(struct run *r, struct profile *p)
 		profile__free(p);
 }
 
+/* The folded file and the flame graph cannot label a site with its PID as the report does:
+ * under --group-by pid, a root frame per program (its build ID too when two share a name). */
+static struct profile *drawn_profile(struct run *r, struct profile *shown)
+{
+	struct profile *p;
+
+	if (r->opts.group_by != GROUP_BY_PID)
+		return shown;
+	p = profile__regroup(r->profile, group_by_exe, r);
+	if (!p)
+		pr_warn("out of memory: the flame graph merges processes\n");
+	return p ?: shown;
+}
+
 /* Seconds between ticks: the live view's, else each second (new stacks resolved). */
 static double tick_period(const struct run *r)
 {
@@ -1202,7 +1217,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 				    r->server ? server__fd(r->server) : -1, serve_timeout_ms };
 	uint64_t window_end_ns;
 	double start;
-	struct profile *shown;
+	struct profile *shown, *drawn;
 	int err;
 
 	if (probes__arm(r->probes))
@@ -1264,8 +1279,12 @@ static int run_profile(struct run *r, int argc, char **argv)
 	pinfo.losses = &info.losses;
 	/* a launched program owns stdout: the report goes to stderr */
 	shown = shown_profile(r);
-	err = write_outputs(&(struct output_ctx){ shown, r->profile, &info, &pinfo, r->opts.icicle },
+	drawn = drawn_profile(r, shown);
+	err = write_outputs(&(struct output_ctx){ shown, r->profile, drawn, &info, &pinfo,
+						  r->opts.icicle },
 			    r->opts.output_prefix, &r->owner, r->report) ?: err;
+	if (drawn != shown)
+		profile__free(drawn);
 	shown_profile__free(r, shown);
 	free((char *)pinfo.comment);
 	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
@@ -391,11 +392,114 @@ static int group_location(struct profile *p, const char *label, const char **lab
 	return id;
 }
 
+/* A process's group: group_of's label, told apart by build ID where two builds share it. */
+struct pid_group {
+	const char *label;
+	const char *build_id; /* of its executable (the module of its _start), or NULL */
+	char *shown;	      /* the root frame's name */
+};
+
+struct label_use {
+	const char *build_id; /* the first build seen under the label */
+	bool ambiguous;	      /* another build has it too */
+};
+
+static void pid_group_label(const void *key, void *value, void *ctx)
+{
+	struct pid_group *g = value;
+	struct label_use *use;
+
+	(void)key;
+	if (!g->label)
+		return;
+	use = hashmap__find(ctx, g->label, strlen(g->label) + 1);
+	if (use && use->ambiguous && g->build_id)
+		g->shown = asprintf(&g->shown, "%s [build %.12s]", g->label, g->build_id) < 0
+				   ? NULL : g->shown;
+	else
+		g->shown = strdup(g->label);
+}
+
+static void pid_group_free(const void *key, void *value, void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	free(((struct pid_group *)value)->shown);
+}
+
+static const char *root_build_id(const struct profile *p, const struct stack *s)
+{
+	const struct location *l = s->loc_cnt ? &p->locs[s->locs[s->loc_cnt - 1]] : NULL;
+
+	return l && l->frame_cnt && !strcmp(l->frames[l->frame_cnt - 1].func, "_start")
+		       ? l->build_id : NULL;
+}
+
+/* Each process's root frame name (pid -> struct pid_group), or NULL: out of memory. */
+static struct hashmap *pid_groups(const struct profile *src, profile_group_fn group_of,
+				  void *ctx)
+{
+	struct hashmap *pids = hashmap__new(sizeof(struct pid_group));
+	struct hashmap *labels = hashmap__new(sizeof(struct label_use));
+	int err = pids && labels ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < src->stack_cnt && !err && group_of; i++) {
+		const struct stack *s = &src->stacks[i];
+		struct pid_group *g;
+		struct label_use *use;
+		bool created;
+
+		if (!s->pid)
+			continue;
+		g = hashmap__upsert(pids, &s->pid, sizeof(s->pid), &created);
+		if (!g) {
+			err = -ENOMEM;
+			break;
+		}
+		if (created)
+			g->label = group_of(ctx, s->pid);
+		if (!g->label || g->build_id || !root_build_id(src, s))
+			continue;
+		g->build_id = root_build_id(src, s);
+		use = hashmap__upsert(labels, g->label, strlen(g->label) + 1, &created);
+		if (!use)
+			err = -ENOMEM;
+		else if (created)
+			use->build_id = g->build_id;
+		else if (strcmp(use->build_id, g->build_id))
+			use->ambiguous = true;
+	}
+	if (!err)
+		hashmap__for_each(pids, pid_group_label, labels);
+	hashmap__free(labels);
+	if (err) {
+		hashmap__free(pids);
+		return NULL;
+	}
+	return pids;
+}
+
+static void pid_groups__free(struct hashmap *pids)
+{
+	if (pids)
+		hashmap__for_each(pids, pid_group_free, NULL);
+	hashmap__free(pids);
+}
+
+static const char *group_label(struct hashmap *pids, uint32_t pid)
+{
+	struct pid_group *g = pid ? hashmap__find(pids, &pid, sizeof(pid)) : NULL;
+
+	return g && g->label ? g->shown : NULL;
+}
+
 struct profile *profile__regroup(const struct profile *src, profile_group_fn group_of, void *ctx)
 {
 	struct profile *dst = profile__new(src->rate);
 	const char **labels = calloc(src->stack_cnt + 1, sizeof(*labels));
-	int *ids = calloc(src->stack_cnt + 1, sizeof(*ids)), err = dst && labels && ids ? 0 : -ENOMEM;
+	int *ids = calloc(src->stack_cnt + 1, sizeof(*ids));
+	struct hashmap *pids = pid_groups(src, group_of, ctx);
+	int err = dst && labels && ids && pids ? 0 : -ENOMEM;
 	uint32_t locs[MAX_GROUPED_DEPTH];
 	size_t label_cnt = 0;
 
@@ -409,7 +513,7 @@ struct profile *profile__regroup(const struct profile *src, profile_group_fn gro
 	}
 	for (size_t i = 0; i < src->stack_cnt && !err; i++) {
 		const struct stack *s = &src->stacks[i];
-		const char *label = s->pid && group_of ? group_of(ctx, s->pid) : NULL;
+		const char *label = group_label(pids, s->pid);
 		uint32_t n = s->loc_cnt < MAX_GROUPED_DEPTH - 1 ? s->loc_cnt : MAX_GROUPED_DEPTH - 1;
 		int id;
 
@@ -428,6 +532,7 @@ struct profile *profile__regroup(const struct profile *src, profile_group_fn gro
 		else
 			add_values(&dst->stacks[id], s);
 	}
+	pid_groups__free(pids);
 	free(labels);
 	free(ids);
 	if (err) {
