@@ -28,6 +28,7 @@
 #include "memview.h"
 #include "output.h"
 #include "output_live.h"
+#include "out_files.h"
 #include "output_summary.h"
 #include "output_svg.h"
 #include "pprof_read.h"
@@ -108,6 +109,7 @@ struct output_ctx {
 	const struct report_info *info;
 	const struct pprof_info *pinfo;
 	bool icicle; /* the SVG grows down */
+	struct out_files *written; /* the files committed, said at the end */
 };
 
 static int write_folded(const struct output_ctx *c, FILE *f)
@@ -139,12 +141,13 @@ static int write_summary(const struct output_ctx *c, FILE *f)
 static const struct output_kind {
 	const char *suffix;
 	int (*write)(const struct output_ctx *c, FILE *f);
+	const char *note; /* what it is for, in the run's last lines */
 } output_kinds[] = {
-	{ ".folded", write_folded },
-	{ ".pb.gz", write_pprof },
-	{ ".lifetimes.json", write_lifetimes },
-	{ ".svg", write_svg },
-	{ ".summary.json", write_summary },
+	{ ".folded", write_folded, "folded stacks: flamegraph.pl, inferno, speedscope" },
+	{ ".pb.gz", write_pprof, "pprof heap profile, for go tool pprof" },
+	{ ".lifetimes.json", write_lifetimes, "lifetime histograms" },
+	{ ".svg", write_svg, "flame graph: open in a browser" },
+	{ ".summary.json", write_summary, "the run's figures, losses and memory readings" },
 };
 
 static char *output_path(const char *prefix, const struct output_kind *k)
@@ -178,8 +181,12 @@ static int write_output(const char *prefix, const struct output_kind *k,
 		safefile__abort(sf);
 		return err;
 	}
-	pr_info("wrote %s\n", safefile__path(sf));
-	return safefile__commit(sf);
+	path = strdup(safefile__path(sf));
+	err = safefile__commit(sf);
+	if (!err && path)
+		out_files__add(c->written, path, k->note);
+	free(path);
+	return err;
 }
 
 /* The exact counters and every loss so far: what each tick and the final report show. */
@@ -1218,7 +1225,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	uint64_t window_end_ns;
 	double start;
 	struct profile *shown, *drawn;
-	int err;
+	struct out_files written = {};
+	int err, status;
 
 	if (probes__arm(r->probes))
 		return EXIT_REFUSED;
@@ -1281,7 +1289,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	shown = shown_profile(r);
 	drawn = drawn_profile(r, shown);
 	err = write_outputs(&(struct output_ctx){ shown, r->profile, drawn, &info, &pinfo,
-						  r->opts.icicle },
+						  r->opts.icicle, &written },
 			    r->opts.output_prefix, &r->owner, r->report) ?: err;
 	if (drawn != shown)
 		profile__free(drawn);
@@ -1291,8 +1299,12 @@ static int run_profile(struct run *r, int argc, char **argv)
 		free(pinfo.extra_comments[i]);
 	free((char **)pinfo.extra_comments);
 	if (r->launch)
-		return verdict(r, &info, exit_status_of(launch__wait(r->launch)));
-	return err ? EXIT_REFUSED : verdict(r, &info, EXIT_OK);
+		status = verdict(r, &info, exit_status_of(launch__wait(r->launch)));
+	else
+		status = err ? EXIT_REFUSED : verdict(r, &info, EXIT_OK);
+	out_files__say(&written, stderr);
+	out_files__clear(&written);
+	return status;
 }
 
 int main(int argc, char **argv)
