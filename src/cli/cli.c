@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +91,8 @@ void cli_usage(FILE *f)
 		"      --as-root           with a COMMAND: run it as root even under sudo\n"
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
-		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
+		"  -d, --duration SECONDS  stop after this long: 30, 10s, 5m, 1h (default: Ctrl-C or\n"
+		"                          all targets exit); --interval and --push-interval too\n"
 		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs),\n"
 		"                          PREFIX.svg (a flame graph to open in a browser),\n"
 		"                          PREFIX.summary.json (the run's figures and memory readings)\n"
@@ -218,8 +218,6 @@ static int parse_cgroups(char *arg, struct cli_opts *opts)
 
 static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 {
-	char *end;
-
 	switch (opt) {
 	case 'p':
 		return parse_pids(arg, opts);
@@ -250,10 +248,9 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->has_rate = true;
 		return 0;
 	case 'd':
-		errno = 0;
-		opts->duration_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(opts->duration_s) || opts->duration_s <= 0) {
-			pr_warn("invalid duration '%s': expected a positive number of seconds\n", arg);
+		if (parse_duration(arg, &opts->duration_s) || opts->duration_s <= 0) {
+			pr_warn("invalid duration '%s': expected a positive time such as 30, 10s, 5m or 1h\n",
+				arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -288,10 +285,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->has_push_format = true;
 		return 0;
 	case OPT_PUSH_INTERVAL:
-		errno = 0;
-		opts->push_interval_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(opts->push_interval_s) ||
-		    opts->push_interval_s < 1) {
+		if (parse_duration(arg, &opts->push_interval_s) || opts->push_interval_s < 1) {
 			pr_warn("invalid --push-interval '%s': expected seconds, at least 1\n", arg);
 			return -EINVAL;
 		}
@@ -300,9 +294,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->listen_any = true;
 		return 0;
 	case OPT_INTERVAL:
-		errno = 0;
-		opts->interval_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(opts->interval_s) || opts->interval_s < 0 ||
+		if (parse_duration(arg, &opts->interval_s) ||
 		    (opts->interval_s > 0 && opts->interval_s < 0.1)) {
 			pr_warn("invalid interval '%s': expected seconds, at least 0.1 (0: no live view)\n", arg);
 			return -EINVAL;

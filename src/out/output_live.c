@@ -145,6 +145,7 @@ int live_view__write(struct live_view *v, const struct profile *p, const struct 
 	uint64_t calls, bytes, frees, calls0, bytes0, frees0;
 	double dt = t->t_s - v->last_t_s, total;
 	struct stack_values tot;
+	uint64_t samples;
 	char b1[32], b2[32], b3[32];
 	int err = 0;
 
@@ -154,6 +155,7 @@ int live_view__write(struct live_view *v, const struct profile *p, const struct 
 	/* the heap line is the heap in use whatever the sites are ranked by (allocated with
 	 * --alloc-only, which sees no frees) */
 	total = t->info->inuse_untracked ? tot.alloc_space : tot.inuse_space;
+	samples = t->info->inuse_untracked ? tot.alloc_samples : tot.inuse_samples;
 	v->ticks++;
 	if (v->opts.redraw)
 		fputs("\033[H\033[2J", f); /* home, clear: the view replaces the last one */
@@ -171,11 +173,11 @@ int live_view__write(struct live_view *v, const struct profile *p, const struct 
 			format_bytes(bytes - bytes0, b1, sizeof(b1)),
 			format_bytes((bytes - bytes0) / dt, b3, sizeof(b3)),
 			(unsigned long long)(frees - frees0), (frees - frees0) / dt);
-	fprintf(f, "heap %s (estimated): %s (%s since the last tick), from %llu samples\n",
+	fprintf(f, "heap %s (estimated): %s (%s since the last tick), from %llu sample%s\n",
 		t->info->inuse_untracked ? "allocated" : "in use",
 		format_bytes(total, b2, sizeof(b2)),
 		fmt(VALUE_INUSE_SPACE, total - v->last_total, true, b3, sizeof(b3)),
-		(unsigned long long)(t->info->inuse_untracked ? tot.alloc_samples : tot.inuse_samples));
+		(unsigned long long)samples, plural_s(samples));
 	write_memory(t, f);
 	if (losses_none(&t->info->losses, f))
 		fprintf(f, "lost: none\n");

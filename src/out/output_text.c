@@ -234,8 +234,8 @@ static void write_totals(const struct profile *p, const struct report_info *info
 		fprintf(f, "  not seen: %s\n", info->not_seen[i]);
 
 	profile__totals(p, &t);
-	fprintf(f, "%-24s %8s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",
-		(unsigned long long)t.alloc_samples);
+	fprintf(f, "%-24s %8s %16s  (from %llu sample%s)\n", "estimated", "objects", "bytes",
+		(unsigned long long)t.alloc_samples, plural_s(t.alloc_samples));
 	totals_row(f, "allocated", t.alloc_objects, t.alloc_space,
 		   error_of(p, t.alloc_space_var, live, sizeof(live)));
 	if (info->inuse_untracked) {
@@ -378,7 +378,8 @@ static void write_histogram(FILE *f, const char *title, const double h[LIFETIME_
 		max = h[k] > max ? h[k] : max;
 		total += h[k];
 	}
-	fprintf(f, "%s%s (%.0f objects)%s\n", indent, title, total, first < 0 ? ": none" : ":");
+	fprintf(f, "%s%s (%.0f object%s)%s\n", indent, title, total, plural_s(total),
+		first < 0 ? ": none" : ":");
 	for (int k = first; first >= 0 && k <= last; k++) {
 		int bar = max > 0 ? (int)lround(HISTOGRAM_WIDTH * h[k] / max) : 0;
 
@@ -424,13 +425,15 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 		if (s->pid)
 			fprintf(f, " PID %u", s->pid);
 		if (!info->inuse_untracked)
-			fprintf(f, ": in use %s in %.0f objects,", format_bytes(s->v.inuse_space, b2, sizeof(b2)),
-				s->v.inuse_objects);
+			fprintf(f, ": in use %s in %.0f object%s,",
+				format_bytes(s->v.inuse_space, b2, sizeof(b2)), s->v.inuse_objects,
+				plural_s(s->v.inuse_objects));
 		else
 			fputc(':', f);
-		fprintf(f, " allocated %s in %.0f objects, %llu samples\n",
+		fprintf(f, " allocated %s in %.0f object%s, %llu sample%s\n",
 			format_bytes(s->v.alloc_space, b3, sizeof(b3)), s->v.alloc_objects,
-			(unsigned long long)s->v.alloc_samples);
+			plural_s(s->v.alloc_objects), (unsigned long long)s->v.alloc_samples,
+			plural_s(s->v.alloc_samples));
 		write_frames(p, s, f);
 		if (info->lifetimes && !info->inuse_untracked) {
 			write_histogram(f, "lifetimes of freed samples", s->lifetimes, "      ");
