@@ -38,9 +38,22 @@ MAN8DIR := $(PREFIX)/share/man/man8
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf install uninstall clean
+.PHONY: FORCE all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf install uninstall clean
 
-all: $(OUTPUT)/memsnoop
+all: $(OUTPUT)/memsnoop $(OUTPUT)/memsnoop.bash-completion
+
+# The version: git describe of the tree, rewritten only when it changes (cli.o depends on it).
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(OUTPUT)/version.h: FORCE | $(BUILD_DEPS_OK)
+	$(Q)mkdir -p $(@D) && echo '#define MEMSNOOP_VERSION "$(VERSION)"' > $@.tmp && \
+		(cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@)
+$(OUTPUT)/src/cli/cli.o: $(OUTPUT)/version.h
+FORCE:
+
+# Generated from the option table, so that it cannot go stale.
+$(OUTPUT)/memsnoop.bash-completion: $(OUTPUT)/memsnoop
+	$(call msg,GEN,$@)
+	$(Q)$< --bash-completion > $@
 
 # Plain make installs nothing: it says which packages are missing and names make deps.
 $(BUILD_DEPS_OK): scripts/install-deps.sh
@@ -187,10 +200,10 @@ fuzz-elf: $(OUTPUT)/fuzz/fuzz_elf $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_EL
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashers_elf/ \
 		-rss_limit_mb=1024 -print_final_stats=1 $(OUTPUT)/fuzz/corpus_elf
 
-install: $(OUTPUT)/memsnoop
+install: $(OUTPUT)/memsnoop $(OUTPUT)/memsnoop.bash-completion
 	install -D -m 0755 $< $(DESTDIR)$(SBINDIR)/memsnoop
 	install -D -m 0644 docs/memsnoop.8 $(DESTDIR)$(MAN8DIR)/memsnoop.8
-	install -D -m 0644 scripts/memsnoop.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memsnoop
+	install -D -m 0644 $(OUTPUT)/memsnoop.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memsnoop
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/memsnoop $(DESTDIR)$(MAN8DIR)/memsnoop.8 \

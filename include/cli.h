@@ -96,6 +96,19 @@ enum cli_result {
 int cli_parse(int argc, char **argv, struct cli_opts *opts);
 void cli_usage(FILE *f);
 
+/* An option's argument: words, or "@pids", "@files", "@dirs", "@users". */
+struct cli_arg_values {
+	const char *option; /* long name */
+	const char *values;
+};
+
+struct option;
+/* The option tables the parsers use: memsnoop's, or diff's; ended by a zero entry. */
+const struct option *cli_long_opts(bool diff);
+const struct cli_arg_values *cli_arg_values(void);
+/* The bash completion, made from those tables. 0 or -EIO. */
+int cli_completion_write(FILE *f);
+
 /* argv[0] is "diff". Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying why on stderr. */
 int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts);
 

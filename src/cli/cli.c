@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "version.h"
 #include "gate.h"
 #include "log.h"
 #include "server.h"
@@ -14,7 +15,7 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY,
        OPT_MAX_STACKS, OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
-       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE };
+       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE, OPT_VERSION, OPT_BASH_COMPLETION, OPT_FAIL_ABOVE };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -55,6 +56,22 @@ static const struct option long_opts[] = {
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "bash-completion", no_argument, NULL, OPT_BASH_COMPLETION },
+	{},
+};
+
+/* What an option's argument can be, for the completion (the parser refuses anything else). */
+static const struct cli_arg_values arg_values[] = {
+	{ "pid", "@pids" },
+	{ "output", "@files" },
+	{ "cgroup", "@dirs" },
+	{ "user", "@users" },
+	{ "value", "inuse_space inuse_objects alloc_space alloc_objects" },
+	{ "group-by", "exe cgroup pid none" },
+	{ "unwind", "dwarf dwarf-copy fp" },
+	{ "uprobe-mode", "auto session classic" },
+	{ "push-format", "pyroscope parca" },
 	{},
 };
 
@@ -131,6 +148,8 @@ void cli_usage(FILE *f)
 		"                          it are counted in one [stack table full] site\n"
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
+		"      --version           the version\n"
+		"      --bash-completion   print the bash completion script (make builds it)\n"
 		"\n"
 		"\n"
 		"       memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N]\n"
@@ -436,6 +455,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
 		}
+		if (opt == OPT_VERSION) {
+			printf("memsnoop %s\n", MEMSNOOP_VERSION);
+			return CLI_EXIT_OK;
+		}
+		if (opt == OPT_BASH_COMPLETION)
+			return cli_completion_write(stdout) ? -EIO : CLI_EXIT_OK;
 		if (opt == '?' || opt == ':')
 			return refuse_option(opt, argv);
 		err = parse_option(opt, optarg, opts);
@@ -517,7 +542,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 static const struct option diff_long_opts[] = {
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "top", required_argument, NULL, 'n' },
-	{ "fail-above", required_argument, NULL, 'f' },
+	{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -554,7 +579,7 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 				return -EINVAL;
 			opts->top_n = v;
 			break;
-		case 'f':
+		case OPT_FAIL_ABOVE:
 			if (parse_size(optarg, &opts->fail_above)) {
 				pr_warn("invalid --fail-above '%s': expected a number, K/M/G suffixes allowed\n",
 					optarg);
@@ -573,4 +598,14 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 	opts->base_path = argv[optind];
 	opts->new_path = argv[optind + 1];
 	return CLI_RUN;
+}
+
+const struct option *cli_long_opts(bool diff)
+{
+	return diff ? diff_long_opts : long_opts;
+}
+
+const struct cli_arg_values *cli_arg_values(void)
+{
+	return arg_values;
 }
