@@ -1030,6 +1030,7 @@ static int open_live_view(struct run *r)
 		.top_n = r->opts.top_n,
 		.redraw = tty,
 		.width = tty && !ioctl(fileno(r->report), TIOCGWINSZ, &ws) && ws.ws_col ? ws.ws_col : 160,
+		.colour = live_colour_wanted(tty, getenv("NO_COLOR"), getenv("TERM")),
 	});
 	return r->live ? 0 : -ENOMEM;
 }
