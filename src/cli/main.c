@@ -261,11 +261,17 @@ static void label_counters(const struct alloc_objects *objs, size_t cnt,
 	}
 }
 
-/* What the probes of these objects cannot see, for the report: a line per family mapped. */
+/* What the probes of these objects cannot see, for the report: a line per family mapped, and
+ * one per allocator a program carries inside itself (out holds BLIND_SPOTS_MAX). */
+#define BLIND_SPOTS_MAX (FAMILY_CNT + ALLOC_OWN_NOTES_MAX)
 static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const char **out)
 {
 	bool mapped[FAMILY_CNT] = { false };
 	size_t n = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		for (size_t k = 0; k < objs[i].own_note_cnt && n < ALLOC_OWN_NOTES_MAX; k++)
+			out[n++] = objs[i].own_notes[k];
 
 	for (size_t i = 0; i < cnt; i++)
 		for (size_t o = 0; o < objs[i].cnt; o++)
@@ -655,7 +661,7 @@ static int prepare_targets(struct run *r)
 		if (alloc_objects__add_file(&r->objs[0], o->path, o->open_path))
 			return -ENOMEM;
 	}
-	return 0;
+	return alloc_objects__copy_notes(&r->objs[0], launch__objects(r->launch));
 }
 
 /* Each live target's memory now, into the series. */
@@ -1213,7 +1219,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
 	static char labels[ALLOC_COUNTER_CNT][ALLOC_LABEL_SZ];
-	const char *not_seen[FAMILY_CNT];
+	const char *not_seen[BLIND_SPOTS_MAX];
 	enum loop_end end = LOOP_END_SIGNAL;
 	struct loop_hooks hooks = { r, r->launch ? launch_signal : stop_on_signal,
 				    /* without a live view, new stacks are still resolved each second */
