@@ -38,9 +38,22 @@ MAN8DIR := $(PREFIX)/share/man/man8
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf install uninstall clean
+.PHONY: FORCE all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf install uninstall clean
 
-all: $(OUTPUT)/memsnoop
+all: $(OUTPUT)/memsnoop $(OUTPUT)/memsnoop.bash-completion
+
+# The version: git describe of the tree, rewritten only when it changes (cli.o depends on it).
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(OUTPUT)/version.h: FORCE | $(BUILD_DEPS_OK)
+	$(Q)mkdir -p $(@D) && echo '#define MEMSNOOP_VERSION "$(VERSION)"' > $@.tmp && \
+		(cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@)
+$(OUTPUT)/src/cli/cli.o: $(OUTPUT)/version.h
+FORCE:
+
+# Generated from the option table, so that it cannot go stale.
+$(OUTPUT)/memsnoop.bash-completion: $(OUTPUT)/memsnoop
+	$(call msg,GEN,$@)
+	$(Q)$< --bash-completion > $@
 
 # Plain make installs nothing: it says which packages are missing and names make deps.
 $(BUILD_DEPS_OK): scripts/install-deps.sh
@@ -158,7 +171,7 @@ bench: $(DEPS_STAMP)
 # The pprof reader under libFuzzer with ASan and UBSan, FUZZ_SECONDS long, from the corpus
 # in tests/fuzz/corpus/; crashing inputs land in tests/fuzz/crashers/.
 FUZZ_SECONDS ?= 600
-FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/out/pprof_read.c src/cli/diff.c src/out/escape.c src/common/hashmap.c src/common/units.c
+FUZZ_SRCS := tests/fuzz/fuzz_pprof_read.c src/out/pprof_read.c src/cli/diff.c src/model/gate.c src/out/escape.c src/common/hashmap.c src/common/units.c
 $(OUTPUT)/fuzz/fuzz_pprof_read: $(FUZZ_SRCS) $(OUTPUT)/proto/profile.pb-c.c
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -190,10 +203,10 @@ fuzz-elf: $(OUTPUT)/fuzz/fuzz_elf $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_EL
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashers_elf/ \
 		-rss_limit_mb=1024 -print_final_stats=1 $(OUTPUT)/fuzz/corpus_elf
 
-install: $(OUTPUT)/memsnoop
+install: $(OUTPUT)/memsnoop $(OUTPUT)/memsnoop.bash-completion
 	install -D -m 0755 $< $(DESTDIR)$(SBINDIR)/memsnoop
 	install -D -m 0644 docs/memsnoop.8 $(DESTDIR)$(MAN8DIR)/memsnoop.8
-	install -D -m 0644 scripts/memsnoop.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memsnoop
+	install -D -m 0644 $(OUTPUT)/memsnoop.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memsnoop
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/memsnoop $(DESTDIR)$(MAN8DIR)/memsnoop.8 \

@@ -26,6 +26,15 @@ const char *alloc_family_blind_spot(enum alloc_family family);
  * tcmalloc's tc_malloc, ...), or -1. */
 int alloc_family_marker(const char *symbol);
 
+/*
+ * Allocators a program can carry inside its own code, none of whose functions memsnoop probes
+ * (PartitionAlloc, mozjemalloc, the Go runtime, V8's and Oilpan's heaps, HotSpot's): the
+ * index (< ALLOC_OWN_CNT) of the one a defined function's symbol proves, or -1.
+ */
+#define ALLOC_OWN_CNT 5
+int alloc_own_marker(const char *symbol);
+const char *alloc_own_name(int own);
+
 /* The report group of a counter: "C++" for operators, else the family of the object. */
 const char *alloc_counter_group(unsigned counter);
 enum alloc_row alloc_counter_row(unsigned counter);

@@ -40,11 +40,17 @@ struct alloc_object {
 	const char *symbols_from; /* ".dynsym", ".symtab", ".gnu_debugdata" or "debug file" */
 	struct alloc_entry *entries;
 	size_t entry_cnt;
+	unsigned own_mask; /* bit k: it carries alloc_own_name(k), not probed */
 };
+
+#define ALLOC_OWN_NOTES_MAX 4
 
 struct alloc_objects {
 	struct alloc_object *objs;
 	size_t cnt;
+	/* "FILE carries its own allocator (NAME): ...", for the report's "not seen:" lines */
+	char *own_notes[ALLOC_OWN_NOTES_MAX];
+	size_t own_note_cnt;
 };
 
 /*
@@ -53,6 +59,8 @@ struct alloc_objects {
  */
 int alloc_objects__find(pid_t pid, struct alloc_objects *out);
 void alloc_objects__clear(struct alloc_objects *objs);
+/* src's own_notes added to dst's (once each). 0 or -ENOMEM. */
+int alloc_objects__copy_notes(struct alloc_objects *dst, const struct alloc_objects *src);
 
 struct hashmap;
 

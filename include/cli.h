@@ -40,6 +40,7 @@ struct cli_opts {
 	bool until_empty;	   /* --cgroup: stop when no process is left */
 	enum group_by group_by;	   /* resolved: never GROUP_BY_DEFAULT after parsing */
 	uint64_t rate;		   /* mean sampling interval in bytes; 1 = every allocation */
+	bool has_rate;		   /* -r given: a --fail-on-leak gate keeps it */
 	double duration_s;	   /* 0 = until Ctrl-C or every target exits */
 	const char *output_prefix; /* NULL = no files */
 	enum value_type value;
@@ -94,6 +95,19 @@ enum cli_result {
 /* Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying what is wrong on stderr. */
 int cli_parse(int argc, char **argv, struct cli_opts *opts);
 void cli_usage(FILE *f);
+
+/* An option's argument: words, or "@pids", "@files", "@dirs", "@users". */
+struct cli_arg_values {
+	const char *option; /* long name */
+	const char *values;
+};
+
+struct option;
+/* The option tables the parsers use: memsnoop's, or diff's; ended by a zero entry. */
+const struct option *cli_long_opts(bool diff);
+const struct cli_arg_values *cli_arg_values(void);
+/* The bash completion, made from those tables. 0 or -EIO. */
+int cli_completion_write(FILE *f);
 
 /* argv[0] is "diff". Returns CLI_RUN, CLI_EXIT_OK, or -EINVAL after saying why on stderr. */
 int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts);

@@ -10,6 +10,14 @@ enum exit_status {
 	EXIT_USAGE = 2,
 	EXIT_THRESHOLD = 3, /* a leak over --fail-on-leak; diff: growth over --fail-above */
 	EXIT_LOSS = 4,	    /* events were lost and --fail-on-loss is on */
+	EXIT_UNDECIDED = 5, /* a sampled gate cannot tell at this rate */
 };
+
+#include "gate.h"
+
+static inline int exit_of_gate(enum gate_result res)
+{
+	return res == GATE_ABOVE ? EXIT_THRESHOLD : res == GATE_UNDECIDED ? EXIT_UNDECIDED : EXIT_OK;
+}
 
 #endif /* MEMSNOOP_EXIT_STATUS_H */

@@ -19,7 +19,8 @@ struct live_view_opts {
 	enum value_type value;
 	unsigned top_n;
 	bool redraw;	/* a terminal: clear the screen and draw the view at its top */
-	unsigned width; /* columns a line may take */
+	unsigned width; /* columns a line may take: longer ones are cut at a field's end */
+	bool colour;	/* a colour terminal (not NO_COLOR): growth red, losses red, hints */
 };
 
 /* What a tick shows beside the profile. */
@@ -30,6 +31,9 @@ struct live_tick {
 };
 
 struct live_view;
+
+/* Colour on a terminal unless NO_COLOR is set (to anything but "") or TERM is dumb. */
+bool live_colour_wanted(bool tty, const char *no_color, const char *term);
 
 struct live_view *live_view__new(const struct live_view_opts *opts);
 void live_view__free(struct live_view *v);

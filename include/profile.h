@@ -41,7 +41,11 @@ struct location {
 	const struct frame *frames;
 };
 
-/* Horvitz-Thompson estimates (each sample weighted by 1/p) and raw sample counts. */
+/*
+ * Horvitz-Thompson estimates (each sample weighted by w = 1/p) and raw sample counts, with the
+ * unbiased estimates of their variances: each sample adds (1 - p) / p^2 * y^2 = w (w - 1) y^2,
+ * allocations being sampled independently (a Poisson process over the bytes allocated).
+ */
 struct stack_values {
 	double alloc_objects;
 	double alloc_space;
@@ -49,6 +53,10 @@ struct stack_values {
 	double inuse_space;
 	uint64_t alloc_samples;
 	uint64_t inuse_samples;
+	double alloc_objects_var;
+	double alloc_space_var;
+	double inuse_objects_var;
+	double inuse_space_var;
 };
 
 /* log2 buckets of nanoseconds: bucket k holds [2^k, 2^(k+1)) ns (bucket 0 also 0 ns); the
@@ -75,6 +83,8 @@ struct stack {
 double sample_weight(uint64_t size, uint64_t rate);
 
 double stack_value(const struct stack *stack, enum value_type type);
+/* The standard error of stack_value(): 0 at rate 1, where every figure is exact. */
+double stack_value_se(const struct stack_values *v, enum value_type type);
 
 struct profile;
 

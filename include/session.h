@@ -162,6 +162,9 @@ void session__report_own_usage(void);
  * session__free_view(). */
 struct profile *session__shown_profile(struct session *s);
 void session__free_view(struct session *s, struct profile *p);
+/* The folded file and the flame graph: under --group-by pid, a root frame per program (its
+ * build ID too when two share a name); else shown itself. Free with session__free_view(). */
+struct profile *session__drawn_profile(struct session *s, struct profile *shown);
 
 /* session/tick.c */
 double session__tick_period(const struct session *s);
@@ -180,9 +183,11 @@ int session__check_outputs(const char *prefix);
 struct output_ctx {
 	const struct profile *profile;	   /* as people read it: grouped by --group-by */
 	const struct profile *per_process; /* each process's stacks apart: pprof, lifetimes */
+	const struct profile *drawn;	   /* folded, SVG: processes apart as root frames */
 	const struct report_info *info;
 	const struct pprof_info *pinfo;
-	bool icicle; /* the SVG grows down */
+	bool icicle;		   /* the SVG grows down */
+	struct out_files *written; /* the files committed, said at the end */
 };
 /* The report on report, every -o file; 0 or the last error. */
 int session__write_outputs(const struct output_ctx *c, const char *prefix,

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make demo: profiles the bundled demo program (tests/targets/demo.c) from its first request
-to its exit, prints memsnoop's report and writes BUILD/demo.folded."""
+to its exit, prints memsnoop's report and the files it wrote (BUILD/demo.svg, BUILD/demo.folded, ...)."""
 import math
 import os
 import sys
@@ -25,6 +25,9 @@ sd = math.sqrt(n * size * size * (1 - p) / p)
 print(f"\ndemo: the program says it leaked {truth['bytes_leaked'] / 2**20:.1f} MiB in {n} sessions "
       f"from session_cache_insert;\n"
       f"demo: at one sample per 512 KiB the estimate's standard error is "
-      f"{sd / 2**20:.1f} MiB ({100 * sd / truth['bytes_leaked']:.0f}%); -r 1 makes it exact\n"
-      f"demo: flame graph input written to {prefix}.folded", file=sys.stderr)
+      f"{sd / 2**20:.1f} MiB ({100 * sd / truth['bytes_leaked']:.0f}%); -r 1 makes it exact",
+      file=sys.stderr)
+# memsnoop's last lines: the files it wrote (the flame graph to open in a browser)
+print("\n".join(line for line in err.splitlines() if line.startswith("memsnoop: wrote ")),
+      file=sys.stderr)
 sys.exit(status)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "version.h"
+#include "gate.h"
 #include "log.h"
 #include "server.h"
 #include "units.h"
@@ -14,7 +15,7 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY,
        OPT_MAX_STACKS, OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
-       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE };
+       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE, OPT_VERSION, OPT_BASH_COMPLETION, OPT_FAIL_ABOVE };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -55,6 +56,22 @@ static const struct option long_opts[] = {
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "bash-completion", no_argument, NULL, OPT_BASH_COMPLETION },
+	{},
+};
+
+/* What an option's argument can be, for the completion (the parser refuses anything else). */
+static const struct cli_arg_values arg_values[] = {
+	{ "pid", "@pids" },
+	{ "output", "@files" },
+	{ "cgroup", "@dirs" },
+	{ "user", "@users" },
+	{ "value", "inuse_space inuse_objects alloc_space alloc_objects" },
+	{ "group-by", "exe cgroup pid none" },
+	{ "unwind", "dwarf dwarf-copy fp" },
+	{ "uprobe-mode", "auto session classic" },
+	{ "push-format", "pyroscope parca" },
 	{},
 };
 
@@ -72,12 +89,16 @@ void cli_usage(FILE *f)
 		"      --until-empty       with --cgroup: stop once no process is left in it\n"
 		"      --group-by KEY      how the report, folded file and flame graph keep several\n"
 		"                          processes apart: exe (default with --cgroup: one root\n"
-		"                          frame per program), cgroup, pid (default otherwise: sites\n"
-		"                          labelled with their PID) or none; pprof labels every\n"
+		"                          frame per program, per build ID when two share a name),\n"
+		"                          cgroup, pid (default otherwise: the report's sites\n"
+		"                          labelled with their PID, the folded file and flame graph\n"
+		"                          a root frame per program) or none; pprof labels every\n"
 		"                          sample with pid, comm and cgroup whatever KEY\n"
 		"  -- COMMAND [ARGS...]    run COMMAND, profile it from its first allocation to its\n"
 		"                          exit, and report what it leaked (on stderr)\n"
 		"      --fail-on-leak N    with a COMMAND: exit 3 when it leaked more than N bytes\n"
+		"                          (99.9%% confidence when sampled; 5: undecided at this\n"
+		"                          rate); the COMMAND runs at -r 1 unless -r is given\n"
 		"      --fail-on-loss      exit 4 when any event was lost (the figures are then\n"
 		"                          incomplete); on by default with --fail-on-leak, and with\n"
 		"                          a COMMAND at -r 1; --no-fail-on-loss turns it off\n"
@@ -87,7 +108,8 @@ void cli_usage(FILE *f)
 		"      --as-root           with a COMMAND: run it as root even under sudo\n"
 		"  -r, --rate BYTES        mean bytes between samples (K/M/G suffixes; default 512K;\n"
 		"                          1 = every allocation, exact counts)\n"
-		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C or all targets exit)\n"
+		"  -d, --duration SECONDS  stop after this long: 30, 10s, 5m, 1h (default: Ctrl-C or\n"
+		"                          all targets exit); --interval and --push-interval too\n"
 		"  -o, --output PREFIX     also write PREFIX.pb.gz (pprof), PREFIX.folded (flame graphs),\n"
 		"                          PREFIX.svg (a flame graph to open in a browser),\n"
 		"                          PREFIX.summary.json (the run's figures and memory readings)\n"
@@ -126,18 +148,22 @@ void cli_usage(FILE *f)
 		"                          it are counted in one [stack table full] site\n"
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
+		"      --version           the version\n"
+		"      --bash-completion   print the bash completion script (make builds it)\n"
 		"\n"
 		"\n"
 		"       memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N]\n"
 		"Compares two pprof heap profiles (memsnoop's -o PREFIX.pb.gz or Go's, gzipped or not):\n"
 		"the stacks that grew and shrank most in TYPE (default inuse_space), and the total.\n"
-		"  --fail-above N          exit 3 when the total grew by more than N (K/M/G suffixes)\n"
+		"  --fail-above N          exit 3 when the total grew by more than N (K/M/G suffixes),\n"
+		"                          with 99.9%% confidence when sampled; 5: undecided\n"
 		"\n"
 		"Exit status: with -p or diff, 0 when the profile was written (also after Ctrl-C or the\n"
 		"targets' exit) or the diff printed; with a COMMAND, its own exit status (128 + N when\n"
 		"killed by signal N); 1 when memsnoop could not run (no such process, not root, a\n"
 		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
-		"--fail-above is exceeded; else 4 when events were lost and --fail-on-loss is on.\n",
+		"--fail-above is exceeded; 5 when a sampled gate is undecided at this rate; else 4\n"
+		"when events were lost and --fail-on-loss is on.\n",
 		CLI_MAX_PIDS, PROFILE_DEFAULT_MAX_STACKS);
 }
 
@@ -252,7 +278,6 @@ static int parse_cgroups(char *arg, struct cli_opts *opts)
 
 static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 {
-	char *end;
 	int k;
 
 	switch (opt) {
@@ -278,12 +303,12 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 			pr_warn("invalid rate '%s': expected bytes from 1 to 1024G, such as 512K\n", arg);
 			return -EINVAL;
 		}
+		opts->has_rate = true;
 		return 0;
 	case 'd':
-		errno = 0;
-		opts->duration_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(opts->duration_s) || opts->duration_s <= 0) {
-			pr_warn("invalid duration '%s': expected a positive number of seconds\n", arg);
+		if (parse_duration(arg, &opts->duration_s) || opts->duration_s <= 0) {
+			pr_warn("invalid duration '%s': expected a positive time such as 30, 10s, 5m or 1h\n",
+				arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -320,10 +345,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		return 0;
 	}
 	case OPT_PUSH_INTERVAL:
-		errno = 0;
-		opts->push_interval_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(opts->push_interval_s) ||
-		    opts->push_interval_s < 1) {
+		if (parse_duration(arg, &opts->push_interval_s) || opts->push_interval_s < 1) {
 			pr_warn("invalid --push-interval '%s': expected seconds, at least 1\n", arg);
 			return -EINVAL;
 		}
@@ -332,9 +354,7 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->listen_any = true;
 		return 0;
 	case OPT_INTERVAL:
-		errno = 0;
-		opts->interval_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(opts->interval_s) || opts->interval_s < 0 ||
+		if (parse_duration(arg, &opts->interval_s) ||
 		    (opts->interval_s > 0 && opts->interval_s < 0.1)) {
 			pr_warn("invalid interval '%s': expected seconds, at least 0.1 (0: no live view)\n", arg);
 			return -EINVAL;
@@ -468,6 +488,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
 		}
+		if (opt == OPT_VERSION) {
+			printf("memsnoop %s\n", MEMSNOOP_VERSION);
+			return CLI_EXIT_OK;
+		}
+		if (opt == OPT_BASH_COMPLETION)
+			return cli_completion_write(stdout) ? -EIO : CLI_EXIT_OK;
 		if (opt == '?' || opt == ':')
 			return refuse_option(opt, argv);
 		err = parse_option(opt, optarg, opts);
@@ -519,6 +545,18 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	}
 	if (opts->value == VALUE_CNT)
 		opts->value = opts->alloc_only ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
+	/*
+	 * A leak gate on a launched command counts every allocation unless told otherwise: such a
+	 * command is a test-sized run, -r 1 costs it ~2 us per malloc+free pair, and at 512K a
+	 * bound under a few MiB cannot be decided at all (see gate.h).
+	 */
+	if (opts->has_fail_on_leak && !opts->has_rate)
+		opts->rate = 1;
+	if (opts->has_fail_on_leak && gate__bound_too_small(opts->fail_on_leak, opts->rate))
+		pr_warn("--fail-on-leak %llu is below %.1f standard errors at -r %llu: no run can pass it; use -r %llu or -r 1\n",
+			(unsigned long long)opts->fail_on_leak, GATE_Z,
+			(unsigned long long)opts->rate,
+			(unsigned long long)gate__rate_for(opts->fail_on_leak));
 	/* a leak gate, or an exact leak report, must not pass on incomplete data */
 	if (opts->fail_on_loss == CLI_DEFAULT)
 		opts->fail_on_loss = opts->has_fail_on_leak || (opts->command && opts->rate == 1)
@@ -537,7 +575,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 static const struct option diff_long_opts[] = {
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "top", required_argument, NULL, 'n' },
-	{ "fail-above", required_argument, NULL, 'f' },
+	{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -571,7 +609,7 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 				return -EINVAL;
 			opts->top_n = v;
 			break;
-		case 'f':
+		case OPT_FAIL_ABOVE:
 			if (parse_size(optarg, &opts->fail_above)) {
 				pr_warn("invalid --fail-above '%s': expected a number, K/M/G suffixes allowed\n",
 					optarg);
@@ -590,4 +628,14 @@ int cli_parse_diff(int argc, char **argv, struct diff_cli_opts *opts)
 	opts->base_path = argv[optind];
 	opts->new_path = argv[optind + 1];
 	return CLI_RUN;
+}
+
+const struct option *cli_long_opts(bool diff)
+{
+	return diff ? diff_long_opts : long_opts;
+}
+
+const struct cli_arg_values *cli_arg_values(void)
+{
+	return arg_values;
 }

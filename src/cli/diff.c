@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "diff.h"
 #include "escape.h"
+#include "gate.h"
 #include "hashmap.h"
 #include "units.h"
 
 struct site {
 	int64_t base, new;
+	double base_var, new_var; /* of the sampled estimates; 0 when exact */
 };
 
 /* Separates frames in a stack key: a byte no function name holds. */
@@ -18,11 +21,15 @@ struct site {
 struct entry {
 	const char *stack; /* root, FRAME_SEP, ..., leaf; owned by the hashmap key */
 	int64_t base, new;
+	double var; /* of new - base */
 };
 
 struct side {
 	const PprofProfile *p;
 	int value_idx;
+	/* the sample types that give a stack's mean object size, -1: none (taken as exact) */
+	int bytes_idx, objects_idx;
+	uint64_t rate; /* the profile's period: 1 or less is exact */
 	struct hashmap *locs;  /* id -> Location * */
 	struct hashmap *funcs; /* id -> Function * */
 };
@@ -35,6 +42,28 @@ static int value_index(const PprofProfile *p, const char *name)
 	return -1;
 }
 
+/* inuse_space's partner is inuse_objects, and so on: a stack's variance needs both */
+static void index_pair(struct side *s, const char *value)
+{
+	bool alloc = !strncmp(value, "alloc_", 6);
+
+	s->bytes_idx = value_index(s->p, alloc ? "alloc_space" : "inuse_space");
+	s->objects_idx = value_index(s->p, alloc ? "alloc_objects" : "inuse_objects");
+	s->rate = s->p->period > 1 ? (uint64_t)s->p->period : 1;
+	if (s->bytes_idx < 0 || s->objects_idx < 0 ||
+	    (strcmp(value, "inuse_space") && strcmp(value, "inuse_objects") &&
+	     strcmp(value, "alloc_space") && strcmp(value, "alloc_objects")))
+		s->rate = 1;
+}
+
+static double sample_var(const struct side *s, const Perftools__Profiles__Sample *smp)
+{
+	if (s->rate <= 1)
+		return 0;
+	return gate__var_of_values(smp->value[s->bytes_idx], smp->value[s->objects_idx], s->rate,
+				   s->value_idx == s->bytes_idx);
+}
+
 static int index_side(struct side *s, const PprofProfile *p, const char *value, const char *which,
 		      char *err, size_t err_sz)
 {
@@ -44,6 +73,7 @@ static int index_side(struct side *s, const PprofProfile *p, const char *value, 
 		snprintf(err, err_sz, "%s has no sample type %s", which, value);
 		return -EINVAL;
 	}
+	index_pair(s, value);
 	s->locs = hashmap__new(sizeof(void *));
 	s->funcs = hashmap__new(sizeof(void *));
 	if (!s->locs || !s->funcs)
@@ -109,7 +139,8 @@ static char *stack_key(const struct side *s, const Perftools__Profiles__Sample *
 	return fclose(f) ? NULL : key;
 }
 
-static int add_side(struct hashmap *sites, const struct side *s, bool is_new, int64_t *total)
+static int add_side(struct hashmap *sites, const struct side *s, bool is_new, int64_t *total,
+		    double *total_var)
 {
 	for (size_t i = 0; i < s->p->n_sample; i++) {
 		const Perftools__Profiles__Sample *smp = s->p->sample[i];
@@ -123,11 +154,15 @@ static int add_side(struct hashmap *sites, const struct side *s, bool is_new, in
 		free(key);
 		if (!site)
 			return -ENOMEM;
-		if (is_new)
+		if (is_new) {
 			site->new += v;
-		else
+			site->new_var += sample_var(s, smp);
+		} else {
 			site->base += v;
+			site->base_var += sample_var(s, smp);
+		}
 		*total += v;
+		*total_var += sample_var(s, smp);
 	}
 	return 0;
 }
@@ -143,7 +178,8 @@ static void collect(const void *key, void *value, void *ctx)
 	struct site *s = value;
 
 	if (s->new != s->base)
-		c->entries[c->cnt++] = (struct entry){ key, s->base, s->new };
+		c->entries[c->cnt++] =
+			(struct entry){ key, s->base, s->new, s->base_var + s->new_var };
 }
 
 static int64_t delta(const struct entry *e)
@@ -205,14 +241,27 @@ static const char *signed_amount(int64_t v, bool bytes, char *buf, size_t sz)
 	return buf;
 }
 
-static void write_list(const char *title, const struct entry *e, size_t n, unsigned top_n,
-		       bool bytes, FILE *f)
+/* " ± 4.4 KiB" beside a sampled figure, nothing beside an exact one */
+static const char *plus_minus(double var, bool sampled, bool bytes, char *buf, size_t sz)
 {
-	char b1[64], b2[32], b3[32];
+	char h[32];
+
+	if (!sampled)
+		return "";
+	snprintf(buf, sz, " ± %s", human(var > 0 ? sqrt(var) : 0, bytes, h, sizeof(h)));
+	return buf;
+}
+
+static void write_list(const char *title, const struct entry *e, size_t n, unsigned top_n,
+		       bool bytes, bool sampled, FILE *f)
+{
+	char b1[64], b2[32], b3[32], b4[40];
 
 	fprintf(f, "\n%s (%zu of %zu stacks):\n", title, n < top_n ? n : (size_t)top_n, n);
 	for (size_t i = 0; i < n && i < top_n; i++) {
-		fprintf(f, "#%zu %s: %s -> %s\n", i + 1, signed_amount(delta(&e[i]), bytes, b1, sizeof(b1)),
+		fprintf(f, "#%zu %s%s: %s -> %s\n", i + 1,
+			signed_amount(delta(&e[i]), bytes, b1, sizeof(b1)),
+			plus_minus(e[i].var, sampled, bytes, b4, sizeof(b4)),
 			human(e[i].base, bytes, b2, sizeof(b2)), human(e[i].new, bytes, b3, sizeof(b3)));
 		write_stack(e[i].stack, f);
 	}
@@ -225,8 +274,8 @@ int diff_profiles(const PprofProfile *base, const PprofProfile *new, const struc
 	struct hashmap *sites = hashmap__new(sizeof(struct site));
 	struct collect_ctx cc = { 0 };
 	size_t grew = 0;
-	char b1[32], b2[32], b3[64];
-	bool bytes;
+	char b1[32], b2[32], b3[64], b4[40];
+	bool bytes, sampled;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -236,9 +285,9 @@ int diff_profiles(const PprofProfile *base, const PprofProfile *new, const struc
 	if (!ret)
 		ret = index_side(&sn, new, opts->value, "NEW", err, err_sz);
 	if (!ret)
-		ret = add_side(sites, &sb, false, &res->base_total);
+		ret = add_side(sites, &sb, false, &res->base_total, &res->base_var);
 	if (!ret)
-		ret = add_side(sites, &sn, true, &res->new_total);
+		ret = add_side(sites, &sn, true, &res->new_total, &res->new_var);
 	if (ret)
 		goto out;
 	cc.entries = calloc(hashmap__size(sites) + 1, sizeof(*cc.entries));
@@ -252,15 +301,24 @@ int diff_profiles(const PprofProfile *base, const PprofProfile *new, const struc
 		grew++;
 
 	bytes = !strcmp(new->string_table[new->sample_type[sn.value_idx]->unit], "bytes");
-	fprintf(f, "memsnoop diff: %s: base %s, new %s, change %s", opts->value,
+	res->bytes = bytes;
+	res->base_rate = sb.rate;
+	res->new_rate = sn.rate;
+	sampled = sb.rate > 1 || sn.rate > 1;
+	fprintf(f, "memsnoop diff: %s: base %s, new %s, change %s%s", opts->value,
 		human(res->base_total, bytes, b1, sizeof(b1)), human(res->new_total, bytes, b2, sizeof(b2)),
-		signed_amount(res->new_total - res->base_total, bytes, b3, sizeof(b3)));
-	if (res->base_total)
+		signed_amount(res->new_total - res->base_total, bytes, b3, sizeof(b3)),
+		plus_minus(res->base_var + res->new_var, sampled, bytes, b4, sizeof(b4)));
+	/* a ratio of two noisy estimates says nothing more than the change and its error */
+	if (res->base_total && !sampled)
 		fprintf(f, " %+.1f%%", 100.0 * (res->new_total - res->base_total) / res->base_total);
+	if (sampled)
+		fprintf(f, " (standard error; sampled at -r %llu and %llu)",
+			(unsigned long long)sb.rate, (unsigned long long)sn.rate);
 	fprintf(f, "\n");
-	write_list("grew most", cc.entries, grew, opts->top_n, bytes, f);
+	write_list("grew most", cc.entries, grew, opts->top_n, bytes, sampled, f);
 	qsort(cc.entries + grew, cc.cnt - grew, sizeof(*cc.entries), by_delta_asc);
-	write_list("shrank most", cc.entries + grew, cc.cnt - grew, opts->top_n, bytes, f);
+	write_list("shrank most", cc.entries + grew, cc.cnt - grew, opts->top_n, bytes, sampled, f);
 	ret = ferror(f) ? -EIO : 0;
 out:
 	free(cc.entries);
@@ -268,4 +326,18 @@ out:
 	free_side(&sn);
 	hashmap__free(sites);
 	return ret;
+}
+
+void diff_result__estimate(const struct diff_result *res, double bound, struct gate_estimate *e)
+{
+	double base = res->base_total > 0 ? res->base_total : 0;
+
+	e->value = res->new_total - res->base_total;
+	e->var = res->base_var + res->new_var;
+	/* had it grown by exactly the bound, new would hold base + bound; counts have no such
+	 * bound (tiny objects are seen rarely), their observed variance stands in */
+	e->var_at_bound = res->bytes ? gate__var_bound(base, res->base_rate) +
+					       gate__var_bound(base + (bound > 0 ? bound : 0),
+							       res->new_rate)
+				     : e->var;
 }

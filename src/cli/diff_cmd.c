@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* memsnoop diff: two profiles compared, gated on --fail-above. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include "cli.h"
@@ -37,7 +38,7 @@ int diff_command(int argc, char **argv)
 	struct diff_result res;
 	struct diff_cli_opts o;
 	int status = EXIT_REFUSED, err;
-	char why[256];
+	char why[320], what[64];
 
 	err = cli_parse_diff(argc, argv, &o);
 	if (err)
@@ -51,10 +52,16 @@ int diff_command(int argc, char **argv)
 		goto out;
 	}
 	status = EXIT_OK;
-	if (o.has_fail_above && res.new_total - res.base_total > (int64_t)o.fail_above) {
-		pr_warn("%s grew by %lld, more than --fail-above %llu\n", o.value,
-			(long long)(res.new_total - res.base_total), (unsigned long long)o.fail_above);
-		status = EXIT_THRESHOLD;
+	if (o.has_fail_above) {
+		struct gate_subject sub = { what, "", "--fail-above", res.bytes };
+		uint64_t rate = res.base_rate > res.new_rate ? res.base_rate : res.new_rate;
+		struct gate_estimate e;
+
+		snprintf(what, sizeof(what), "%s grew by", o.value);
+		diff_result__estimate(&res, o.fail_above, &e);
+		status = exit_of_gate(gate__judge(&e, o.fail_above, rate, &sub, why, sizeof(why)));
+		if (status != EXIT_OK || rate > 1)
+			pr_warn("%s\n", why);
 	}
 out:
 	pprof_free(base);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "units.h"
 
 int parse_size(const char *s, uint64_t *out)
@@ -32,6 +33,32 @@ int parse_size(const char *s, uint64_t *out)
 	if (*end || (shift && v > (~0ULL >> shift)))
 		return -EINVAL;
 	*out = v << shift;
+	return 0;
+}
+
+int parse_duration(const char *s, double *out_s)
+{
+	double v, unit = 1;
+	char *end;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		unit = 1e-3;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		unit = 60;
+	else if (!strcmp(end, "h"))
+		unit = 3600;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	v *= unit;
+	if (!isfinite(v))
+		return -EINVAL;
+	*out_s = v;
 	return 0;
 }
 

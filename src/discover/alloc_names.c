@@ -135,6 +135,38 @@ const char *alloc_family_blind_spot(enum alloc_family family)
 	}
 }
 
+static const char *const own_names[ALLOC_OWN_CNT] = {
+	"PartitionAlloc", "mozjemalloc", "the Go runtime's allocator", "V8's heap or Oilpan (cppgc)",
+	"HotSpot's Java heap",
+};
+
+/* a piece of a (mangled) function name only that allocator's code has */
+static const struct {
+	const char *part;
+	int own;
+} own_markers[] = {
+	{ "15partition_alloc", 0 }, /* _ZN15partition_alloc..., namespace partition_alloc */
+	{ "PartitionRoot", 0 },
+	{ "moz_arena_malloc", 1 },
+	{ "runtime.mallocgc", 2 },
+	{ "_ZN5cppgc", 3 },
+	{ "_ZN2v88internal4Heap", 3 },
+	{ "_ZN13CollectedHeap", 4 },
+};
+
+int alloc_own_marker(const char *symbol)
+{
+	for (size_t i = 0; i < sizeof(own_markers) / sizeof(own_markers[0]); i++)
+		if (strstr(symbol, own_markers[i].part))
+			return own_markers[i].own;
+	return -1;
+}
+
+const char *alloc_own_name(int own)
+{
+	return own >= 0 && own < ALLOC_OWN_CNT ? own_names[own] : "?";
+}
+
 int alloc_family_marker(const char *symbol)
 {
 	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)

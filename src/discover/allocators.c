@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "alloc_names.h"
 #include "allocators.h"
 #include "array.h"
 #include "codescan.h"
@@ -55,6 +56,7 @@ struct elf_file {
 	int sym_fd;
 	bool defines_malloc;
 	int family_votes[FAMILY_CNT];
+	unsigned own_mask; /* allocators it carries, see alloc_own_marker() */
 };
 
 struct scan_state {
@@ -114,7 +116,7 @@ static int scan_symtab(struct scan_state *s, Elf *elf, Elf_Scn *scn, const GElf_
 	for (size_t i = 0; data && i < cnt && !err; i++) {
 		const char *name;
 		GElf_Sym sym;
-		int row, family;
+		int row, family, own;
 
 		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
@@ -124,7 +126,12 @@ static int scan_symtab(struct scan_state *s, Elf *elf, Elf_Scn *scn, const GElf_
 		family = alloc_family_marker(name);
 		if (family >= 0)
 			s->ef->family_votes[family]++;
-		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || (row = alloc_row_by_symbol(name)) < 0)
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		own = alloc_own_marker(name);
+		if (own >= 0)
+			s->ef->own_mask |= 1u << own;
+		if ((row = alloc_row_by_symbol(name)) < 0)
 			continue;
 		if (row == ROW_MALLOC)
 			s->ef->defines_malloc = true;
@@ -549,9 +556,11 @@ static int read_elf_fd(int fd, struct alloc_object *obj)
 	err = scan_symbols(&s, ef.elf);
 	if (!err && !obj->entry_cnt)
 		err = scan_detached_symbols(&s);
+	obj->own_mask = ef.own_mask;
 	if (err)
 		goto out;
 	obj->family = decide_family(&ef);
+	obj->own_mask = ef.own_mask;
 	analyse_entries(&s);
 out:
 	free(s.sizes);
@@ -607,12 +616,63 @@ static bool seen_file(const struct procmaps *pm, size_t upto, const struct mappi
 	return false;
 }
 
+static int add_note(struct alloc_objects *objs, char *note)
+{
+	for (size_t i = 0; i < objs->own_note_cnt; i++) {
+		if (!strcmp(objs->own_notes[i], note)) {
+			free(note);
+			return 0;
+		}
+	}
+	if (objs->own_note_cnt == ALLOC_OWN_NOTES_MAX)
+		free(note);
+	else
+		objs->own_notes[objs->own_note_cnt++] = note;
+	return 0;
+}
+
+int alloc_objects__copy_notes(struct alloc_objects *dst, const struct alloc_objects *src)
+{
+	for (size_t i = 0; i < src->own_note_cnt; i++) {
+		char *note = strdup(src->own_notes[i]);
+
+		if (!note)
+			return -ENOMEM;
+		add_note(dst, note);
+	}
+	return 0;
+}
+
+/* The report's line for a file that carries an allocator memsnoop does not probe, once. */
+static int note_own_allocators(struct alloc_objects *objs, const char *path, unsigned mask)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *note;
+
+	for (int own = 0; own < ALLOC_OWN_CNT; own++) {
+		if (!(mask & (1u << own)))
+			continue;
+		if (asprintf(&note, "%s carries its own allocator (%s): what it allocates there is "
+				    "not probed, only its calls to the allocators above",
+			     base, alloc_own_name(own)) < 0)
+			return -ENOMEM;
+		add_note(objs, note);
+	}
+	return 0;
+}
+
 /* Adds the object read from fd (closed here) when it defines entry points and is not there. */
 static int add_object(struct alloc_objects *objs, const char *path, const char *open_path, int fd)
 {
 	struct alloc_object obj = { 0 }, *tmp;
 
-	if (read_elf_fd(fd, &obj) || !obj.entry_cnt)
+	if (read_elf_fd(fd, &obj))
+		return 0;
+	if (obj.own_mask && note_own_allocators(objs, path, obj.own_mask)) {
+		alloc_object__clear(&obj);
+		return -ENOMEM;
+	}
+	if (!obj.entry_cnt)
 		return 0;
 	for (size_t i = 0; i < objs->cnt; i++) {
 		if (objs->objs[i].dev == obj.dev && objs->objs[i].ino == obj.ino) {
@@ -714,6 +774,9 @@ void alloc_objects__clear(struct alloc_objects *objs)
 	free(objs->objs);
 	objs->objs = NULL;
 	objs->cnt = 0;
+	for (size_t i = 0; i < objs->own_note_cnt; i++)
+		free(objs->own_notes[i]);
+	objs->own_note_cnt = 0;
 }
 
 void alloc_objects__counter_label(const struct alloc_objects *objs, size_t obj_sets,

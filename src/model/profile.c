@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
@@ -72,6 +73,20 @@ double stack_value(const struct stack *stack, enum value_type type)
 	case VALUE_ALLOC_OBJECTS: return stack->v.alloc_objects;
 	default: return 0;
 	}
+}
+
+double stack_value_se(const struct stack_values *v, enum value_type type)
+{
+	double var;
+
+	switch (type) {
+	case VALUE_INUSE_SPACE: var = v->inuse_space_var; break;
+	case VALUE_INUSE_OBJECTS: var = v->inuse_objects_var; break;
+	case VALUE_ALLOC_SPACE: var = v->alloc_space_var; break;
+	case VALUE_ALLOC_OBJECTS: var = v->alloc_objects_var; break;
+	default: var = 0;
+	}
+	return var > 0 ? sqrt(var) : 0;
 }
 
 struct profile *profile__new(uint64_t rate)
@@ -267,17 +282,21 @@ bool profile__stack_is_full(const struct profile *p, uint32_t stack_id)
 void profile__record_alloc(struct profile *p, uint32_t stack_id, uint64_t size, bool live)
 {
 	struct stack_values *v = &p->stacks[stack_id].v;
-	double w = sample_weight(size, p->rate);
+	double w = sample_weight(size, p->rate), var = w * (w - 1);
 
 	if (profile__stack_is_full(p, stack_id))
 		p->full_samples++;
 	v->alloc_samples++;
 	v->alloc_objects += w;
 	v->alloc_space += w * size;
+	v->alloc_objects_var += var;
+	v->alloc_space_var += var * size * size;
 	if (live) {
 		v->inuse_samples++;
 		v->inuse_objects += w;
 		v->inuse_space += w * size;
+		v->inuse_objects_var += var;
+		v->inuse_space_var += var * size * size;
 	}
 }
 
@@ -312,10 +331,14 @@ void profile__record_gone(struct profile *p, uint32_t stack_id, uint64_t size)
 		/* exactly nothing in use, not a floating-point residue */
 		v->inuse_objects = 0;
 		v->inuse_space = 0;
+		v->inuse_objects_var = 0;
+		v->inuse_space_var = 0;
 		return;
 	}
 	v->inuse_objects -= w;
 	v->inuse_space -= w * size;
+	v->inuse_objects_var -= w * (w - 1);
+	v->inuse_space_var -= w * (w - 1) * size * size;
 }
 
 void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
@@ -327,14 +350,24 @@ void profile__record_free(struct profile *p, uint32_t stack_id, uint64_t size,
 	profile__record_gone(p, stack_id, size);
 }
 
+/* Stacks' samples are independent: their estimates and their variances add up. */
+static void sum_values(struct stack_values *to, const struct stack_values *from)
+{
+	to->alloc_objects += from->alloc_objects;
+	to->alloc_space += from->alloc_space;
+	to->inuse_objects += from->inuse_objects;
+	to->inuse_space += from->inuse_space;
+	to->alloc_samples += from->alloc_samples;
+	to->inuse_samples += from->inuse_samples;
+	to->alloc_objects_var += from->alloc_objects_var;
+	to->alloc_space_var += from->alloc_space_var;
+	to->inuse_objects_var += from->inuse_objects_var;
+	to->inuse_space_var += from->inuse_space_var;
+}
+
 static void add_values(struct stack *to, const struct stack *from)
 {
-	to->v.alloc_objects += from->v.alloc_objects;
-	to->v.alloc_space += from->v.alloc_space;
-	to->v.inuse_objects += from->v.inuse_objects;
-	to->v.inuse_space += from->v.inuse_space;
-	to->v.alloc_samples += from->v.alloc_samples;
-	to->v.inuse_samples += from->v.inuse_samples;
+	sum_values(&to->v, &from->v);
 	for (unsigned k = 0; k < LIFETIME_BUCKETS; k++) {
 		to->lifetimes[k] += from->lifetimes[k];
 		to->live_ages[k] += from->live_ages[k];
@@ -373,11 +406,114 @@ static int copy_locations(struct profile *dst, const struct profile *src)
 	return 0;
 }
 
+/* A process's group: group_of's label, told apart by build ID where two builds share it. */
+struct pid_group {
+	const char *label;
+	const char *build_id; /* of its executable (the module of its _start), or NULL */
+	char *shown;	      /* the root frame's name */
+};
+
+struct label_use {
+	const char *build_id; /* the first build seen under the label */
+	bool ambiguous;	      /* another build has it too */
+};
+
+static void pid_group_label(const void *key, void *value, void *ctx)
+{
+	struct pid_group *g = value;
+	struct label_use *use;
+
+	(void)key;
+	if (!g->label)
+		return;
+	use = hashmap__find(ctx, g->label, strlen(g->label) + 1);
+	if (use && use->ambiguous && g->build_id)
+		g->shown = asprintf(&g->shown, "%s [build %.12s]", g->label, g->build_id) < 0
+				   ? NULL : g->shown;
+	else
+		g->shown = strdup(g->label);
+}
+
+static void pid_group_free(const void *key, void *value, void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	free(((struct pid_group *)value)->shown);
+}
+
+static const char *root_build_id(const struct profile *p, const struct stack *s)
+{
+	const struct location *l = s->loc_cnt ? &p->locs[s->locs[s->loc_cnt - 1]] : NULL;
+
+	return l && l->frame_cnt && !strcmp(l->frames[l->frame_cnt - 1].func, "_start")
+		       ? l->build_id : NULL;
+}
+
+/* Each process's root frame name (pid -> struct pid_group), or NULL: out of memory. */
+static struct hashmap *pid_groups(const struct profile *src, profile_group_fn group_of,
+				  void *ctx)
+{
+	struct hashmap *pids = hashmap__new(sizeof(struct pid_group));
+	struct hashmap *labels = hashmap__new(sizeof(struct label_use));
+	int err = pids && labels ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < src->stack_cnt && !err && group_of; i++) {
+		const struct stack *s = &src->stacks[i];
+		struct pid_group *g;
+		struct label_use *use;
+		bool created;
+
+		if (!s->pid)
+			continue;
+		g = hashmap__upsert(pids, &s->pid, sizeof(s->pid), &created);
+		if (!g) {
+			err = -ENOMEM;
+			break;
+		}
+		if (created)
+			g->label = group_of(ctx, s->pid);
+		if (!g->label || g->build_id || !root_build_id(src, s))
+			continue;
+		g->build_id = root_build_id(src, s);
+		use = hashmap__upsert(labels, g->label, strlen(g->label) + 1, &created);
+		if (!use)
+			err = -ENOMEM;
+		else if (created)
+			use->build_id = g->build_id;
+		else if (strcmp(use->build_id, g->build_id))
+			use->ambiguous = true;
+	}
+	if (!err)
+		hashmap__for_each(pids, pid_group_label, labels);
+	hashmap__free(labels);
+	if (err) {
+		hashmap__free(pids);
+		return NULL;
+	}
+	return pids;
+}
+
+static void pid_groups__free(struct hashmap *pids)
+{
+	if (pids)
+		hashmap__for_each(pids, pid_group_free, NULL);
+	hashmap__free(pids);
+}
+
+static const char *group_label(struct hashmap *pids, uint32_t pid)
+{
+	struct pid_group *g = pid ? hashmap__find(pids, &pid, sizeof(pid)) : NULL;
+
+	return g && g->label ? g->shown : NULL;
+}
+
 struct profile *profile__regroup(const struct profile *src, profile_group_fn group_of, void *ctx)
 {
 	struct profile *dst = profile__new(src->rate);
 	const char **labels = calloc(src->stack_cnt + 1, sizeof(*labels));
-	int *ids = calloc(src->stack_cnt + 1, sizeof(*ids)), err = dst && labels && ids ? 0 : -ENOMEM;
+	int *ids = calloc(src->stack_cnt + 1, sizeof(*ids));
+	struct hashmap *pids = pid_groups(src, group_of, ctx);
+	int err = dst && labels && ids && pids ? 0 : -ENOMEM;
 	uint32_t locs[MAX_GROUPED_DEPTH];
 	size_t label_cnt = 0;
 
@@ -385,7 +521,7 @@ struct profile *profile__regroup(const struct profile *src, profile_group_fn gro
 		err = copy_locations(dst, src);
 	for (size_t i = 0; i < src->stack_cnt && !err; i++) {
 		const struct stack *s = &src->stacks[i];
-		const char *label = s->pid && group_of ? group_of(ctx, s->pid) : NULL;
+		const char *label = group_label(pids, s->pid);
 		uint32_t n = s->loc_cnt < MAX_GROUPED_DEPTH - 1 ? s->loc_cnt : MAX_GROUPED_DEPTH - 1;
 		int id;
 
@@ -404,6 +540,7 @@ struct profile *profile__regroup(const struct profile *src, profile_group_fn gro
 		else
 			add_values(&dst->stacks[id], s);
 	}
+	pid_groups__free(pids);
 	free(labels);
 	free(ids);
 	if (err) {
@@ -491,14 +628,6 @@ const struct location *profile__location(const struct profile *p, uint32_t id)
 void profile__totals(const struct profile *p, struct stack_values *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < p->stack_cnt; i++) {
-		const struct stack_values *v = &p->stacks[i].v;
-
-		out->alloc_objects += v->alloc_objects;
-		out->alloc_space += v->alloc_space;
-		out->inuse_objects += v->inuse_objects;
-		out->inuse_space += v->inuse_space;
-		out->alloc_samples += v->alloc_samples;
-		out->inuse_samples += v->inuse_samples;
-	}
+	for (size_t i = 0; i < p->stack_cnt; i++)
+		sum_values(out, &p->stacks[i].v);
 }

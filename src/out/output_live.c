@@ -29,6 +29,11 @@ struct live_view *live_view__new(const struct live_view_opts *opts)
 	return v;
 }
 
+bool live_colour_wanted(bool tty, const char *no_color, const char *term)
+{
+	return tty && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+}
+
 void live_view__free(struct live_view *v)
 {
 	if (!v)
@@ -67,8 +72,8 @@ static void write_memory(const struct live_tick *t, FILE *f)
 	}
 }
 
-/* "leaf (file:line) < caller < caller ..." cut to fit width. */
-static void write_site(const struct profile *p, const struct stack *s, int width, FILE *f)
+/* "leaf (file:line) < caller < caller ...": put_lines() cuts it at a caller to fit. */
+static void write_site(const struct profile *p, const struct stack *s, FILE *f)
 {
 	char line[1024];
 	int n = 0;
@@ -88,8 +93,6 @@ static void write_site(const struct profile *p, const struct stack *s, int width
 	}
 	if (s->pid && n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " [PID %u]", s->pid);
-	if (width > 3 && (int)strlen(line) > width)
-		strcpy(line + width - 3, "...");
 	fprintf(f, "%s\n", line);
 }
 
@@ -110,7 +113,7 @@ static int write_sites(struct live_view *v, const struct profile *p, FILE *f)
 
 		fprintf(f, "%4zu %12s %12s  ", i + 1, fmt(type, now, false, b1, sizeof(b1)),
 			fmt(type, now - before, true, b2, sizeof(b2)));
-		write_site(p, s, (int)v->opts.width - 33, f);
+		write_site(p, s, f);
 	}
 	if (!n)
 		fprintf(f, "     (no site yet)\n");
@@ -139,12 +142,134 @@ static bool losses_none(const struct report_losses *l, FILE *f)
 	return false;
 }
 
+static int write_block(struct live_view *v, const struct profile *p, const struct live_tick *t,
+		       FILE *f);
+
+/*
+ * The length of line's longest prefix that fits width columns with " ..." after it, ending
+ * at a field's end (before ", ", " < ", "; " or, failing those, a space): a figure is shown
+ * whole or not at all. The view's text is ASCII (names are escaped), a byte a column.
+ */
+static size_t fit(const char *line, size_t len, unsigned width)
+{
+	static const char *const seps[] = { ", ", " < ", "; ", " " };
+	size_t room;
+
+	if (!width || len <= width)
+		return len;
+	room = width > 4 ? width - 4 : 0;
+	for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++)
+		for (size_t i = room; i > 0; i--)
+			if (!strncmp(line + i, seps[k], strlen(seps[k])))
+				return i;
+	return room;
+}
+
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+/* A site row's change column ("%4zu %12s %12s  "): red when it grew, green when it shrank. */
+static void put_row(const char *line, size_t n, FILE *f)
+{
+	const size_t at = 18, end = 30;
+	const char *c = line + at;
+
+	while (c < line + end && *c == ' ')
+		c++;
+	if (n < end || (*c != '+' && *c != '-') || !strncmp(c, "+0 ", 3)) {
+		fwrite(line, 1, n, f);
+		return;
+	}
+	fwrite(line, 1, c - line, f);
+	fputs(*c == '+' ? RED : GREEN, f);
+	fwrite(c, 1, line + end - c, f);
+	fputs(RESET, f);
+	fwrite(line + end, 1, n - end, f);
+}
+
+/* Each line of text fitted to the width, and coloured on a colour terminal. */
+static void put_lines(const struct live_view *v, const char *text, FILE *f)
+{
+	for (const char *line = text, *nl; *line; line = nl + 1) {
+		size_t len, n;
+		const char *colour = NULL;
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line);
+		len = nl - line;
+		n = fit(line, len, v->opts.width);
+		if (v->opts.colour) {
+			if (!strncmp(line, "--- ", 4))
+				colour = BOLD;
+			else if (!strncmp(line, "lost:", 5) && strncmp(line, "lost: none", 10))
+				colour = RED;
+			else if (!strncmp(line, "hint:", 5))
+				colour = YELLOW;
+		}
+		fputs(colour ?: "", f);
+		if (v->opts.colour && !colour && len > 4 && line[3] >= '0' && line[3] <= '9')
+			put_row(line, n, f);
+		else
+			fwrite(line, 1, n, f);
+		fputs(n < len ? " ..." : "", f);
+		fputs(colour ? RESET "\n" : "\n", f);
+		if (!*nl)
+			break;
+	}
+}
+
+/*
+ * The heap shows 0 from 0 samples while the exact counters saw allocations: not "no leak",
+ * but fewer bytes than the rate, unseen; a rate giving ~64 samples of them would show them.
+ */
+static void write_rate_hint(const struct profile *p, uint64_t samples, uint64_t calls,
+			    uint64_t bytes, FILE *f)
+{
+	uint64_t rate = profile__rate(p), better = 1;
+	char b1[32];
+
+	if (samples || !calls || rate <= 1)
+		return;
+	while (better * 2 <= bytes / 64 && better * 2 < rate)
+		better *= 2;
+	fprintf(f, "hint: 0 samples of %llu allocations (%s): try -r %llu or -r 1\n",
+		(unsigned long long)calls, format_bytes(bytes, b1, sizeof(b1)),
+		(unsigned long long)better);
+}
+
 int live_view__write(struct live_view *v, const struct profile *p, const struct live_tick *t,
-		     FILE *f)
+		     FILE *out)
+{
+	char *text = NULL;
+	size_t text_sz = 0;
+	FILE *f = open_memstream(&text, &text_sz);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	if (v->opts.redraw)
+		fputs("\033[H\033[2J", out); /* home, clear: the view replaces the last one */
+	err = write_block(v, p, t, f);
+	if (fclose(f))
+		err = err ?: -ENOMEM;
+	if (text)
+		put_lines(v, text, out);
+	free(text);
+	fflush(out);
+	return err ?: ferror(out) ? -EIO : 0;
+}
+
+static int write_block(struct live_view *v, const struct profile *p, const struct live_tick *t,
+		       FILE *f)
 {
 	uint64_t calls, bytes, frees, calls0, bytes0, frees0;
 	double dt = t->t_s - v->last_t_s, total;
 	struct stack_values tot;
+	uint64_t samples;
 	char b1[32], b2[32], b3[32];
 	int err = 0;
 
@@ -154,9 +279,8 @@ int live_view__write(struct live_view *v, const struct profile *p, const struct 
 	/* the heap line is the heap in use whatever the sites are ranked by (allocated with
 	 * --alloc-only, which sees no frees) */
 	total = t->info->inuse_untracked ? tot.alloc_space : tot.inuse_space;
+	samples = t->info->inuse_untracked ? tot.alloc_samples : tot.inuse_samples;
 	v->ticks++;
-	if (v->opts.redraw)
-		fputs("\033[H\033[2J", f); /* home, clear: the view replaces the last one */
 	if (!v->opts.redraw && v->ticks > 1 && calls == calls0 && frees == frees0) {
 		/* quiet: a progress line, not a block */
 		fprintf(f, "--- memsnoop %.1f s: quiet, no allocation in the last %.1f s; heap %s %s\n",
@@ -171,11 +295,12 @@ int live_view__write(struct live_view *v, const struct profile *p, const struct 
 			format_bytes(bytes - bytes0, b1, sizeof(b1)),
 			format_bytes((bytes - bytes0) / dt, b3, sizeof(b3)),
 			(unsigned long long)(frees - frees0), (frees - frees0) / dt);
-	fprintf(f, "heap %s (estimated): %s (%s since the last tick), from %llu samples\n",
+	fprintf(f, "heap %s (estimated): %s (%s since the last tick), from %llu sample%s\n",
 		t->info->inuse_untracked ? "allocated" : "in use",
 		format_bytes(total, b2, sizeof(b2)),
 		fmt(VALUE_INUSE_SPACE, total - v->last_total, true, b3, sizeof(b3)),
-		(unsigned long long)(t->info->inuse_untracked ? tot.alloc_samples : tot.inuse_samples));
+		(unsigned long long)samples, plural_s(samples));
+	write_rate_hint(p, samples, calls, bytes, f);
 	write_memory(t, f);
 	if (losses_none(&t->info->losses, f))
 		fprintf(f, "lost: none\n");
@@ -184,8 +309,7 @@ out:
 	v->last_t_s = t->t_s;
 	v->last_total = total;
 	memcpy(v->last_counters, t->info->counters, sizeof(v->last_counters));
-	fflush(f);
-	return err ?: ferror(f) ? -EIO : 0;
+	return err;
 }
 
 int live_progress__write(const struct profile *p, const struct live_tick *t, FILE *f)

@@ -126,7 +126,7 @@ static const char *fmt_value(enum value_type type, double v, char *buf, size_t s
 {
 	if (value_type_is_bytes(type))
 		return format_bytes(v, buf, sz);
-	snprintf(buf, sz, "%.0f objects", v);
+	snprintf(buf, sz, "%.0f object%s", v, plural_s(v));
 	return buf;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "alloc_names.h"
 #include "escape.h"
+#include "gate.h"
 #include "output.h"
 #include "units.h"
 
@@ -89,6 +90,17 @@ static const char *fmt_value(enum value_type type, double v, char *buf, size_t s
 	return buf;
 }
 
+static const char *site_error(const struct profile *p, const struct stack *s,
+			      enum value_type type, char *buf, size_t sz)
+{
+	char h[32];
+
+	if (profile__rate(p) <= 1)
+		return "";
+	snprintf(buf, sz, " ± %s", fmt_value(type, stack_value_se(&s->v, type), h, sizeof(h)));
+	return buf;
+}
+
 static void write_process_list(const struct report_info *info, FILE *f)
 {
 	for (size_t i = 0; i < info->target_cnt; i++) {
@@ -136,6 +148,36 @@ static void write_header(const struct profile *p, const struct report_info *info
 }
 
 /* A row of the totals: a count, exact bytes, and the bytes as people read them. */
+/* " ± 4.4 MiB" beside a sampled estimate (its standard error); nothing when exact */
+static const char *error_of(const struct profile *p, double var, char *buf, size_t sz)
+{
+	char h[32];
+
+	if (profile__rate(p) <= 1)
+		return "";
+	snprintf(buf, sz, " ± %s", format_bytes(var > 0 ? sqrt(var) : 0, h, sizeof(h)));
+	return buf;
+}
+
+/*
+ * "(70 samples live)" and, sampled, the standard error; with no sample live, what that rules
+ * out instead: its "± 0 B" would claim an exact zero.
+ */
+static void live_suffix(const struct profile *p, const struct stack_values *t, char *buf,
+			size_t sz)
+{
+	char se[40], h[32];
+
+	if (profile__rate(p) > 1 && !t->inuse_samples)
+		snprintf(buf, sz, "  (0 samples live: below %s with %s confidence)",
+			 format_bytes(gate__unseen_bound(profile__rate(p)), h, sizeof(h)),
+			 GATE_CONFIDENCE);
+	else
+		snprintf(buf, sz, "%s  (%llu sample%s live)", error_of(p, t->inuse_space_var, se,
+			 sizeof(se)), (unsigned long long)t->inuse_samples,
+			 t->inuse_samples == 1 ? "" : "s");
+}
+
 static void totals_row(FILE *f, const char *what, double cnt, double bytes, const char *extra)
 {
 	char human[32];
@@ -176,7 +218,7 @@ static void write_totals(const struct profile *p, const struct report_info *info
 {
 	uint64_t calls, bytes, frees;
 	struct stack_values t;
-	char live[64];
+	char live[96];
 
 	fprintf(f, "\n%-24s %8s %16s\n", "exact (kernel)", "calls", "bytes");
 	for (int cxx = 0; cxx < 2; cxx++)
@@ -192,14 +234,15 @@ static void write_totals(const struct profile *p, const struct report_info *info
 		fprintf(f, "  not seen: %s\n", info->not_seen[i]);
 
 	profile__totals(p, &t);
-	fprintf(f, "%-24s %8s %16s  (from %llu samples)\n", "estimated", "objects", "bytes",
-		(unsigned long long)t.alloc_samples);
-	totals_row(f, "allocated", t.alloc_objects, t.alloc_space, "");
+	fprintf(f, "%-24s %8s %16s  (from %llu sample%s)\n", "estimated", "objects", "bytes",
+		(unsigned long long)t.alloc_samples, plural_s(t.alloc_samples));
+	totals_row(f, "allocated", t.alloc_objects, t.alloc_space,
+		   error_of(p, t.alloc_space_var, live, sizeof(live)));
 	if (info->inuse_untracked) {
 		fprintf(f, "  %-22s %8s %16s  (--alloc-only: frees not probed)\n", "in use", "-", "-");
 		return;
 	}
-	snprintf(live, sizeof(live), "  (%llu samples live)", (unsigned long long)t.inuse_samples);
+	live_suffix(p, &t, live, sizeof(live));
 	totals_row(f, info->at_exit ? "leaked at exit" : "in use", t.inuse_objects, t.inuse_space, live);
 	if (info->unfollowed_children)
 		fprintf(f, "  %u child process%s not followed (--follow-forks profiles them)\n",
@@ -335,7 +378,8 @@ static void write_histogram(FILE *f, const char *title, const double h[LIFETIME_
 		max = h[k] > max ? h[k] : max;
 		total += h[k];
 	}
-	fprintf(f, "%s%s (%.0f objects)%s\n", indent, title, total, first < 0 ? ": none" : ":");
+	fprintf(f, "%s%s (%.0f object%s)%s\n", indent, title, total, plural_s(total),
+		first < 0 ? ": none" : ":");
 	for (int k = first; first >= 0 && k <= last; k++) {
 		int bar = max > 0 ? (int)lround(HISTOGRAM_WIDTH * h[k] / max) : 0;
 
@@ -357,7 +401,7 @@ static void sum_histograms(const struct profile *p, bool live, double out[LIFETI
 static int write_top(const struct profile *p, const struct report_info *info, FILE *f)
 {
 	double total = 0;
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[40];
 	size_t n;
 	uint32_t *ids = rank_stacks(p, info->value, &n);
 
@@ -375,18 +419,21 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 		const struct stack *s = profile__stack(p, ids[i]);
 		double v = stack_value(s, info->value);
 
-		fprintf(f, "#%zu %s %s (%.1f%%)", i + 1, fmt_value(info->value, v, b1, sizeof(b1)),
-			value_type_name(info->value), 100.0 * v / total);
+		fprintf(f, "#%zu %s%s %s (%.1f%%)", i + 1, fmt_value(info->value, v, b1, sizeof(b1)),
+			site_error(p, s, info->value, b4, sizeof(b4)), value_type_name(info->value),
+			100.0 * v / total);
 		if (s->pid)
 			fprintf(f, " PID %u", s->pid);
 		if (!info->inuse_untracked)
-			fprintf(f, ": in use %s in %.0f objects,", format_bytes(s->v.inuse_space, b2, sizeof(b2)),
-				s->v.inuse_objects);
+			fprintf(f, ": in use %s in %.0f object%s,",
+				format_bytes(s->v.inuse_space, b2, sizeof(b2)), s->v.inuse_objects,
+				plural_s(s->v.inuse_objects));
 		else
 			fputc(':', f);
-		fprintf(f, " allocated %s in %.0f objects, %llu samples\n",
+		fprintf(f, " allocated %s in %.0f object%s, %llu sample%s\n",
 			format_bytes(s->v.alloc_space, b3, sizeof(b3)), s->v.alloc_objects,
-			(unsigned long long)s->v.alloc_samples);
+			plural_s(s->v.alloc_objects), (unsigned long long)s->v.alloc_samples,
+			plural_s(s->v.alloc_samples));
 		write_frames(p, s, f);
 		if (info->lifetimes && !info->inuse_untracked) {
 			write_histogram(f, "lifetimes of freed samples", s->lifetimes, "      ");

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "log.h"
+#include "output_heaptext.h"
 #include "output_metrics.h"
 #include "server.h"
 
@@ -152,7 +153,7 @@ static void self_stats(const struct server *s, struct metrics_self *self)
 	self->scrapes = s->requests;
 }
 
-enum doc { DOC_HEAP, DOC_ALLOCS, DOC_METRICS };
+enum doc { DOC_HEAP, DOC_ALLOCS, DOC_METRICS, DOC_TEXT /* ?debug=1, as Go's */ };
 
 /* The document, from a fresh snapshot; base (or NULL) makes a pprof a delta. */
 static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum doc doc,
@@ -173,6 +174,8 @@ static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum
 		return MHD_NO;
 	if (doc == DOC_METRICS) {
 		err = output_metrics__write(view.profile, &view.info, &view.self, f);
+	} else if (doc == DOC_TEXT) {
+		err = output_heaptext__write(view.profile, f);
 	} else {
 		struct profile *delta = NULL;
 
@@ -193,6 +196,7 @@ static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum
 	}
 	return answer(conn, MHD_HTTP_OK,
 		      doc == DOC_METRICS ? "text/plain; version=0.0.4; charset=utf-8"
+		      : doc == DOC_TEXT	 ? "text/plain; charset=utf-8"
 					 : "application/octet-stream",
 		      body, len);
 }
@@ -236,6 +240,7 @@ static const char index_page[] =
 	"memsnoop\n"
 	"/debug/pprof/heap           heap profile (inuse and alloc sample types; ?seconds=N: delta)\n"
 	"/debug/pprof/allocs         the same, alloc_space by default (?seconds=N: delta)\n"
+	"                            ?debug=1: as text, as Go's handler answers it\n"
 	"/metrics                    Prometheus metrics\n"
 	"/healthz                    ok\n";
 
@@ -245,7 +250,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct server *s = cls;
 	struct pending *pd = *req_cls;
-	const char *secs;
+	const char *secs, *debug;
 	enum doc doc;
 
 	(void)version;
@@ -276,6 +281,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	secs = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "seconds");
 	if (secs && doc != DOC_METRICS)
 		return start_delta(s, conn, secs, req_cls);
+	debug = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "debug");
+	if (debug && strcmp(debug, "0") && doc != DOC_METRICS)
+		doc = DOC_TEXT;
 	return serve(s, conn, doc, NULL);
 }
 

@@ -94,11 +94,17 @@ static void label_counters(const struct alloc_objects *objs, size_t cnt,
 	}
 }
 
-/* What the probes of these objects cannot see, for the report: a line per family mapped. */
+/* What the probes of these objects cannot see, for the report: a line per family mapped, and
+ * one per allocator a program carries inside itself (out holds BLIND_SPOTS_MAX). */
+#define BLIND_SPOTS_MAX (FAMILY_CNT + ALLOC_OWN_NOTES_MAX)
 static size_t blind_spots(const struct alloc_objects *objs, size_t cnt, const char **out)
 {
 	bool mapped[FAMILY_CNT] = { false };
 	size_t n = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		for (size_t k = 0; k < objs[i].own_note_cnt && n < ALLOC_OWN_NOTES_MAX; k++)
+			out[n++] = objs[i].own_notes[k];
 
 	for (size_t i = 0; i < cnt; i++)
 		for (size_t o = 0; o < objs[i].cnt; o++)
@@ -130,7 +136,7 @@ void session__fill_targets(struct session *s, struct report_info *info)
 void session__fill_report(struct session *s, struct report_info *info)
 {
 	static char labels[ALLOC_COUNTER_CNT][ALLOC_LABEL_SZ];
-	static const char *not_seen[FAMILY_CNT];
+	static const char *not_seen[BLIND_SPOTS_MAX];
 	const struct alloc_objects *files;
 	size_t cnt = 0;
 

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "output.h"
 #include "output_summary.h"
+#include "out_files.h"
 #include "output_svg.h"
 #include "safefile.h"
 #include "session.h"
@@ -15,7 +16,7 @@
 
 static int write_folded(const struct output_ctx *c, FILE *f)
 {
-	return output_folded__write(c->profile, c->info->value, f);
+	return output_folded__write(c->drawn, c->info->value, f);
 }
 
 static int write_pprof(const struct output_ctx *c, FILE *f)
@@ -30,7 +31,7 @@ static int write_lifetimes(const struct output_ctx *c, FILE *f)
 
 static int write_svg(const struct output_ctx *c, FILE *f)
 {
-	return output_svg__write(c->profile, &(struct svg_opts){ c->info->value, c->icicle, c->info },
+	return output_svg__write(c->drawn, &(struct svg_opts){ c->info->value, c->icicle, c->info },
 				 f);
 }
 
@@ -42,12 +43,13 @@ static int write_summary(const struct output_ctx *c, FILE *f)
 static const struct output_kind {
 	const char *suffix;
 	int (*write)(const struct output_ctx *c, FILE *f);
+	const char *note; /* what it is for, in the run's last lines */
 } output_kinds[] = {
-	{ ".folded", write_folded },
-	{ ".pb.gz", write_pprof },
-	{ ".lifetimes.json", write_lifetimes },
-	{ ".svg", write_svg },
-	{ ".summary.json", write_summary },
+	{ ".folded", write_folded, "folded stacks: flamegraph.pl, inferno, speedscope" },
+	{ ".pb.gz", write_pprof, "pprof heap profile, for go tool pprof" },
+	{ ".lifetimes.json", write_lifetimes, "lifetime histograms" },
+	{ ".svg", write_svg, "flame graph: open in a browser" },
+	{ ".summary.json", write_summary, "the run's figures, losses and memory readings" },
 };
 
 static char *output_path(const char *prefix, const struct output_kind *k)
@@ -81,8 +83,12 @@ static int write_output(const char *prefix, const struct output_kind *k,
 		safefile__abort(sf);
 		return err;
 	}
-	pr_info("wrote %s\n", safefile__path(sf));
-	return safefile__commit(sf);
+	path = strdup(safefile__path(sf));
+	err = safefile__commit(sf);
+	if (!err && path)
+		out_files__add(c->written, path, k->note);
+	free(path);
+	return err;
 }
 
 int session__write_outputs(const struct output_ctx *c, const char *prefix,
@@ -107,6 +113,9 @@ char **session__memory_comments(const struct mem_series *mem, size_t *cnt)
 
 	*cnt = 0;
 	for (size_t i = 0; out && i < mem->cnt; i++) {
+		/* a process's last reading only: hundreds of comment lines drown pprof -top */
+		if (mem_series__last(mem, mem->points[i].pid) != &mem->points[i])
+			continue;
 		f = open_memstream(&out[*cnt], &len);
 		if (!f)
 			break;

@@ -12,6 +12,7 @@
 #include "glibc_arena.h"
 #include "launch.h"
 #include "log.h"
+#include "out_files.h"
 #include "output_live.h"
 #include "preflight.h"
 #include "profile.h"
@@ -118,14 +119,21 @@ void session__close(struct session *s)
  * even when events were lost: they never become leaks), then 4 for lost events. */
 static int verdict(const struct session *s, const struct report_info *info, int status)
 {
+	struct gate_subject sub = { "leaked", " bytes", "--fail-on-leak", true };
+	double bound = s->opts.fail_on_leak;
 	struct stack_values t;
-	char buf[96];
+	char buf[320];
+	int gate;
 
 	profile__totals(s->profile, &t);
-	if (s->opts.has_fail_on_leak && t.inuse_space > s->opts.fail_on_leak) {
-		pr_warn("leaked %.0f bytes, more than --fail-on-leak %llu\n", t.inuse_space,
-			(unsigned long long)s->opts.fail_on_leak);
-		return EXIT_THRESHOLD;
+	if (s->opts.has_fail_on_leak) {
+		gate = exit_of_gate(gate__judge(&(struct gate_estimate){ t.inuse_space,
+			t.inuse_space_var, gate__var_bound(bound, s->opts.rate) }, bound, s->opts.rate,
+			&sub, buf, sizeof(buf)));
+		if (gate != EXIT_OK || s->opts.rate > 1)
+			pr_warn("%s\n", buf);
+		if (gate != EXIT_OK)
+			return gate;
 	}
 	if (info->fail_on_loss && report_losses_events(&info->losses)) {
 		pr_warn("%s: failing (--fail-on-loss)\n",
@@ -193,7 +201,8 @@ int session__run(struct session *s, int argc, char **argv)
 	struct report_info info = {};
 	struct pprof_info pinfo = {};
 	uint64_t window_end_ns;
-	struct profile *shown;
+	struct profile *shown, *drawn;
+	struct out_files written = {};
 	int err, status;
 
 	if (probes__arm(s->probes))
@@ -230,9 +239,12 @@ int session__run(struct session *s, int argc, char **argv)
 	pinfo.default_type = s->opts.value;
 	pinfo.losses = &info.losses;
 	shown = session__shown_profile(s);
-	err = session__write_outputs(&(struct output_ctx){ shown, s->profile, &info, &pinfo,
-							   s->opts.icicle },
+	drawn = session__drawn_profile(s, shown);
+	err = session__write_outputs(&(struct output_ctx){ shown, s->profile, drawn, &info, &pinfo,
+							   s->opts.icicle, &written },
 				     s->opts.output_prefix, &s->owner, s->report) ?: err;
+	if (drawn != shown)
+		profile__free(drawn);
 	session__free_view(s, shown);
 	free((char *)pinfo.comment);
 	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
@@ -240,6 +252,11 @@ int session__run(struct session *s, int argc, char **argv)
 	free((char **)pinfo.extra_comments);
 	status = s->mode->finish ? s->mode->finish(s) : -1;
 	if (status >= 0)
-		return verdict(s, &info, status);
-	return err ? EXIT_REFUSED : verdict(s, &info, EXIT_OK);
+		status = verdict(s, &info, status);
+	else
+		status = err ? EXIT_REFUSED : verdict(s, &info, EXIT_OK);
+	/* after the verdict: the run's last lines name what it wrote */
+	out_files__say(&written, stderr);
+	out_files__clear(&written);
+	return status;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Every tick: the mode's own work, memory readings, pushes due, the live view. */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "cgroup.h"
@@ -72,6 +73,7 @@ int session__open_live_view(struct session *s)
 		.top_n = s->opts.top_n,
 		.redraw = tty,
 		.width = tty && !ioctl(fileno(s->report), TIOCGWINSZ, &ws) && ws.ws_col ? ws.ws_col : 160,
+		.colour = live_colour_wanted(tty, getenv("NO_COLOR"), getenv("TERM")),
 	});
 	return s->live ? 0 : -ENOMEM;
 }

@@ -48,6 +48,18 @@ struct profile *session__shown_profile(struct session *s)
 	return p ?: s->profile;
 }
 
+struct profile *session__drawn_profile(struct session *s, struct profile *shown)
+{
+	struct profile *p;
+
+	if (s->opts.group_by != GROUP_BY_PID)
+		return shown;
+	p = profile__regroup(s->profile, group_by_exe, s);
+	if (!p)
+		pr_warn("out of memory: the flame graph merges processes\n");
+	return p ?: shown;
+}
+
 void session__free_view(struct session *s, struct profile *p)
 {
 	if (p != s->profile)

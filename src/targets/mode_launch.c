@@ -81,7 +81,7 @@ static int prepare(struct session *s)
 		if (alloc_objects__add_file(&s->objs[0], o->path, o->open_path))
 			return -ENOMEM;
 	}
-	return 0;
+	return alloc_objects__copy_notes(&s->objs[0], launch__objects(s->launch));
 }
 
 /* Probed before exec; its map is read at its exec, once it is itself. */

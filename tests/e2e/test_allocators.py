@@ -187,3 +187,29 @@ class RedisTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OwnAllocatorTest(unittest.TestCase):
+    """A program carrying an allocator memsnoop does not probe (here one named as the Go
+    runtime's) gets one "not seen:" line naming it, launched or attached to."""
+
+    NOTE = ("  not seen: own_allocator carries its own allocator (the Go runtime's allocator): "
+            "what it allocates there is not probed, only its calls to the allocators above\n")
+
+    def test_launched(self):
+        p = subprocess.run([harness.memsnoop_path(), "-r", "1", "--",
+                            harness.target_path("own_allocator")], input="g",
+                           capture_output=True, text=True, timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr.count(self.NOTE), 1, p.stderr)
+
+    def test_attached(self):
+        truth, status, out, err = harness.profile("own_allocator", "-r", "1")
+        self.assertEqual(status, 0, err)
+        self.assertEqual(out.count(self.NOTE), 1, out)
+        self.assertGreaterEqual(harness.parse_report(out)["exact"]["malloc"][0], 10)
+
+    def test_glibc_program_has_no_such_line(self):
+        _, status, out, err = harness.profile("leak_chain", "-r", "1")
+        self.assertEqual(status, 0, err)
+        self.assertNotIn("carries its own allocator", out)

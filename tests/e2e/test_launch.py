@@ -37,6 +37,12 @@ class LaunchTest(harness.OutputTest):
                          {"leak_in_constructor": CTOR_BYTES, "leak_in_main": MAIN_BYTES}, stacks)
         self.assertTrue(any(s.endswith("call_init;before_main;leak_in_constructor") for s in stacks),
                         stacks)
+        # the run's last lines name every file written, the flame graph as one to open
+        last = err.splitlines()[-5:]
+        self.assertEqual(sorted(line.split()[2] for line in last),
+                         sorted(self.prefix + s for s in (".folded", ".lifetimes.json", ".pb.gz",
+                                                          ".summary.json", ".svg")), err)
+        self.assertIn(f"memsnoop: wrote {self.prefix}.svg (flame graph: open in a browser)", last)
 
     def test_kernel_walks_the_program_from_its_first_instruction(self):
         # stopped at its entry point, libraries mapped, the program's layout is loaded before

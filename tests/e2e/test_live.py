@@ -1,10 +1,13 @@
 """The live view (--interval): a growing process seen tick by tick, appended blocks when the
 output is not a terminal, redrawn in place on one; the final report unchanged by the ticks."""
+import fcntl
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
+import termios
 import time
 import unittest
 
@@ -62,14 +65,16 @@ class LiveViewTest(unittest.TestCase):
         self.assertGreaterEqual(len(got), 2, p.stderr)
         self.assertIn("leaked at exit", p.stderr)
 
-    def on_terminal(self, stream, *args):
-        """Profiles grower with memsnoop's stdout or stderr on a terminal (a pty); returns
-        (what the terminal got, what the other stream got)."""
+    def on_terminal(self, stream, *args, cols=None, env=None):
+        """Profiles grower with memsnoop's stdout or stderr on a terminal (a pty, cols wide
+        when given); returns (what the terminal got, what the other stream got)."""
         target = harness.Target("grower", 2500)
         master, slave = pty.openpty()
+        if cols:
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, cols, 0, 0))
         try:
             ms = subprocess.Popen([harness.memsnoop_path(), "-p", str(target.pid), *args],
-                                  stdin=subprocess.DEVNULL,
+                                  stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
                                   stdout=slave if stream == "stdout" else subprocess.PIPE,
                                   stderr=slave if stream == "stderr" else subprocess.PIPE)
             os.close(slave)
@@ -102,6 +107,20 @@ class LiveViewTest(unittest.TestCase):
         screen, _ = self.on_terminal("stdout", "--interval", "0.5")
         self.assertGreaterEqual(screen.count(CLEAR), 3, screen)
         self.assertIn("grow_cache", screen)
+
+    def test_terminal_of_80_columns_fits_and_colours(self):
+        screen, _ = self.on_terminal("stdout", "--interval", "0.5", cols=80,
+                                     env={"TERM": "xterm", "NO_COLOR": ""})
+        view = screen[:screen.rindex(CLEAR)]  # the ticks: the report after them may be wider
+        self.assertIn("\033[1m--- memsnoop", view)
+        lines = re.sub(r"\033\[[0-9;]*[A-Za-z]", "", view).replace("\r", "").split("\n")
+        self.assertTrue(all(len(l) <= 80 for l in lines), [l for l in lines if len(l) > 80])
+        # the memory line, cut after a whole figure
+        self.assertTrue(any(re.match(r"PID \d+ grower: rss .*\d (B|KiB|MiB|GiB) \.\.\.$", l)
+                            for l in lines), lines)
+        screen, _ = self.on_terminal("stdout", "--interval", "0.5", cols=80,
+                                     env={"TERM": "xterm", "NO_COLOR": "1"})
+        self.assertNotIn("\033[1m", screen)
 
     def test_progress_line_without_live_view(self):
         # stdout a pipe: no live view by default; stderr a terminal: a line rewritten in place

@@ -88,6 +88,12 @@ class ServeTest(unittest.TestCase):
         top = self.pprof_top(f"{self.url}/debug/pprof/heap")
         self.assertIn("Type: inuse_space", top)
         self.assertRegex(top, r"\s40000B\s+100%\s+100%\s+40000B\s+100%\s+before_window")
+        status, body = get(f"{self.url}/debug/pprof/heap?debug=1")  # as Go's handler: text
+        text = body.decode()
+        self.assertEqual(status, 200)
+        self.assertRegex(text, r"^heap profile: \d+: 40000 \[\d+: \d+\] @ heap/2\n")
+        self.assertRegex(text, r"\n\d+: 40000 \[\d+: 40000\] @ (0x[0-9a-f]+ ?)+\n#\t0x[0-9a-f]+\t"
+                               r"before_window\t")
         self.window()
         top = self.pprof_top(f"{self.url}/debug/pprof/allocs")
         self.assertIn("Type: alloc_space", top)

@@ -170,6 +170,20 @@ static void test_cli_fail_on_loss_defaults(void **state)
 	assert_int_equal(o.fail_on_loss, CLI_OFF);
 }
 
+/* A leak gate on a launched command is exact unless a rate is asked for. */
+static void test_cli_leak_gate_exact_unless_rate_given(void **state)
+{
+	struct cli_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--fail-on-leak", "1M", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.rate, 1);
+	assert_int_equal(PARSE(&o, "-r", "64K", "--fail-on-leak", "1M", "--", "ls"), CLI_RUN);
+	assert_int_equal(o.rate, 64 * 1024);
+	assert_int_equal(PARSE(&o, "--", "ls"), CLI_RUN);
+	assert_int_equal(o.rate, CLI_DEFAULT_RATE);
+}
+
 static void test_cli_duplicate_pids_merged(void **state)
 {
 	struct cli_opts o;
@@ -231,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_cli_fail_on_loss_defaults),
 		cmocka_unit_test(test_cli_duplicate_pids_merged),
 		cmocka_unit_test(test_cli_keywords_map_to_their_values),
+		cmocka_unit_test(test_cli_leak_gate_exact_unless_rate_given),
 		cmocka_unit_test(test_cli_help),
 	};
 

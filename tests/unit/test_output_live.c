@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 #include "fixture_profile.h"
 #include "golden.h"
@@ -70,9 +71,52 @@ static void test_live_redraw_clears(void **state)
 	live_view__free(v);
 }
 
+/* At 80 columns every line fits, cut at a field's end ("..."), never inside a figure; at the
+ * default rate, 0 samples of counted allocations get a hint; colour only when asked. */
+static void test_live_fits_80_columns_hints_and_colours(void **state)
+{
+	struct live_view *v = live_view__new(&(struct live_view_opts){
+		.value = VALUE_INUSE_SPACE, .top_n = 3, .width = 80, .colour = true });
+	struct profile *p = profile__new(512 * 1024);
+	struct report_info info = { .targets = targets, .target_cnt = 1 };
+	struct mem_series mem = {};
+	struct mem_point pt = { .t_s = 1, .pid = 42 };
+	char *a, *line, *save;
+
+	(void)state;
+	for (int m = 0; m < MEM_FIELD_CNT; m++) {
+		pt.has[m] = true;
+		pt.v[m] = 123456789.0 + m;
+	}
+	assert_int_equal(mem_series__add(&mem, &pt), 0);
+	info.counters[GLIBC_ROW(MALLOC)] = (struct fn_counter){ 3000, 300000 };
+	a = CAPTURE(live_view__write(v, p, &(struct live_tick){ 1.0, &info, &mem }, f));
+	assert_non_null(strstr(a, "\033[1m--- memsnoop 1.0 s, tick 1 ---\033[0m\n"));
+	assert_non_null(strstr(a, "\033[33mhint: 0 samples of 3000 allocations (293.0 KiB): try -r "
+				  "4096 or -r 1\033[0m\n"));
+	for (line = strtok_r(a, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t cols = strlen(line);
+
+		for (char *e = strchr(line, '\033'); e; e = strchr(e + 1, '\033'))
+			cols -= strcspn(e, "m") + 1; /* escapes take no column */
+		assert_true(cols <= 80);
+		if (!strncmp(line, "PID 42", 6)) /* "rss 117.7 MiB, ... ..." : whole figures */
+			assert_non_null(strstr(line, "MiB ..."));
+	}
+	free(a);
+	mem_series__clear(&mem);
+	profile__free(p);
+	live_view__free(v);
+	assert_false(live_colour_wanted(true, "1", "xterm"));
+	assert_true(live_colour_wanted(true, "", "xterm"));
+	assert_false(live_colour_wanted(false, NULL, "xterm"));
+	assert_false(live_colour_wanted(true, NULL, "dumb"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_fits_80_columns_hints_and_colours),
 		cmocka_unit_test(test_live_ticks_golden),
 		cmocka_unit_test(test_live_redraw_clears),
 	};

@@ -45,7 +45,7 @@ static void test_svg_merges_by_name_and_flips(void **state)
 	assert_non_null(strstr(got, "data-d=\"3\" data-n=\"leaf_fn\"><title>leaf_fn (5 objects, 62.50%)"));
 	assert_non_null(strstr(got, "data-n=\"[truncated]\"><title>[truncated] (2 objects, 25.00%)"));
 	/* a target's controls never reach the XML: escaped as every report does */
-	assert_non_null(strstr(got, "data-n=\"other;weird\\x1b[2J\\x0aname\"><title>other;weird\\x1b[2J\\x0aname (1 objects, 12.50%)"));
+	assert_non_null(strstr(got, "data-n=\"other;weird\\x1b[2J\\x0aname\"><title>other;weird\\x1b[2J\\x0aname (1 object, 12.50%)"));
 	/* the root of an icicle is the first row under the 50 px header */
 	assert_non_null(strstr(got, "<rect x=\"10.00\" y=\"50\" width=\"1180.00\""));
 	assert_non_null(strstr(got, "data-icicle=\"1\""));

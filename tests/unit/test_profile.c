@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include "profile.h"
 
@@ -273,11 +274,90 @@ static void test_value_type_names_round_trip(void **state)
 	assert_false(value_type_is_bytes(VALUE_INUSE_OBJECTS));
 }
 
+/* One sample of size s at rate R: estimate w s, variance w (w - 1) s^2; a free takes both back,
+ * and stacks' variances add up in the totals. */
+static void test_variance_is_horvitz_thompson(void **state)
+{
+	const uint64_t rate = 512 * 1024, s = 1000;
+	struct profile *q = profile__new(rate);
+	struct frame f = { .func = "leaf" };
+	double w = sample_weight(s, rate);
+	struct stack_values t;
+	uint32_t loc;
+	int a, b;
+
+	(void)state;
+	assert_non_null(q);
+	loc = profile__add_location(q, "/bin/x", NULL, 0x10, &f, 1);
+	a = profile__intern_stack(q, 0, &loc, 1, false);
+	b = profile__intern_stack(q, 0, &loc, 1, true);
+	profile__record_alloc(q, a, s, true);
+	profile__record_alloc(q, b, s, true);
+	profile__record_alloc(q, b, s, true);
+	assert_true(fabs(profile__stack(q, a)->v.inuse_space_var - w * (w - 1) * s * s) < 1);
+	assert_true(fabs(stack_value_se(&profile__stack(q, b)->v, VALUE_INUSE_SPACE) -
+			 sqrt(2 * w * (w - 1)) * s) < 1e-6);
+	profile__totals(q, &t);
+	assert_true(fabs(t.inuse_space_var - 3 * w * (w - 1) * s * s) < 1);
+	assert_true(fabs(t.alloc_objects_var - 3 * w * (w - 1)) < 1e-6);
+	profile__record_free(q, b, s, 10);
+	profile__totals(q, &t);
+	assert_true(fabs(t.inuse_space_var - 2 * w * (w - 1) * s * s) < 1);
+	assert_true(fabs(t.alloc_space_var - 3 * w * (w - 1) * s * s) < 1);
+	profile__free(q);
+}
+
+static const char *same_name(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	return pid == 9 ? NULL : "app";
+}
+
+/* Each process gets its group's root frame; two builds under one name are told apart by the
+ * build ID of their _start's module, one build of two processes stays one root. */
+static void test_regroup_tells_builds_of_one_name_apart(void **state)
+{
+	struct frame start = { .func = "_start" }, leaf = { .func = "leak" };
+	const char *ids[2] = { "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb" };
+	struct profile *g;
+	uint32_t locs[2][2];
+	char want[64];
+
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		locs[b][0] = profile__add_location(p, "/bin/app", ids[b], 0x10, &leaf, 1);
+		locs[b][1] = profile__add_location(p, "/bin/app", ids[b], 0x20, &start, 1);
+	}
+	/* pids 1 and 3 run build a, pid 2 build b */
+	for (uint32_t pid = 1; pid <= 3; pid++)
+		profile__record_alloc(p, profile__intern_stack(p, pid, locs[pid == 2], 2, false), 100,
+				      true);
+	profile__record_alloc(p, profile__intern_stack(p, 9, locs[0], 2, false), 100, true);
+	g = profile__regroup(p, same_name, NULL);
+	assert_non_null(g);
+	assert_int_equal(profile__stack_cnt(g), 3); /* pids 1 and 3 merged, 9 without a group */
+	for (uint32_t i = 0; i < 2; i++) {
+		const struct stack *s = profile__stack(g, i);
+		const struct location *root = profile__location(g, s->locs[s->loc_cnt - 1]);
+
+		snprintf(want, sizeof(want), "app [build %.12s]", i ? ids[1] : ids[0]);
+		assert_string_equal(root->module, PROFILE_GROUP_MODULE);
+		assert_string_equal(root->frames[0].func, want);
+		assert_true(s->v.inuse_space == (i ? 100 : 200));
+	}
+	assert_string_equal(profile__location(g, profile__stack(g, 2)->locs[1])->frames[0].func,
+			    "_start");
+	profile__free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weight_exact_at_rate_one),
 		cmocka_unit_test(test_view_filters_and_subtracts),
+		cmocka_unit_test(test_variance_is_horvitz_thompson),
+		cmocka_unit_test_setup_teardown(test_regroup_tells_builds_of_one_name_apart, setup,
+						teardown),
 		cmocka_unit_test(test_weight_is_inverse_inclusion_probability),
 		cmocka_unit_test_setup_teardown(test_stack_interned_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_and_free_aggregate, setup, teardown),

@@ -1,11 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include "units.h"
+
+static void test_parse_duration_units(void **state)
+{
+	double v;
+
+	(void)state;
+	assert_int_equal(parse_duration("10", &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(parse_duration("10s", &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(parse_duration("5m", &v), 0);
+	assert_true(v == 300);
+	assert_int_equal(parse_duration("1.5h", &v), 0);
+	assert_true(v == 5400);
+	assert_int_equal(parse_duration("250ms", &v), 0);
+	assert_true(fabs(v - 0.25) < 1e-12);
+	assert_int_equal(parse_duration("0.5", &v), 0);
+	assert_true(v == 0.5);
+	assert_int_equal(parse_duration("10x", &v), -EINVAL);
+	assert_int_equal(parse_duration("-1", &v), -EINVAL);
+	assert_int_equal(parse_duration("s", &v), -EINVAL);
+	assert_int_equal(parse_duration("1e999", &v), -EINVAL);
+	assert_int_equal(parse_duration("", &v), -EINVAL);
+	assert_true(*plural_s(1) == '\0' && *plural_s(0) == 's' && *plural_s(2) == 's');
+}
 
 static void test_parse_size_suffixes(void **state)
 {
@@ -41,6 +67,7 @@ static void test_format_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_duration_units),
 		cmocka_unit_test(test_parse_size_suffixes),
 		cmocka_unit_test(test_format_bytes),
 	};
