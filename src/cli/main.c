@@ -402,7 +402,7 @@ struct run {
  * with each), every -p target. */
 #define MEM_MAX_PROCESSES 16
 /* The longest the end of a run waits for its last pushes. */
-#define PUSH_FLUSH_MS 5000
+#define PUSH_FLUSH_MS 500
 
 /* The cgroup v2 directory of a target, into buf; NULL when it has none. */
 static const char *cgroup_dir(const struct run *r, const struct target *t, char *buf, size_t sz)
@@ -1217,7 +1217,7 @@ static int run_profile(struct run *r, int argc, char **argv)
 	/* drained: a sample the kernel no longer holds was freed, its event lost */
 	collector__reconcile_live(r->collector, probes__holds_live, r->probes);
 	collector__snapshot(r->collector, window_end_ns);
-	if (r->pusher) { /* the last window, sent before the report (a few seconds at most) */
+	if (r->pusher) { /* the last window, sent before the report (half a second at most) */
 		push_profile(r);
 		pusher__free(r->pusher, PUSH_FLUSH_MS);
 		r->pusher = NULL;
