@@ -153,5 +153,28 @@ class LaunchTest(harness.OutputTest):
         self.assertEqual(len(err.splitlines()), 1, err)
 
 
+class EarlyForkTest(unittest.TestCase):
+    """An LD_PRELOAD constructor forks before the program's _start, where memsnoop has its
+    entry breakpoint: the child must not inherit it (it died of SIGTRAP: "early child:
+    signal 5"), followed or not."""
+
+    def run_early_fork(self, *memsnoop_args):
+        return launch("env", "LD_PRELOAD=" + os.path.abspath(harness.target_path("early_fork.so")),
+                      harness.target_path(LEAKY), 7, memsnoop_args=("-r", "1", *memsnoop_args))
+
+    def test_a_child_forked_before_start_runs_and_is_counted(self):
+        for args in ((), ("--follow-forks",)):
+            status, out, err = self.run_early_fork(*args)
+            self.assertEqual(status, 7, err)
+            self.assertEqual(out, "hello\nhello\n")  # the child ran the program, then the parent
+            self.assertIn("early child: exit 7\n", err)
+            report = harness.parse_report(err[err.index("memsnoop: 1 process"):])
+            # followed, the child's leaks count beside the parent's; otherwise it is counted
+            leaks = CTOR_OBJECTS + MAIN_OBJECTS, CTOR_BYTES + MAIN_BYTES
+            self.assertEqual(report["in use"], tuple(v * (2 if args else 1) for v in leaks), err)
+            if not args:
+                self.assertIn("1 child process not followed", err)
+
+
 if __name__ == "__main__":
     unittest.main()
