@@ -49,6 +49,7 @@ struct launch {
 	struct creds run_as; /* of the launched command */
 	bool exited;
 	bool exec_seen;	     /* the launched program's own exec: its objects are probed */
+	bool died_held;	     /* it reached its exit before its exec: killed while held */
 	int status;
 	unsigned unfollowed;
 	struct launch_hooks hooks;
@@ -315,6 +316,7 @@ struct launch *launch__start(char **argv, bool follow_forks, const struct creds 
 		/* memsnoop blocks the signals it takes; the program must not inherit that */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL); /* memsnoop's own SIG_IGN would outlive the exec */
 		close(go[1]);
 		if (run_as && (err = creds__apply(run_as))) {
 			fprintf(stderr, "memsnoop: cannot run %s as user %u: %s\n", path,
@@ -378,7 +380,16 @@ int launch__release(struct launch *l)
 
 	close(l->go_fd);
 	l->go_fd = -1;
-	return err;
+	/*
+	 * A stop or exit from before memsnoop took SIGCHLD (the child killed while held, in its
+	 * exit stop with the pipe still open) sent no signal the loop will see: handle it now.
+	 */
+	launch__on_sigchld(l);
+	if (err == -EPIPE || l->died_held)
+		pr_warn("the command ended before it was started (killed while memsnoop attached)\n");
+	else if (err)
+		pr_warn("cannot start the command: %s\n", strerror(-err));
+	return err == -EPIPE ? 0 : err; /* its exit ends the run as any exit does */
 }
 
 static struct traced *traced_of(struct launch *l, pid_t pid, bool create)
@@ -571,6 +582,7 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 		l->exec_seen = true;
 		break;
 	case PTRACE_EVENT_EXIT:
+		l->died_held |= pid == l->pid && !l->exec_seen;
 		l->hooks.exit_stop(l->hooks.ctx, pid);
 		break;
 	case PTRACE_EVENT_FORK:
@@ -604,6 +616,7 @@ void launch__on_sigchld(struct launch *l)
 		if (WIFSTOPPED(status)) {
 			on_stop(l, pid, status);
 		} else if (pid == l->pid) {
+			l->died_held |= !l->exec_seen;
 			l->exited = true;
 			l->status = status;
 		} else {
