@@ -165,11 +165,8 @@ static int write_output(const char *prefix, const struct output_kind *k,
 	if (!sf)
 		return -errno;
 	err = k->write(c, safefile__file(sf));
-	if (err) {
-		pr_warn("cannot write %s: %s\n", safefile__path(sf), strerror(-err));
-		safefile__abort(sf);
-		return err;
-	}
+	if (err)
+		return safefile__fail(sf, err);
 	pr_info("wrote %s\n", safefile__path(sf));
 	return safefile__commit(sf);
 }
