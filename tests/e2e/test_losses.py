@@ -123,7 +123,10 @@ class DropReasonTest(unittest.TestCase):
         finally:
             cg.close()
         self.assertGreater(lost.pop("alloc"), 0, report)
-        self.assertEqual(lost, {"free": 0, "fork": 1, "exit": 1, "exec": 1}, report)
+        # the child's exit was lost; the new image's own exit at the end may be too, when
+        # memsnoop, just resumed, has not drained the ring buffer yet
+        self.assertIn(lost.pop("exit"), (1, 2), report)
+        self.assertEqual(lost, {"free": 0, "fork": 1, "exec": 1}, report)
 
     def test_lost_frees_are_frees(self):
         """free_all frees all it allocates: with a tiny ring buffer, frees are lost, and no
