@@ -28,6 +28,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c tests/targets/*.cc)
 TARGET_BINS := $(basename $(patsubst tests/targets/%,$(OUTPUT)/tests/targets/%,$(TARGET_SRCS)))
+# Libraries a test LD_PRELOADs into a launched program.
+PRELOAD_SRCS := $(wildcard tests/targets/preload/*.c)
+TARGET_BINS += $(patsubst tests/targets/preload/%.c,$(OUTPUT)/tests/targets/%.so,$(PRELOAD_SRCS))
 DEPS_STAMP := $(OUTPUT)/.deps-installed
 BUILD_DEPS_OK := $(OUTPUT)/.build-deps-ok
 
@@ -107,6 +110,10 @@ $(OUTPUT)/tests/targets/%: tests/targets/%.c tests/targets/target.h | $(BUILD_DE
 $(OUTPUT)/tests/targets/%: tests/targets/%.cc | $(BUILD_DEPS_OK)
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D) && $(CXX) $(TARGET_CFLAGS) $< -o $@
+
+$(OUTPUT)/tests/targets/%.so: tests/targets/preload/%.c | $(BUILD_DEPS_OK)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(TARGET_CFLAGS) -shared -fPIC $< -o $@
 
 # Built the way distributions build: no frame pointers.
 $(OUTPUT)/tests/targets/%_nofp: tests/targets/%_nofp.c tests/targets/target.h | $(BUILD_DEPS_OK)

@@ -531,7 +531,7 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&fresh_procs, &ev.hdr.tgid, &one, BPF_ANY);
 	}
 	if (send_event_now(&ev, sizeof(ev)))
-		count_drop(DROP_RINGBUF_FREE);
+		count_drop(DROP_RINGBUF_EXEC);
 	return 0;
 }
 
@@ -550,7 +550,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ev.comm, sizeof(ev.comm)); /* the parent's, the child's too */
 	if (send_event_now(&ev, sizeof(ev)))
-		count_drop(DROP_RINGBUF_PROC);
+		count_drop(DROP_RINGBUF_FORK);
 	return 0;
 }
 
@@ -564,7 +564,7 @@ int BPF_PROG(on_process_exit, struct task_struct *task, bool group_dead)
 		return 0;
 	ev.ts_ns = bpf_ktime_get_ns();
 	if (send_event(&ev, sizeof(ev)))
-		count_drop(DROP_RINGBUF_PROC);
+		count_drop(DROP_RINGBUF_EXIT);
 	return 0;
 }
 

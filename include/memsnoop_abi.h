@@ -39,7 +39,9 @@ enum drop_reason {
 	DROP_STACK_FAILED,	/* stack could not be captured */
 	DROP_THREAD_STATE,	/* per-thread state could not be created */
 	DROP_SCRATCH_BUSY,	/* stack copy skipped: this CPU's buffer was in use (preemption) */
-	DROP_RINGBUF_PROC,	/* a process's fork or exit in a profiled cgroup: ring buffer full */
+	DROP_RINGBUF_FORK,	/* a fork in a profiled cgroup not seen: ring buffer full */
+	DROP_RINGBUF_EXIT,	/* a process's exit in a profiled cgroup not seen: ring buffer full */
+	DROP_RINGBUF_EXEC,	/* an exec not seen: ring buffer full (the kernel dropped its blocks) */
 	DROP_CNT,
 };
 

@@ -43,6 +43,12 @@ const char *safefile__path(const struct safefile *sf);
  * returned.
  */
 int safefile__commit(struct safefile *sf);
+/*
+ * A writer failed with err: says so on stderr with the reason of the first failed write if
+ * there was one (a writer only sees EIO: "No space left on device" is what happened), then
+ * aborts. Returns that reason or err.
+ */
+int safefile__fail(struct safefile *sf, int err);
 /* Removes the temporary file and frees; the final name is untouched. NULL is a no-op. */
 void safefile__abort(struct safefile *sf);
 

@@ -17,6 +17,7 @@ packages=(
 	chromium python3-jsonschema man-db
 	binutils xz-utils musl-tools libjemalloc-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 	redis-server redis-tools prometheus
+	libpython3.11-testsuite
 )
 case "${1:-}" in
 --bench) packages+=(bpftrace sqlite3 jq git) ;;

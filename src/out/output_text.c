@@ -21,7 +21,9 @@ static const char *const drop_names[DROP_CNT] = {
 	[DROP_STACK_FAILED] = "samples lost: stack could not be read",
 	[DROP_THREAD_STATE] = "calls not seen: per-thread state could not be created",
 	[DROP_SCRATCH_BUSY] = "samples lost: the CPU's stack-copy buffer was in use",
-	[DROP_RINGBUF_PROC] = "process starts or exits in the cgroup not seen: ring buffer full",
+	[DROP_RINGBUF_FORK] = "process starts in the cgroup not seen: ring buffer full",
+	[DROP_RINGBUF_EXIT] = "process exits in the cgroup not seen: ring buffer full (found gone at the next tick)",
+	[DROP_RINGBUF_EXEC] = "execs not seen: ring buffer full (the old image's blocks retired all the same)",
 };
 
 /* The drops' names in machine-read outputs (the live view, summary.json). */
@@ -32,7 +34,9 @@ static const char *const drop_keys[DROP_CNT] = {
 	[DROP_STACK_FAILED] = "stack_failed",
 	[DROP_THREAD_STATE] = "thread_state_failed",
 	[DROP_SCRATCH_BUSY] = "scratch_busy",
-	[DROP_RINGBUF_PROC] = "ringbuf_full_processes",
+	[DROP_RINGBUF_FORK] = "ringbuf_full_forks",
+	[DROP_RINGBUF_EXIT] = "ringbuf_full_exits",
+	[DROP_RINGBUF_EXEC] = "ringbuf_full_execs",
 };
 
 const char *drop_name(int drop)

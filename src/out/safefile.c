@@ -19,8 +19,51 @@ struct safefile {
 	char *path;	/* final name, as given */
 	char *name;	/* final name in dir_fd */
 	char *tmp_name; /* temporary name in dir_fd */
-	FILE *f;
+	FILE *f;	/* writes to fd, keeping the first write error */
+	int fd;
+	int write_err;	/* errno of the first failed write: stdio keeps only a flag */
 };
+
+/*
+ * Writers see a failed write as ferror() and can only say EIO; the stream keeps the errno
+ * (ENOSPC on a full disk) so that the error line tells the reason.
+ */
+static ssize_t stream_write(void *cookie, const char *buf, size_t len)
+{
+	struct safefile *sf = cookie;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(sf->fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!sf->write_err)
+				sf->write_err = n < 0 ? errno : ENOSPC;
+			errno = sf->write_err;
+			break;
+		}
+		done += n;
+	}
+	return done; /* short: stdio sets its error flag */
+}
+
+static int stream_close(void *cookie)
+{
+	struct safefile *sf = cookie;
+	int err = close(sf->fd);
+
+	sf->fd = -1;
+	return err;
+}
+
+static FILE *open_stream(struct safefile *sf, int fd)
+{
+	sf->fd = fd;
+	return fopencookie(sf, "w", (cookie_io_functions_t){ .write = stream_write,
+							      .close = stream_close });
+}
 
 /* path split in its directory and its last component; both to be freed. */
 static int split_path(const char *path, char **dir, char **name)
@@ -105,7 +148,7 @@ struct safefile *safefile__open(const char *path, const struct safefile_owner *o
 
 	if (!sf)
 		return NULL;
-	sf->dir_fd = -1;
+	sf->dir_fd = sf->fd = -1;
 	err = split_path(path, &dir, &sf->name);
 	if (!err && !(sf->path = strdup(path)))
 		err = -ENOMEM;
@@ -115,7 +158,7 @@ struct safefile *safefile__open(const char *path, const struct safefile_owner *o
 		err = fd;
 	/* the umask does not decide: outputs are meant to be read by the user who asked */
 	if (!err && (fchmod(fd, 0644) || (owner && fchown(fd, owner->uid, owner->gid)) ||
-		     !(sf->f = fdopen(fd, "w"))))
+		     !(sf->f = open_stream(sf, fd))))
 		err = -errno;
 	free(dir);
 	if (err) {
@@ -153,7 +196,7 @@ int safefile__commit(struct safefile *sf)
 {
 	int err = 0;
 
-	if (fflush(sf->f) || fsync(fileno(sf->f)))
+	if (fflush(sf->f) || fsync(sf->fd))
 		err = -errno;
 	if (fclose(sf->f) && !err)
 		err = -errno;
@@ -161,13 +204,19 @@ int safefile__commit(struct safefile *sf)
 	/* rename replaces a symlink at the final name; it never writes through one */
 	if (!err && renameat(sf->dir_fd, sf->tmp_name, sf->dir_fd, sf->name))
 		err = -errno;
-	if (err) {
-		pr_warn("cannot write %s: %s\n", sf->path, strerror(-err));
-		safefile__abort(sf);
-		return err;
-	}
+	if (err)
+		return safefile__fail(sf, err);
 	safefile_free(sf);
 	return 0;
+}
+
+int safefile__fail(struct safefile *sf, int err)
+{
+	if (sf->write_err)
+		err = -sf->write_err;
+	pr_warn("cannot write %s: %s\n", sf->path, strerror(-err));
+	safefile__abort(sf);
+	return err;
 }
 
 void safefile__abort(struct safefile *sf)

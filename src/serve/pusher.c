@@ -38,7 +38,13 @@ static const struct {
 	[PUSH_PYROSCOPE] = { "/push.v1.PusherService/Push", "Content-Type: application/proto" },
 	[PUSH_PARCA] = { "/profiles/writeraw", "Content-Type: application/json" },
 };
-#define SEND_TIMEOUT_S 10
+/*
+ * A push is a few hundred KiB to a store on the network: seconds are plenty, and a server
+ * that holds a request open cannot hold the worker longer than this.
+ */
+#define CONNECT_TIMEOUT_MS 2000
+#define SEND_TIMEOUT_MS 5000
+#define REPLY_MAX 200
 
 struct push_item {
 	char *body;
@@ -49,6 +55,8 @@ struct pusher {
 	char *url;
 	enum push_format format;
 	pthread_t thread;
+	CURLM *multi;
+	bool cancel; /* set once the flush time is over: the transfer in flight is abandoned */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct push_item queue[PUSHER_QUEUE_MAX];
@@ -192,12 +200,64 @@ static int encode_parca(const struct pusher_series *series, size_t series_cnt, F
 	return 0;
 }
 
+/*
+ * Whoever answers on the push URL chooses the reply: its body is kept up to REPLY_MAX bytes
+ * for the error line (escaped there), never written anywhere else, and a longer one ends the
+ * transfer (its status line has been read by then, and that is the answer).
+ */
+struct reply {
+	char buf[REPLY_MAX + 1];
+	size_t len;
+	bool cut;
+};
+
+static size_t reply_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct reply *r = arg;
+	size_t n = size * nmemb, room = REPLY_MAX - r->len;
+
+	memcpy(r->buf + r->len, data, n < room ? n : room);
+	r->len += n < room ? n : room;
+	r->buf[r->len] = 0;
+	if (n <= room)
+		return n;
+	r->cut = true;
+	return 0;
+}
+
+/*
+ * One transfer through the multi interface, so that pusher__free can wake the wait
+ * (curl_multi_wakeup) and cancel it at once, whatever the server does.
+ */
+static CURLcode transfer(struct pusher *p, CURL *curl)
+{
+	CURLcode rc = CURLE_ABORTED_BY_CALLBACK;
+	int running = 1;
+	CURLMsg *msg;
+	int left;
+
+	if (curl_multi_add_handle(p->multi, curl))
+		return CURLE_OUT_OF_MEMORY;
+	while (running && !__atomic_load_n(&p->cancel, __ATOMIC_ACQUIRE)) {
+		if (curl_multi_perform(p->multi, &running) ||
+		    (running && curl_multi_poll(p->multi, NULL, 0, 1000, NULL)))
+			break;
+	}
+	while ((msg = curl_multi_info_read(p->multi, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == curl)
+			rc = msg->data.result;
+	curl_multi_remove_handle(p->multi, curl);
+	return rc;
+}
+
 /* One attempt: 0 sent, -EAGAIN worth retrying, -EINVAL refused by the server. */
-static int send_once(CURL *curl, const struct pusher *p, const struct push_item *it)
+static int send_once(CURL *curl, struct pusher *p, const struct push_item *it)
 {
 	const char *url = p->url;
 	struct curl_slist *hdrs = curl_slist_append(NULL, formats[p->format].content_type);
+	struct reply reply = {};
 	long status = 0;
+	char *said;
 	CURLcode rc;
 
 	hdrs = curl_slist_append(hdrs, "Connect-Protocol-Version: 1");
@@ -206,21 +266,38 @@ static int send_once(CURL *curl, const struct pusher *p, const struct push_item 
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, it->body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)it->len);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)SEND_TIMEOUT_S);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)SEND_TIMEOUT_MS);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, reply_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+	rc = transfer(p, curl);
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && reply.cut))
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdrs);
-	if (rc != CURLE_OK) {
+	if (!status) {
 		pr_info("push to %s: %s\n", url, curl_easy_strerror(rc));
 		return -EAGAIN;
 	}
 	if (status >= 200 && status < 300)
 		return 0;
-	pr_info("push to %s: HTTP %ld\n", url, status);
+	said = escape_dup(reply.buf, "");
+	pr_info("push to %s: HTTP %ld: %s%s\n", url, status, said ?: "", reply.cut ? "..." : "");
+	free(said);
 	return status == 429 || status >= 500 ? -EAGAIN : -EINVAL;
+}
+
+/* ms from now on CLOCK_REALTIME, pthread_cond_timedwait's clock. */
+static void deadline_in(struct timespec *t, unsigned ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
 }
 
 /* Sleeps ms unless memsnoop is stopping (then it sends at once: the last push counts). */
@@ -228,13 +305,7 @@ static void backoff(struct pusher *p, unsigned ms)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&until, ms);
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping && pthread_cond_timedwait(&p->cond, &p->lock, &until) != ETIMEDOUT)
 		;
@@ -260,7 +331,9 @@ static void *worker(void *arg)
 		p->cnt--;
 		p->sending = true;
 		pthread_mutex_unlock(&p->lock);
-		for (unsigned a = 0, ms = PUSHER_BACKOFF_MS; curl && a < PUSHER_ATTEMPTS; a++, ms *= 2) {
+		for (unsigned a = 0, ms = PUSHER_BACKOFF_MS;
+		     curl && a < PUSHER_ATTEMPTS && !__atomic_load_n(&p->cancel, __ATOMIC_ACQUIRE);
+		     a++, ms *= 2) {
 			if (a) {
 				backoff(p, ms);
 				__atomic_add_fetch(&p->st.retries, 1, __ATOMIC_RELAXED);
@@ -296,7 +369,7 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 	while (base_len && opts->url[base_len - 1] == '/')
 		base_len--;
 	p->format = opts->format;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) ||
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(p->multi = curl_multi_init()) ||
 	    asprintf(&p->url, "%.*s%s", (int)base_len, opts->url, formats[p->format].path) < 0) {
 		free(p);
 		errno = ENOMEM;
@@ -310,6 +383,7 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 	err = pthread_create(&p->thread, NULL, worker, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
+		curl_multi_cleanup(p->multi);
 		free(p->url);
 		free(p);
 		errno = err;
@@ -359,20 +433,22 @@ void pusher__free(struct pusher *p, unsigned flush_ms)
 
 	if (!p)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += flush_ms / 1000 + 1;
+	deadline_in(&until, flush_ms);
 	pthread_mutex_lock(&p->lock);
 	while ((p->cnt || p->sending) &&
 	       pthread_cond_timedwait(&p->cond, &p->lock, &until) != ETIMEDOUT)
 		;
-	/* what is still queued is given up (sends in flight end within their timeout) */
+	/* what is still queued is given up, the send in flight abandoned: the exit waits on no server */
 	p->st.dropped += p->cnt;
 	for (; p->cnt; p->cnt--, p->head = (p->head + 1) % PUSHER_QUEUE_MAX)
 		free(p->queue[p->head].body);
 	p->stopping = true;
+	__atomic_store_n(&p->cancel, true, __ATOMIC_RELEASE);
+	curl_multi_wakeup(p->multi);
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
+	curl_multi_cleanup(p->multi);
 	if (p->st.dropped)
 		pr_warn("--push: %llu of %llu pushes dropped (see -v for why)\n",
 			(unsigned long long)p->st.dropped,

@@ -25,15 +25,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "clock.h"
+#include "conn_guard.h"
 #include "log.h"
 #include "output_heaptext.h"
 #include "output_metrics.h"
 #include "server.h"
 
-/* Enough for a few scrapers and browsers; a slow or idle client is cut after the timeout. */
-#define MAX_CONNECTIONS 32
+/*
+ * conn_guard keeps the connections to CONN_GUARD_TOTAL by cutting; the library's own limit,
+ * which refuses rather than cuts, is only a backstop above it (cut connections linger until
+ * it reads their end). A connection that makes no progress is closed after the idle timeout.
+ */
+#define MAX_CONNECTIONS (2 * CONN_GUARD_TOTAL)
 #define IDLE_TIMEOUT_S 10
 #define CONNECTION_MEMORY 16384
+#define LISTEN_BACKLOG 4096
 
 /* A ?seconds=N request waiting for the end of its window. */
 struct pending {
@@ -48,6 +54,7 @@ struct pending {
 struct server {
 	struct server_opts opts;
 	struct MHD_Daemon *daemon;
+	struct conn_guard *guard;
 	struct pending *pending;
 	size_t pending_cnt;
 	bool stopping;
@@ -105,7 +112,12 @@ static int open_socket(const struct sockaddr_storage *addr)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)addr, len) || listen(fd, 64)) {
+	/*
+	 * A full accept queue drops a new client's SYN, which it sends again only a second
+	 * later: the queue holds a flood (the kernel caps it at net.core.somaxconn) and
+	 * conn_guard cuts what it accepts beyond its limits.
+	 */
+	if (bind(fd, (const struct sockaddr *)addr, len) || listen(fd, LISTEN_BACKLOG)) {
 		int err = -errno;
 
 		close(fd);
@@ -201,6 +213,14 @@ static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum
 		      body, len);
 }
 
+static struct guarded_conn *guarded(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 /* ?seconds=N: the baseline now, the answer when the window has passed. */
 static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn,
 				   const char *arg, void **req_cls)
@@ -232,6 +252,8 @@ static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn
 	s->pending = pd;
 	s->pending_cnt++;
 	*req_cls = pd;
+	if (guarded(conn))
+		conn_guard__held(guarded(conn));
 	MHD_suspend_connection(conn);
 	return MHD_YES;
 }
@@ -244,6 +266,25 @@ static const char index_page[] =
 	"/metrics                    Prometheus metrics\n"
 	"/healthz                    ok\n";
 
+/* Every connection is known to the guard from its accept to its close. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	const union MHD_ConnectionInfo *fd, *peer;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_guard__remove(s->guard, *socket_ctx);
+		*socket_ctx = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	peer = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd)
+		*socket_ctx = conn_guard__add(s->guard, fd->connect_fd,
+					      peer ? peer->client_addr : NULL, mono_ns());
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_sz, void **req_cls)
@@ -255,6 +296,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	(void)upload;
+	if (guarded(conn))
+		conn_guard__requested(guarded(conn), mono_ns());
 	if (pd) { /* resumed: its window has passed, or memsnoop is stopping */
 		pd->suspended = false;
 		if (s->stopping)
@@ -294,8 +337,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct server *s = cls;
 	struct pending *pd = *req_cls, **pp;
 
-	(void)conn;
 	(void)why;
+	if (guarded(conn)) /* keep-alive: the next request is due like a first one */
+		conn_guard__idle(guarded(conn), mono_ns());
 	if (!pd)
 		return;
 	for (pp = &s->pending; *pp && *pp != pd; pp = &(*pp)->next)
@@ -339,6 +383,7 @@ struct server *server__new(const struct server_opts *opts)
 	}
 	s->opts = *opts;
 	s->start_time_s = wall_ns() / 1e9;
+	s->guard = conn_guard__new();
 	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 					     (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				     0, NULL, NULL, on_request, s,
@@ -347,10 +392,15 @@ struct server *server__new(const struct server_opts *opts)
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				     MHD_OPTION_END);
-	if (!s->daemon) {
+	if (!s->guard || !s->daemon) {
 		pr_warn("--listen %s: cannot start the HTTP server\n", opts->listen);
-		close(fd);
+		if (s->daemon)
+			MHD_stop_daemon(s->daemon);
+		else
+			close(fd);
+		conn_guard__free(s->guard);
 		free(s);
 		errno = EIO;
 		return NULL;
@@ -374,6 +424,7 @@ static void resume_due(struct server *s)
 void server__run(struct server *s)
 {
 	resume_due(s);
+	conn_guard__expire(s->guard, mono_ns());
 	MHD_run(s->daemon);
 }
 
@@ -387,17 +438,20 @@ int server__fd(const struct server *s)
 int server__timeout_ms(struct server *s)
 {
 	MHD_UNSIGNED_LONG_LONG mhd_ms;
-	int64_t best = -1;
+	int64_t best = -1, ms;
 	uint64_t now = mono_ns();
 
 	if (MHD_get_timeout(s->daemon, &mhd_ms) == MHD_YES)
 		best = mhd_ms > 60000 ? 60000 : (int64_t)mhd_ms;
 	for (struct pending *pd = s->pending; pd; pd = pd->next) {
-		int64_t ms = pd->due_ns > now ? (int64_t)((pd->due_ns - now) / 1000000) + 1 : 0;
+		ms = pd->due_ns > now ? (int64_t)((pd->due_ns - now) / 1000000) + 1 : 0;
 
 		if (pd->suspended && (best < 0 || ms < best))
 			best = ms;
 	}
+	ms = conn_guard__timeout_ms(s->guard, now);
+	if (ms >= 0 && (best < 0 || ms < best))
+		best = ms;
 	return (int)best;
 }
 
@@ -409,5 +463,6 @@ void server__free(struct server *s)
 	resume_due(s);
 	MHD_run(s->daemon); /* the resumed requests get their 503 */
 	MHD_stop_daemon(s->daemon);
+	conn_guard__free(s->guard);
 	free(s);
 }

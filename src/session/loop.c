@@ -22,6 +22,13 @@ int loop_take_signals(bool with_sigchld)
 	sigset_t set;
 	int fd;
 
+	/*
+	 * A write to a pipe or socket whose reader is gone (a launched program that died while
+	 * held, a client that hung up) must fail with EPIPE where it is handled, not kill the
+	 * run before its report. A launched program gets the default back (launch.c).
+	 */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return -errno;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -78,11 +78,8 @@ static int write_output(const char *prefix, const struct output_kind *k,
 	if (!sf)
 		return -errno;
 	err = k->write(c, safefile__file(sf));
-	if (err) {
-		pr_warn("cannot write %s: %s\n", safefile__path(sf), strerror(-err));
-		safefile__abort(sf);
-		return err;
-	}
+	if (err)
+		return safefile__fail(sf, err);
 	path = strdup(safefile__path(sf));
 	err = safefile__commit(sf);
 	if (!err && path)

@@ -23,7 +23,7 @@
 #include "table_loader.h"
 
 /* The longest the end of a run waits for its last pushes. */
-#define PUSH_FLUSH_MS 5000
+#define PUSH_FLUSH_MS 500
 
 /* Every mapped file of every target stays open (so it outlives its process): allow many. */
 static void raise_fd_limit(void)
@@ -226,7 +226,7 @@ int session__run(struct session *s, int argc, char **argv)
 	/* drained: a sample the kernel no longer holds was freed, its event lost */
 	collector__reconcile_live(s->collector, probes__holds_live, s->probes);
 	collector__snapshot(s->collector, window_end_ns);
-	if (s->pusher) { /* the last window, sent before the report (a few seconds at most) */
+	if (s->pusher) { /* the last window, sent before the report (half a second at most) */
 		session__push_profile(s);
 		pusher__free(s->pusher, PUSH_FLUSH_MS);
 		s->pusher = NULL;

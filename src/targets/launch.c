@@ -32,6 +32,7 @@ struct traced {
 	bool follow;	     /* probed; false: to be detached at its first stop */
 	bool fork_seen;	     /* its parent's fork event has been handled */
 	bool stopped_early;  /* it stopped before its parent's fork event arrived */
+	uint64_t bp_addr, bp_word; /* an entry breakpoint inherited from its parent, or 0 */
 	struct alloc_objects probed; /* what its probes cover: never probed twice */
 };
 
@@ -48,6 +49,7 @@ struct launch {
 	struct creds run_as; /* of the launched command */
 	bool exited;
 	bool exec_seen;	     /* the launched program's own exec: its objects are probed */
+	bool died_held;	     /* it reached its exit before its exec: killed while held */
 	int status;
 	unsigned unfollowed;
 	struct launch_hooks hooks;
@@ -314,6 +316,7 @@ struct launch *launch__start(char **argv, bool follow_forks, const struct creds 
 		/* memsnoop blocks the signals it takes; the program must not inherit that */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL); /* memsnoop's own SIG_IGN would outlive the exec */
 		close(go[1]);
 		if (run_as && (err = creds__apply(run_as))) {
 			fprintf(stderr, "memsnoop: cannot run %s as user %u: %s\n", path,
@@ -377,7 +380,16 @@ int launch__release(struct launch *l)
 
 	close(l->go_fd);
 	l->go_fd = -1;
-	return err;
+	/*
+	 * A stop or exit from before memsnoop took SIGCHLD (the child killed while held, in its
+	 * exit stop with the pipe still open) sent no signal the loop will see: handle it now.
+	 */
+	launch__on_sigchld(l);
+	if (err == -EPIPE || l->died_held)
+		pr_warn("the command ended before it was started (killed while memsnoop attached)\n");
+	else if (err)
+		pr_warn("cannot start the command: %s\n", strerror(-err));
+	return err == -EPIPE ? 0 : err; /* its exit ends the run as any exit does */
 }
 
 static struct traced *traced_of(struct launch *l, pid_t pid, bool create)
@@ -417,9 +429,34 @@ static void probe_new_objects(struct launch *l, pid_t pid, const struct alloc_ob
 	alloc_objects__clear(&fresh);
 }
 
+/*
+ * A fork before the parent reached its entry breakpoint (a constructor the loader runs, an
+ * LD_PRELOAD's) copies the int3 into the child, which would die of SIGTRAP at its _start:
+ * the child gets the original word back while it is stopped, before it runs or is let go.
+ */
+static void inherit_breakpoint(struct launch *l, pid_t parent, struct traced *t)
+{
+	for (size_t i = 0; i < l->entry_cnt; i++) {
+		if (l->entries[i].pid == parent) {
+			t->bp_addr = l->entries[i].addr;
+			t->bp_word = l->entries[i].word;
+		}
+	}
+}
+
+static void clear_inherited_breakpoint(struct traced *t)
+{
+	if (t->bp_addr && ptrace(PTRACE_POKETEXT, t->pid, t->bp_addr, t->bp_word))
+		pr_warn("PID %d: cannot remove the entry breakpoint it inherited: %s\n", (int)t->pid,
+			strerror(errno));
+	t->bp_addr = 0;
+}
+
 /* A traced process forked: probe the child (its memory is the parent's: so are its
- * allocators), or let it go (it is counted). */
-static void on_fork(struct launch *l, pid_t child, const struct alloc_objects *parent_objs)
+ * allocators), or let it go (it is counted). A vfork's child shares the parent's memory,
+ * breakpoint included, and is left as it is. */
+static void on_fork(struct launch *l, pid_t parent, pid_t child, bool vfork,
+		    const struct alloc_objects *parent_objs)
 {
 	struct traced *t = traced_of(l, child, true);
 
@@ -429,11 +466,14 @@ static void on_fork(struct launch *l, pid_t child, const struct alloc_objects *p
 	}
 	t->fork_seen = true;
 	t->follow = l->follow_forks;
+	if (!vfork)
+		inherit_breakpoint(l, parent, t);
 	if (t->follow)
 		probe_new_objects(l, child, parent_objs, &t->probed);
 	else
 		l->unfollowed++;
 	if (t->stopped_early) {
+		clear_inherited_breakpoint(t);
 		if (t->follow)
 			ptrace(PTRACE_CONT, child, 0, 0);
 		else
@@ -524,6 +564,8 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 		t->stopped_early = true;
 		return;
 	}
+	if (t)
+		clear_inherited_breakpoint(t);
 	if (t && !t->follow) {
 		ptrace(PTRACE_DETACH, pid, 0, 0);
 		forget(l, t);
@@ -540,12 +582,13 @@ static void on_stop(struct launch *l, pid_t pid, int status)
 		l->exec_seen = true;
 		break;
 	case PTRACE_EVENT_EXIT:
+		l->died_held |= pid == l->pid && !l->exec_seen;
 		l->hooks.exit_stop(l->hooks.ctx, pid);
 		break;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 		if (!ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg))
-			on_fork(l, msg, t ? &t->probed : &l->objs);
+			on_fork(l, pid, msg, event == PTRACE_EVENT_VFORK, t ? &t->probed : &l->objs);
 		break;
 	case PTRACE_EVENT_STOP:
 		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
@@ -573,6 +616,7 @@ void launch__on_sigchld(struct launch *l)
 		if (WIFSTOPPED(status)) {
 			on_stop(l, pid, status);
 		} else if (pid == l->pid) {
+			l->died_held |= !l->exec_seen;
 			l->exited = true;
 			l->status = status;
 		} else {

@@ -199,7 +199,7 @@ class CgroupTest(harness.OutputTest):
         self.assertEqual(header.group(2), header.group(3), report)
         # what was not seen is said, never silent
         if int(header.group(1)) != 3001:
-            self.assertIn("process starts or exits in the cgroup not seen", report)
+            self.assertIn("process starts in the cgroup not seen", report)
 
     def test_container_with_its_own_libc(self):
         """A copied root file system with its own libc (another inode than the host's),

@@ -82,6 +82,32 @@ class WrittenFilesTest(harness.OutputTest):
         self.assertEqual(len(os.listdir(self.tmp.name)), len(SUFFIXES))  # no temporary left
 
 
+class FullDiskTest(harness.OutputTest):
+    """Outputs on a full filesystem (a 16 KiB tmpfs): each failed one said with the reason the
+    kernel gave, not the EIO a writer sees through stdio's error flag."""
+
+    def setUp(self):
+        super().setUp()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "none", self.tmp.name],
+                       check=True)
+
+    def tearDown(self):
+        subprocess.run(["umount", self.tmp.name], check=True)
+        super().tearDown()
+
+    def test_enospc_said_as_no_space_left(self):
+        _, status, _, err = harness.profile("many_sites", "-r", "1", "-o", self.prefix,
+                                           target_args=(2000, 0))
+        self.assertEqual(status, 1, err)
+        failed = re.findall(r"^memsnoop: cannot write (\S+): (.*)$", err, re.M)
+        self.assertTrue(failed, err)
+        self.assertEqual({reason for _, reason in failed}, {"No space left on device"}, err)
+        # the failed ones left nothing behind, not even their temporary files
+        left = {os.path.join(self.tmp.name, n) for n in os.listdir(self.tmp.name)}
+        self.assertFalse(left & {p for p, _ in failed})
+        self.assertLessEqual(left, {self.prefix + s for s in SUFFIXES})
+
+
 class PrivilegeTest(unittest.TestCase):
     def launched_ids(self, *memsnoop_args, **env):
         status, out, err = run([*memsnoop_args, "--", "sh", "-c", "id -u; id -g; id -G"],
