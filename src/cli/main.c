@@ -183,6 +183,8 @@ static void read_figures(const struct probes *probes, const struct collector *co
 
 	collector__stats(collector, &st);
 	probes__read_counters(probes, info->counters);
+	probes__read_sizes(probes, info->sizes);
+	info->count_only = opts->count_only;
 	probes__read_drops(probes, info->losses.drops);
 	info->losses.unknown_frees = st.unknown_frees;
 	info->losses.lost_frees = st.lost_frees;
@@ -225,6 +227,9 @@ static void fill_report(const struct probes *probes, const struct collector *col
 			st.unique_pcs > st.sym.modules_opened
 				? st.sym.lookup_ns / 1e3 / (st.unique_pcs - st.sym.modules_opened - st.sym.modules_failed)
 				: 0.0);
+	pr_info("where index: %llu live blocks in %llu KiB (%llu not indexed: no memory)\n",
+		(unsigned long long)st.index_blocks, (unsigned long long)st.index_bytes / 1024,
+		(unsigned long long)st.unindexed);
 	if (st.unwound)
 		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
 			st.unwind_ns / 1e3 / st.unwound);
@@ -788,6 +793,39 @@ static int serve_snapshot(void *ctx, struct server_view *v)
 	return 0;
 }
 
+static bool where_profiled(void *ctx, pid_t pid)
+{
+	return targets__lookup(&((struct run *)ctx)->targets, pid) != NULL;
+}
+
+/* The blocks as they are now, for `where` (--listen) and --where (at exit). */
+static struct where_source where_source(struct run *r, uint64_t now_ns)
+{
+	return (struct where_source){ r->collector, r->profile, r->opts.rate, r->opts.count_only,
+				      now_ns, where_profiled, r };
+}
+
+/* --listen: /debug/memsnoop/where, up to date with the ring buffer. */
+static unsigned serve_where(void *ctx, const char *pid, const char *addr, FILE *f)
+{
+	struct run *r = ctx;
+	struct where_source src;
+
+	ring_buffer__consume(r->rb);
+	collector__resolve(r->collector);
+	src = where_source(r, mono_ns());
+	return where__answer_args(&src, pid, addr, f);
+}
+
+/* --where ADDR...: the launched program's blocks live at its exit. */
+static void answer_where_at_exit(struct run *r, uint64_t end_ns)
+{
+	struct where_source src = where_source(r, end_ns);
+
+	for (size_t i = 0; i < r->opts.where_cnt; i++)
+		where__answer(&src, launch__pid(r->launch), r->opts.where[i], r->report);
+}
+
 /* A series of a --push: the processes of one --cgroup (NULL: every target), its labels and
  * its raw profiles. */
 struct push_group {
@@ -960,7 +998,7 @@ static int open_server(struct run *r)
 	if (!r->opts.listen)
 		return 0;
 	r->server = server__new(&(struct server_opts){ r->opts.listen, r->opts.listen_any, r,
-						       serve_snapshot });
+						       serve_snapshot, serve_where });
 	return r->server ? 0 : -errno;
 }
 
@@ -1075,7 +1113,10 @@ static int open_session(struct run *r)
 							.stack_bytes = r->opts.stack_bytes,
 							.cgroup_fds = cgroup_fds,
 							.cgroup_cnt = cgroup_cnt,
-							.ringbuf_sz = r->opts.ringbuf_sz });
+							.ringbuf_sz = r->opts.ringbuf_sz,
+							.count_only = r->opts.count_only,
+							.probe_noop = r->opts.probe_noop,
+							.no_size_classes = r->opts.no_size_classes });
 	r->profile = profile__new(r->opts.rate);
 	if (r->profile)
 		profile__set_max_stacks(r->profile, r->opts.max_stacks);
@@ -1244,6 +1285,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 	err = write_outputs(&(struct output_ctx){ shown, r->profile, &info, &pinfo, r->opts.icicle },
 			    r->opts.output_prefix, &r->owner, r->report) ?: err;
 	shown_profile__free(r, shown);
+	if (r->launch)
+		answer_where_at_exit(r, window_end_ns);
 	free((char *)pinfo.comment);
 	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
 		free(pinfo.extra_comments[i]);
@@ -1260,6 +1303,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return run_diff(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "where"))
+		return where_client__run(argc - 1, argv + 1);
 	err = cli_parse(argc, argv, &r.opts);
 	if (err)
 		return err == CLI_EXIT_OK ? EXIT_OK : EXIT_USAGE;

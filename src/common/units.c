@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "units.h"
@@ -32,6 +33,23 @@ int parse_size(const char *s, uint64_t *out)
 	if (*end || (shift && v > (~0ULL >> shift)))
 		return -EINVAL;
 	*out = v << shift;
+	return 0;
+}
+
+int parse_address(const char *s, uint64_t *out)
+{
+	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned long long v;
+	char *end;
+
+	/* strtoull would take a sign or leading blanks: an address has neither */
+	if (!s || !isxdigit((unsigned char)s[hex ? 2 : 0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, hex ? 16 : 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 

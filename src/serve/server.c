@@ -28,6 +28,7 @@
 #include "log.h"
 #include "output_metrics.h"
 #include "server.h"
+#include "where.h"
 
 /* Enough for a few scrapers and browsers; a slow or idle client is cut after the timeout. */
 #define MAX_CONNECTIONS 32
@@ -192,6 +193,26 @@ static enum MHD_Result serve(struct server *s, struct MHD_Connection *conn, enum
 		      body, len);
 }
 
+/* /debug/memsnoop/where?pid=PID&addr=ADDR: the hook writes the answer and its status. */
+static enum MHD_Result serve_where(struct server *s, struct MHD_Connection *conn)
+{
+	const char *pid = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "pid");
+	const char *addr = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "addr");
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+	unsigned status;
+
+	if (!f)
+		return MHD_NO;
+	status = s->opts.where(s->opts.ctx, pid, addr, f);
+	if (fclose(f)) {
+		free(body);
+		return MHD_NO;
+	}
+	return answer(conn, status, "text/plain; charset=utf-8", body, len);
+}
+
 /* ?seconds=N: the baseline now, the answer when the window has passed. */
 static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn,
 				   const char *arg, void **req_cls)
@@ -232,6 +253,7 @@ static const char index_page[] =
 	"/debug/pprof/heap           heap profile (inuse and alloc sample types; ?seconds=N: delta)\n"
 	"/debug/pprof/allocs         the same, alloc_space by default (?seconds=N: delta)\n"
 	"/metrics                    Prometheus metrics\n"
+	"/debug/memsnoop/where       ?pid=PID&addr=ADDR: the live block holding ADDR, its stack\n"
 	"/healthz                    ok\n";
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -260,6 +282,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return answer_text(conn, MHD_HTTP_OK, "ok\n");
 	if (!strcmp(url, "/") || !strcmp(url, "/debug/pprof/"))
 		return answer_text(conn, MHD_HTTP_OK, index_page);
+	if (s->opts.where && !strcmp(url, WHERE_PATH))
+		return serve_where(s, conn);
 	if (!strcmp(url, "/metrics"))
 		doc = DOC_METRICS;
 	else if (!strcmp(url, "/debug/pprof/heap"))
