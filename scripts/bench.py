@@ -15,14 +15,19 @@
 5. The BPF programs' own run time per malloc+free pair at -r 1 with a 20-frame stack, by
    unwinding mode (kernel.bpf_stats_enabled, switched on for the measure only).
 
+6. The modes as tiers (snmalloc's table of its statistics levels): untraced, the trap floor
+   (no-op probes at the same sites, 1 and 2 traps a call), --count-only, --alloc-only, the
+   default, -r 1, on the loop and on redis; and what the size classes add to a mode.
+
 Prints the tables and rewrites BENCHMARKS.md with them. `bench.py BUILD SECTION...` runs only
-the sections named (loop, redis, programs, bpf) and writes nothing.
+the sections named (programs, bpf, cgroup, tiers) and writes nothing.
 """
 import datetime
 import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -93,7 +98,7 @@ def run_bpftrace(target):
     return truth["ns_per_pair"], None
 
 
-def run_churn(args, threads, loop="bench_churn"):
+def run_churn(args, threads, loop="bench_churn", env=None):
     target = harness.Target(loop, PAIRS, threads)
     try:
         if args is None:
@@ -103,7 +108,7 @@ def run_churn(args, threads, loop="bench_churn"):
             return truth["ns_per_pair"], None
         if args == "bpftrace":
             return run_bpftrace(target)
-        ms = harness.Memsnoop("-p", target.pid, *args)
+        ms = harness.Memsnoop("-p", target.pid, *args, env=env)
         ms.wait_attached()
         start = time.monotonic()
         target.release()
@@ -140,7 +145,7 @@ def redis_benchmark(port):
     return rps
 
 
-def bench_redis():
+def bench_redis(configs=REDIS_CONFIGS):
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no"],
@@ -152,14 +157,14 @@ def bench_redis():
             if time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
-        results = {name: [] for name, _ in REDIS_CONFIGS}
-        usage = {name: [] for name, args in REDIS_CONFIGS if args is not None}
+        results = {name: [] for name, *_ in configs}
+        usage = {name: [] for name, args, *_ in configs if args is not None}
         for _ in range(RUNS):
-            for name, args in REDIS_CONFIGS:
+            for name, args, *env in configs:
                 if args is None:
                     results[name].append(redis_benchmark(port))
                     continue
-                ms = harness.Memsnoop("-p", server.pid, *args)
+                ms = harness.Memsnoop("-p", server.pid, *args, env=env[0] if env else None)
                 ms.wait_attached()
                 start = time.monotonic()
                 results[name].append(redis_benchmark(port))
@@ -334,6 +339,71 @@ def bench_bpf(say):
         "sampled allocation.")
 
 
+# The tiers, as snmalloc tabulates its statistics levels: every mode against the trap floor,
+# probes at the same sites that do nothing (MEMSNOOP_BENCH_PROBES, a bench-only knob), with
+# one trap a call (what a session uprobe's entry costs) and two (entry and return).
+BENCH_ENV = "MEMSNOOP_BENCH_PROBES"
+TIER_CONFIGS = [
+    ("untraced", None, None),
+    ("floor: no-op probes, 1 trap a call", [], {BENCH_ENV: "noop1"}),
+    ("floor: no-op probes, 2 traps a call", [], {BENCH_ENV: "noop2"}),
+    ("--count-only", ["--count-only"], None),
+    ("--count-only, no size classes", ["--count-only"], {BENCH_ENV: "no-size-classes"}),
+    ("--alloc-only", ["--alloc-only"], None),
+    ("default (512K)", [], None),
+    ("default, no size classes", [], {BENCH_ENV: "no-size-classes"}),
+    ("-r 1", ["-r", "1"], None),
+]
+FLOOR = "floor: no-op probes, 2 traps a call"
+
+
+def spread(runs):
+    """The runs' half range, beside the median: what noise is in this table."""
+    return (max(runs) - min(runs)) / 2
+
+
+def bench_tiers(say):
+    """Every mode on the malloc+free loop (1 thread) and on redis, against the floors."""
+    results = {name: [] for name, *_ in TIER_CONFIGS}
+    for _ in range(RUNS):
+        for name, args, env in TIER_CONFIGS:  # alternating: drift spreads over every config
+            results[name].append(run_churn(args, 1, env=env)[0])
+    say(f"### Modes against the trap floor: the malloc+free loop, 1 thread, {PAIRS} pairs, "
+        f"median of {RUNS} runs (± half the range)")
+    say("")
+    say("| mode | ns per pair | ± | added to untraced | added to the 2-trap floor |")
+    say("|---|---:|---:|---:|---:|")
+    base = statistics.median(results["untraced"])
+    floor = statistics.median(results[FLOOR])
+    for name, *_ in TIER_CONFIGS:
+        med = statistics.median(results[name])
+        say(f"| {name} | {med:.0f} | {spread(results[name]):.0f} | {med - base:.0f} | "
+            f"{med - floor:+.0f} |")
+    for mode, plain in (("--count-only", "--count-only, no size classes"),
+                        ("default (512K)", "default, no size classes")):
+        diff = statistics.median(results[mode]) - statistics.median(results[plain])
+        noise = max(spread(results[mode]), spread(results[plain]))
+        say("")
+        say(f"Size classes, {mode}: {diff:+.0f} ns per pair against the same mode without them; "
+            f"the runs' noise ±{noise:.0f} ns ({'within' if abs(diff) <= noise else 'beyond'} "
+            "noise).")
+    if not shutil.which("redis-server"):
+        return
+    redis, _ = bench_redis(TIER_CONFIGS)
+    say("")
+    say(f"### Modes against the trap floor: redis-server (jemalloc), {REDIS_REQUESTS} requests "
+        f"per test, median of {RUNS} runs, requests/s (ratio to untraced)")
+    say("")
+    say("| mode | " + " | ".join(REDIS_TESTS) + " |")
+    say("|---|" + "---:|" * len(REDIS_TESTS))
+    for name, *_ in TIER_CONFIGS:
+        cells = []
+        for t in REDIS_TESTS:
+            rps = median_of(redis[name], t)
+            cells.append(f"{rps:.0f} ({rps / median_of(redis['untraced'], t):.2f})")
+        say(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def run_churn_cgroup(cg, inside):
     """The loop under `memsnoop --cgroup cg` (default rate), run inside the cgroup or outside
     it while the cgroup's own process maps the same libc. (ns per pair, None)"""
@@ -404,6 +474,8 @@ def main():
             bench_bpf(say)
         if "cgroup" in only:
             bench_cgroup(say)
+        if "tiers" in only:
+            bench_tiers(say)
         return
 
     usage = {}
@@ -442,6 +514,9 @@ def main():
 
     say("")
     bench_cgroup(say)
+
+    say("")
+    bench_tiers(say)
 
     say("")
     say(f"### redis-server (jemalloc) under redis-benchmark, {REDIS_REQUESTS} requests per "
