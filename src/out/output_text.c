@@ -235,13 +235,13 @@ static void write_size_family(const struct report_info *info, unsigned family, F
 
 		if (!a->calls && !fr->calls)
 			continue;
-		fprintf(f, "  %-14s %10llu %16llu %10llu  %.*s\n",
+		fprintf(f, "  %-15s %10llu %16llu %10llu  %.*s\n",
 			size_class_label(k, label, sizeof(label)), (unsigned long long)a->calls,
 			(unsigned long long)a->bytes, (unsigned long long)fr->calls, bar,
 			"####################");
 	}
 	if (unknown->calls)
-		fprintf(f, "  %-14s %10s %16s %10llu\n", "unknown size", "", "",
+		fprintf(f, "  %-15s %10s %16s %10llu\n", "unknown size", "", "",
 			(unsigned long long)unknown->calls);
 }
 
@@ -254,7 +254,7 @@ static void write_sizes(const struct profile *p, const struct report_info *info,
 		if (!size_family_used(info->sizes, family))
 			continue;
 		if (!any)
-			fprintf(f, "\n%-21s%6s %16s %10s\n", "size classes (exact)", "allocs", "bytes",
+			fprintf(f, "\n%-21s %6s %16s %10s\n", "size classes (kernel)", "allocs", "bytes",
 				"frees");
 		any = true;
 		write_size_family(info, family, f);

@@ -128,7 +128,7 @@ class AllocatorTest(harness.OutputTest):
                 self.assertEqual(parsed["exact"]["all allocations"],
                                  (truth["alloc_calls"], truth["alloc_bytes"]), (family, args))
                 self.assertEqual(parsed["free"], truth["frees"], (family, args))
-                self.assertIn("size classes (exact)", report)
+                self.assertIn("size classes (kernel)", report)
                 if "--count-only" in args:
                     self.assertIsNone(parsed["allocated"])
 
