@@ -98,14 +98,14 @@ def run_bpftrace(target):
     return truth["ns_per_pair"], None
 
 
-def run_churn(args, threads, loop="bench_churn", env=None):
+def run_churn(args, threads, loop="bench_churn", env=None, key="ns_per_pair"):
     target = harness.Target(loop, PAIRS, threads)
     try:
         if args is None:
             target.release()
             status, truth = target.finish()
             assert status == 0
-            return truth["ns_per_pair"], None
+            return truth[key], None
         if args == "bpftrace":
             return run_bpftrace(target)
         ms = harness.Memsnoop("-p", target.pid, *args, env=env)
@@ -117,7 +117,7 @@ def run_churn(args, threads, loop="bench_churn", env=None):
         wall = time.monotonic() - start
         mstatus, _, err = ms.finish()
         assert mstatus == 0, err
-        return truth["ns_per_pair"], usage_of(ms, wall)
+        return truth[key], usage_of(ms, wall)
     finally:
         target.kill()
 
@@ -145,7 +145,15 @@ def redis_benchmark(port):
     return rps
 
 
-def bench_redis(configs=REDIS_CONFIGS):
+def proc_cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_redis(configs=REDIS_CONFIGS, cpu=None):
+    """Requests/s of each config; with cpu, a dict, also the server's own CPU seconds per
+    benchmark (the traps and BPF programs run on its threads) appended under each name."""
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no"],
@@ -162,12 +170,18 @@ def bench_redis(configs=REDIS_CONFIGS):
         for _ in range(RUNS):
             for name, args, *env in configs:
                 if args is None:
+                    before = proc_cpu_s(server.pid)
                     results[name].append(redis_benchmark(port))
+                    if cpu is not None:
+                        cpu.setdefault(name, []).append(proc_cpu_s(server.pid) - before)
                     continue
                 ms = harness.Memsnoop("-p", server.pid, *args, env=env[0] if env else None)
                 ms.wait_attached()
                 start = time.monotonic()
+                before = proc_cpu_s(server.pid)
                 results[name].append(redis_benchmark(port))
+                if cpu is not None:
+                    cpu.setdefault(name, []).append(proc_cpu_s(server.pid) - before)
                 wall = time.monotonic() - start
                 status, _, err = ms.stop(signal.SIGINT)
                 assert status == 0, err
@@ -355,6 +369,7 @@ TIER_CONFIGS = [
     ("-r 1", ["-r", "1"], None),
 ]
 FLOOR = "floor: no-op probes, 2 traps a call"
+TIER_RUNS = 9
 
 
 def spread(runs):
@@ -365,13 +380,14 @@ def spread(runs):
 def bench_tiers(say):
     """Every mode on the malloc+free loop (1 thread) and on redis, against the floors."""
     results = {name: [] for name, *_ in TIER_CONFIGS}
-    for _ in range(RUNS):
+    for _ in range(TIER_RUNS):
         for name, args, env in TIER_CONFIGS:  # alternating: drift spreads over every config
-            results[name].append(run_churn(args, 1, env=env)[0])
+            results[name].append(run_churn(args, 1, env=env, key="cpu_ns_per_pair")[0])
     say(f"### Modes against the trap floor: the malloc+free loop, 1 thread, {PAIRS} pairs, "
-        f"median of {RUNS} runs (± half the range)")
+        f"the loop's CPU time (traps and BPF programs included), median of {TIER_RUNS} runs "
+        "(± half the range)")
     say("")
-    say("| mode | ns per pair | ± | added to untraced | added to the 2-trap floor |")
+    say("| mode | CPU ns per pair | ± | added to untraced | added to the 2-trap floor |")
     say("|---|---:|---:|---:|---:|")
     base = statistics.median(results["untraced"])
     floor = statistics.median(results[FLOOR])
@@ -389,19 +405,27 @@ def bench_tiers(say):
             "noise).")
     if not shutil.which("redis-server"):
         return
-    redis, _ = bench_redis(TIER_CONFIGS)
+    cpu = {}
+    redis, _ = bench_redis(TIER_CONFIGS, cpu)
+    requests = REDIS_REQUESTS * len(REDIS_TESTS)
+    us = {name: [1e6 * c / requests for c in runs] for name, runs in cpu.items()}
     say("")
     say(f"### Modes against the trap floor: redis-server (jemalloc), {REDIS_REQUESTS} requests "
-        f"per test, median of {RUNS} runs, requests/s (ratio to untraced)")
+        f"per test, median of {RUNS} runs: the server's CPU per request (traps and BPF programs "
+        "included) and requests/s (ratio to untraced)")
     say("")
-    say("| mode | " + " | ".join(REDIS_TESTS) + " |")
-    say("|---|" + "---:|" * len(REDIS_TESTS))
+    say("| mode | server CPU µs per request | ± | added to the 2-trap floor | "
+        + " | ".join(f"{t} requests/s" for t in REDIS_TESTS) + " |")
+    say("|---|---:|---:|---:|" + "---:|" * len(REDIS_TESTS))
+    floor_us = statistics.median(us[FLOOR])
     for name, *_ in TIER_CONFIGS:
         cells = []
         for t in REDIS_TESTS:
             rps = median_of(redis[name], t)
             cells.append(f"{rps:.0f} ({rps / median_of(redis['untraced'], t):.2f})")
-        say(f"| {name} | " + " | ".join(cells) + " |")
+        med = statistics.median(us[name])
+        say(f"| {name} | {med:.2f} | {spread(us[name]):.2f} | {med - floor_us:+.2f} | "
+            + " | ".join(cells) + " |")
 
 
 def run_churn_cgroup(cg, inside):
