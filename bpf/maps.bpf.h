@@ -51,6 +51,14 @@ struct {
 	__type(value, struct fn_counter);
 } fn_counters SEC(".maps");
 
+/* Exact calls and bytes per (family, direction, size class): include/size_class.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SIZE_COUNTER_CNT);
+	__type(key, __u32);
+	__type(value, struct fn_counter);
+} size_counters SEC(".maps");
+
 /* Where a DWARF event is built: one per CPU (user space sizes it), guarded against the
  * preemption of one task's program by another's on the same CPU. */
 struct dwarf_scratch {

@@ -29,6 +29,12 @@ const volatile bool unwind_oracle = false; /* test knob: send the walk and a cop
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
 const volatile __u32 cgroup_cnt = 0; /* --cgroup: entries of the cgroups map in use */
 const volatile __u64 wakeup_bytes = 0; /* wake the reader once this much is waiting */
+/* --count-only: exact counters and size classes only; no sampling, live map or stacks */
+const volatile bool count_only = false;
+const volatile bool count_sizes = true; /* bench knob: false measures what size classes cost */
+/* bench knob: the trap floor. 1: every probe returns at once; 2: and allocations take their
+ * return trap too, into a program that does nothing either */
+const volatile __u32 probe_noop = 0;
 
 /* What a session entry program returns. */
 #define WANT_RETURN 0
@@ -78,15 +84,31 @@ static __always_inline long send_event_now(void *data, __u64 size)
 	return bpf_ringbuf_output(&events, data, size, BPF_RB_FORCE_WAKEUP);
 }
 
-static __always_inline void count_call(__u32 counter, __u64 bytes)
+static __always_inline void add_counter(void *map, __u32 key, __u64 bytes)
 {
-	__u32 key = counter;
-	struct fn_counter *c = bpf_map_lookup_elem(&fn_counters, &key);
+	struct fn_counter *c = bpf_map_lookup_elem(map, &key);
 
 	if (c) {
 		c->calls++;
 		c->bytes += bytes;
 	}
+}
+
+static __always_inline void count_call(__u32 counter, __u64 bytes)
+{
+	add_counter(&fn_counters, counter, bytes);
+}
+
+/* One call in its family's size class; slot SIZE_CLASS_UNKNOWN for a free of unknown size. */
+static __always_inline void count_size(__u64 cookie, __u32 dir, __u32 slot, __u64 bytes)
+{
+	if (count_sizes)
+		add_counter(&size_counters, size_counter(cookie_family(cookie), dir, slot), bytes);
+}
+
+static __always_inline void count_alloc_size(__u64 cookie, __u64 size)
+{
+	count_size(cookie, SIZE_DIR_ALLOC, size_class(size), size);
 }
 
 static __always_inline struct thread_state *thread_state(bool create)
@@ -211,9 +233,50 @@ static __always_inline bool take_sample(struct thread_state *st, __u64 size)
 }
 
 /*
- * Returns WANT_RETURN when the call's return must be seen, SKIP_RETURN otherwise. A call
- * whose function forwards to another entry point always takes its return: the depth it
- * keeps is what tells the inner call apart.
+ * True for a call whose return must be seen whatever it samples: one that forwards to
+ * another entry point, or a reallocation (mimalloc's frees its old block through mi_free,
+ * which is probed): the depth it keeps tells its inner calls for its own.
+ */
+static __always_inline bool has_inner_calls(__u64 cookie, __u32 kind)
+{
+	return (cookie & COOKIE_FORWARDS) || kind == AK_REALLOC;
+}
+
+/*
+ * --count-only: the call is counted, nothing else. Only a call with inner calls needs its
+ * thread's state and its return.
+ */
+static __always_inline int count_only_enter(struct pt_regs *ctx, __u64 cookie, __u32 kind,
+					    __u64 size)
+{
+	bool inner = has_inner_calls(cookie, kind);
+	__u64 sp = PT_REGS_SP(ctx);
+	struct thread_state *st;
+
+	if (!traced_now())
+		return SKIP_RETURN;
+	st = thread_state(inner);
+	if (st && nested_call(st, sp)) {
+		/* classic mode gives only such calls a return probe (attach.c) */
+		if (!session_mode && inner)
+			st->depth++;
+		return SKIP_RETURN;
+	}
+	count_call(cookie_counter(cookie), size);
+	count_alloc_size(cookie, size);
+	if (!st)
+		return SKIP_RETURN;
+	st->free_arm_ptr = 0;
+	st->sampled = 0;
+	st->has_stash = 0;
+	st->depth = inner;
+	st->outer_sp = sp;
+	return inner ? WANT_RETURN : SKIP_RETURN;
+}
+
+/*
+ * Returns WANT_RETURN when the call's return must be seen, SKIP_RETURN otherwise. A call with
+ * inner calls always takes its return: the depth it keeps is what tells them apart.
  */
 static __always_inline int on_alloc_enter(struct pt_regs *ctx, __u64 cookie, __u32 kind,
 					  __u64 size, __u64 old_ptr, __u64 memptr)
@@ -222,6 +285,8 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, __u64 cookie, __u
 	__u64 sp = PT_REGS_SP(ctx);
 	__u32 tgid;
 
+	if (count_only)
+		return count_only_enter(ctx, cookie, kind, size);
 	if (!traced_now())
 		return SKIP_RETURN;
 	st = thread_state(true);
@@ -243,6 +308,7 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, __u64 cookie, __u
 	st->memptr = memptr;
 	st->has_stash = 0;
 	count_call(st->counter, size);
+	count_alloc_size(cookie, size);
 
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (old_ptr && track_inuse) {
@@ -256,7 +322,7 @@ static __always_inline int on_alloc_enter(struct pt_regs *ctx, __u64 cookie, __u
 	st->sampled = take_sample(st, size);
 	if (st->sampled)
 		stage_sample(ctx, st, tgid);
-	if (session_mode && !st->sampled && !st->has_stash && !(cookie & COOKIE_FORWARDS))
+	if (session_mode && !st->sampled && !st->has_stash && !has_inner_calls(cookie, kind))
 		return SKIP_RETURN;
 	st->depth = 1;
 	st->outer_sp = sp;
@@ -466,13 +532,28 @@ static __always_inline bool forwarded_free(struct thread_state *st, __u64 ptr, _
 	return false;
 }
 
-static __always_inline void on_free(struct pt_regs *ctx, __u64 cookie, __u64 ptr)
+/*
+ * A free's size class: the size a sized free passes (exact at any rate), else the size of
+ * the block when it was sampled (every block at -r 1), else unknown.
+ */
+static __always_inline void count_free_size(__u64 cookie, const struct alloc_call *call,
+					    bool sized, const struct live_val *sampled)
 {
-	struct live_key key = { .ptr = ptr };
+	__u64 size = sized ? call->size : sampled ? sampled->size : 0;
+
+	count_size(cookie, SIZE_DIR_FREE, sized || sampled ? size_class(size) : SIZE_CLASS_UNKNOWN,
+		   size);
+}
+
+static __always_inline void on_free(struct pt_regs *ctx, __u64 cookie,
+				    const struct alloc_call *call, bool sized)
+{
+	struct live_key key = { .ptr = call->ptr };
 	bool forwards = cookie & COOKIE_FORWARDS;
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = PT_REGS_SP(ctx), ptr = call->ptr;
 	struct thread_state *st;
 	struct live_val val;
+	bool found;
 
 	if (!ptr || !traced_now())
 		return;
@@ -483,7 +564,9 @@ static __always_inline void on_free(struct pt_regs *ctx, __u64 cookie, __u64 ptr
 		return;
 	count_call(cookie_counter(cookie), 0);
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	if (take_live(&key, &val))
+	found = !count_only && take_live(&key, &val);
+	count_free_size(cookie, call, sized, found ? &val : NULL);
+	if (found)
 		send_free(key.tgid, key.ptr, &val);
 }
 
@@ -595,7 +678,7 @@ static __always_inline int enter_by_cookie(struct pt_regs *ctx, __u64 cookie)
 	alloc_decode(spec, reg, &call);
 	switch (spec->kind) {
 	case AK_FREE:
-		on_free(ctx, cookie, call.ptr);
+		on_free(ctx, cookie, &call, spec->size_arg != 0);
 		return SKIP_RETURN;
 	case AK_RESIZE:
 		if (traced_now())
@@ -614,6 +697,8 @@ static __always_inline int enter_by_cookie(struct pt_regs *ctx, __u64 cookie)
 SEC("uprobe/session")
 int alloc_session(struct pt_regs *ctx)
 {
+	if (probe_noop)
+		return bpf_session_is_return() || probe_noop == 1 ? SKIP_RETURN : WANT_RETURN;
 	if (bpf_session_is_return()) {
 		on_alloc_return(ctx);
 		return 0;
@@ -626,6 +711,8 @@ int alloc_session(struct pt_regs *ctx)
 SEC("uprobe")
 int alloc_enter(struct pt_regs *ctx)
 {
+	if (probe_noop)
+		return 0;
 	enter_by_cookie(ctx, bpf_get_attach_cookie(ctx));
 	return 0;
 }
@@ -633,6 +720,8 @@ int alloc_enter(struct pt_regs *ctx)
 SEC("uretprobe")
 int alloc_exit(struct pt_regs *ctx)
 {
+	if (probe_noop)
+		return 0;
 	on_alloc_return(ctx);
 	return 0;
 }

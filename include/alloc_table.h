@@ -230,10 +230,14 @@ static __always_inline __u32 cookie_row(__u64 cookie)
 	return cookie & COOKIE_ROW_MASK;
 }
 
+static __always_inline __u32 cookie_family(__u64 cookie)
+{
+	return (cookie >> COOKIE_FAMILY_SHIFT) & COOKIE_FAMILY_MASK;
+}
+
 static __always_inline __u32 cookie_counter(__u64 cookie)
 {
-	return ((cookie >> COOKIE_FAMILY_SHIFT) & COOKIE_FAMILY_MASK) * ALLOC_ROW_CNT +
-	       (cookie & COOKIE_ROW_MASK);
+	return cookie_family(cookie) * ALLOC_ROW_CNT + cookie_row(cookie);
 }
 
 _Static_assert(ALLOC_ROW_CNT <= COOKIE_ROW_MASK + 1, "rows fit the cookie");

@@ -35,6 +35,10 @@ struct probes_opts {
 	const int *cgroup_fds; /* --cgroup: the cgroups' directories (links see every process) */
 	uint32_t cgroup_cnt;
 	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
+	bool count_only;      /* exact counters and size classes only: no sampling, no stacks */
+	uint32_t probe_noop;  /* bench: 1, every probe returns at once; 2, allocations also take
+				 an empty return probe (the trap floors) */
+	bool no_size_classes; /* bench: what the size classes cost */
 };
 
 struct probes;
@@ -69,6 +73,8 @@ void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
 uint64_t probes__unwind_copies(const struct probes *p);
 /* Exact calls and bytes per (family, row) counter, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT]);
+/* Exact calls and bytes per (family, direction, size class) counter, summed over CPUs. */
+int probes__read_sizes(const struct probes *p, struct fn_counter out[SIZE_COUNTER_CNT]);
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);
 /*
  * The kernel's live map is the truth of what is still allocated: true when key is in it,

@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "profile.h"
 #include "pusher.h"
+#include "where.h"
 
 #define CLI_MAX_PIDS 64
 #define CLI_DEFAULT_RATE (512 * 1024)
@@ -71,6 +72,11 @@ struct cli_opts {
 	enum cli_switch fail_on_loss; /* exit 4 when events were lost; ON or OFF once parsed */
 	uint32_t ringbuf_sz;	   /* test-only (environment): ring buffer bytes, 0 = by rate */
 	bool unwind_oracle;	   /* test-only (environment): compare kernel and libdw stacks */
+	bool count_only;	   /* exact counters and size classes only: no samples, no stacks */
+	uint64_t where[WHERE_MAX_ADDRS]; /* --where ADDR: answered at a launched program's exit */
+	size_t where_cnt;
+	uint32_t probe_noop;	   /* bench-only (environment): the trap floor, 1 or 2 traps */
+	bool no_size_classes;	   /* bench-only (environment): size classes not counted */
 };
 
 #define CLI_DEFAULT_PUSH_INTERVAL_S 60.0

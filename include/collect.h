@@ -43,6 +43,9 @@ struct collector_stats {
 	uint64_t unwind_ns;	   /* time spent unwinding them */
 	uint64_t oracle_compared;  /* test knob: kernel walks compared with libdw's unwinding */
 	uint64_t oracle_differ;	   /* ...that differ */
+	uint64_t unindexed;	   /* live samples `where` cannot find: no memory for the index */
+	uint64_t index_blocks;	   /* live samples in the address index */
+	uint64_t index_bytes;	   /* the memory it holds */
 	struct symbolizer_stats sym;
 };
 
@@ -94,6 +97,18 @@ int collector__snapshot(struct collector *c, uint64_t now_ns);
 /* A ring buffer callback (ring_buffer_sample_fn): ctx is the collector. Decodes and records
  * only (no symbolization). Never fails. */
 int collector__handle_event(void *ctx, void *data, size_t size);
+
+/* A live sampled block, as `where` answers it. */
+struct live_block {
+	uint64_t start, size;
+	uint64_t ts_ns;	 /* allocated then (CLOCK_MONOTONIC) */
+	int stack_id;	 /* in the profile; < 0 until collector__resolve() has resolved it */
+};
+
+/* pid's live sampled block that holds addr (its start or a byte inside); -ENOENT when no
+ * sampled block does. */
+int collector__find_block(const struct collector *c, pid_t pid, uint64_t addr,
+			  struct live_block *out);
 
 void collector__stats(const struct collector *c, struct collector_stats *out);
 

@@ -19,6 +19,10 @@
 #define CGROUP_TARGETS_MAX 8			    /* --cgroup paths */
 
 #include "alloc_table.h"
+#include "size_class.h"
+
+/* The size-class counters: one per (family, direction, slot), size_counter() of size_class.h */
+#define SIZE_COUNTER_CNT (FAMILY_CNT * SIZE_DIR_CNT * SIZE_SLOT_CNT)
 
 enum event_type {
 	EV_ALLOC = 1,	    /* struct alloc_event: frame-pointer stack */

@@ -87,6 +87,8 @@ struct report_info {
 	struct report_scope scope; /* cgroup_cnt 0: not a --cgroup run */
 	double duration_s;
 	struct fn_counter counters[ALLOC_COUNTER_CNT]; /* exact, per (family, row), from the kernel */
+	struct fn_counter sizes[SIZE_COUNTER_CNT]; /* exact, per (family, direction, size class) */
+	bool count_only;      /* --count-only: counters only, no samples */
 	const char *counter_labels[ALLOC_COUNTER_CNT]; /* "free+delete"; NULL: the row's name */
 	const char *const *not_seen; /* what the probes cannot see, a line each */
 	size_t not_seen_cnt;
@@ -100,6 +102,9 @@ struct report_info {
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
 	const struct mem_series *mem; /* the kernel's view of the targets' memory; NULL: none */
 };
+
+/* A stack's frames as the report prints them, a line each, indented. */
+void output_text__frames(const struct profile *p, const struct stack *s, FILE *f);
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */
 int output_text__write(const struct profile *p, const struct report_info *info, FILE *f);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include "output.h"
 #include "output_metrics.h"
@@ -30,6 +31,9 @@ struct server_opts {
 	void *ctx;
 	/* fills view from a profile current now; 0 or a negative errno */
 	int (*snapshot)(void *ctx, struct server_view *view);
+	/* /debug/memsnoop/where: the answer to pid and addr (as given, NULL when missing) into
+	 * f; returns the HTTP status. NULL: not served */
+	unsigned (*where)(void *ctx, const char *pid, const char *addr, FILE *f);
 };
 
 /* At most this many ?seconds=N requests wait at once; more get 503. */

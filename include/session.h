@@ -175,6 +175,8 @@ void session__on_tick(void *ctx);
 int session__open_server(struct session *s);
 int session__open_pusher(struct session *s);
 void session__push_profile(struct session *s);
+/* --where ADDR...: the launched program's blocks live at its exit, on the report. */
+void session__answer_where_at_exit(struct session *s, uint64_t end_ns);
 void session__serve_requests(void *ctx);
 int session__serve_timeout_ms(void *ctx);
 

@@ -9,6 +9,9 @@
 /* "4096", "512K", "1M", "2G" (binary multiples). Returns 0 or -EINVAL. */
 int parse_size(const char *s, uint64_t *out);
 
+/* An address as debuggers print it: "0x55d0c0a012a8" (hex), or decimal. 0 or -EINVAL. */
+int parse_address(const char *s, uint64_t *out);
+
 /* "812 B", "1.5 KiB", "12.3 MiB" into buf; returns buf. */
 const char *format_bytes(double bytes, char *buf, size_t buf_sz);
 

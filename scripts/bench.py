@@ -15,14 +15,19 @@
 5. The BPF programs' own run time per malloc+free pair at -r 1 with a 20-frame stack, by
    unwinding mode (kernel.bpf_stats_enabled, switched on for the measure only).
 
+6. The modes as tiers (snmalloc's table of its statistics levels): untraced, the trap floor
+   (no-op probes at the same sites, 1 and 2 traps a call), --count-only, --alloc-only, the
+   default, -r 1, on the loop and on redis; and what the size classes add to a mode.
+
 Prints the tables and rewrites BENCHMARKS.md with them. `bench.py BUILD SECTION...` runs only
-the sections named (loop, redis, programs, bpf) and writes nothing.
+the sections named (programs, bpf, cgroup, tiers) and writes nothing.
 """
 import datetime
 import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -93,17 +98,17 @@ def run_bpftrace(target):
     return truth["ns_per_pair"], None
 
 
-def run_churn(args, threads, loop="bench_churn"):
+def run_churn(args, threads, loop="bench_churn", env=None, key="ns_per_pair"):
     target = harness.Target(loop, PAIRS, threads)
     try:
         if args is None:
             target.release()
             status, truth = target.finish()
             assert status == 0
-            return truth["ns_per_pair"], None
+            return truth[key], None
         if args == "bpftrace":
             return run_bpftrace(target)
-        ms = harness.Memsnoop("-p", target.pid, *args)
+        ms = harness.Memsnoop("-p", target.pid, *args, env=env)
         ms.wait_attached()
         start = time.monotonic()
         target.release()
@@ -112,7 +117,7 @@ def run_churn(args, threads, loop="bench_churn"):
         wall = time.monotonic() - start
         mstatus, _, err = ms.finish()
         assert mstatus == 0, err
-        return truth["ns_per_pair"], usage_of(ms, wall)
+        return truth[key], usage_of(ms, wall)
     finally:
         target.kill()
 
@@ -140,7 +145,15 @@ def redis_benchmark(port):
     return rps
 
 
-def bench_redis():
+def proc_cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_redis(configs=REDIS_CONFIGS, cpu=None):
+    """Requests/s of each config; with cpu, a dict, also the server's own CPU seconds per
+    benchmark (the traps and BPF programs run on its threads) appended under each name."""
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no"],
@@ -152,17 +165,23 @@ def bench_redis():
             if time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
-        results = {name: [] for name, _ in REDIS_CONFIGS}
-        usage = {name: [] for name, args in REDIS_CONFIGS if args is not None}
+        results = {name: [] for name, *_ in configs}
+        usage = {name: [] for name, args, *_ in configs if args is not None}
         for _ in range(RUNS):
-            for name, args in REDIS_CONFIGS:
+            for name, args, *env in configs:
                 if args is None:
+                    before = proc_cpu_s(server.pid)
                     results[name].append(redis_benchmark(port))
+                    if cpu is not None:
+                        cpu.setdefault(name, []).append(proc_cpu_s(server.pid) - before)
                     continue
-                ms = harness.Memsnoop("-p", server.pid, *args)
+                ms = harness.Memsnoop("-p", server.pid, *args, env=env[0] if env else None)
                 ms.wait_attached()
                 start = time.monotonic()
+                before = proc_cpu_s(server.pid)
                 results[name].append(redis_benchmark(port))
+                if cpu is not None:
+                    cpu.setdefault(name, []).append(proc_cpu_s(server.pid) - before)
                 wall = time.monotonic() - start
                 status, _, err = ms.stop(signal.SIGINT)
                 assert status == 0, err
@@ -334,6 +353,81 @@ def bench_bpf(say):
         "sampled allocation.")
 
 
+# The tiers, as snmalloc tabulates its statistics levels: every mode against the trap floor,
+# probes at the same sites that do nothing (MEMSNOOP_BENCH_PROBES, a bench-only knob), with
+# one trap a call (what a session uprobe's entry costs) and two (entry and return).
+BENCH_ENV = "MEMSNOOP_BENCH_PROBES"
+TIER_CONFIGS = [
+    ("untraced", None, None),
+    ("floor: no-op probes, 1 trap a call", [], {BENCH_ENV: "noop1"}),
+    ("floor: no-op probes, 2 traps a call", [], {BENCH_ENV: "noop2"}),
+    ("--count-only", ["--count-only"], None),
+    ("--count-only, no size classes", ["--count-only"], {BENCH_ENV: "no-size-classes"}),
+    ("--alloc-only", ["--alloc-only"], None),
+    ("default (512K)", [], None),
+    ("default, no size classes", [], {BENCH_ENV: "no-size-classes"}),
+    ("-r 1", ["-r", "1"], None),
+]
+FLOOR = "floor: no-op probes, 2 traps a call"
+TIER_RUNS = 9
+
+
+def spread(runs):
+    """The runs' half range, beside the median: what noise is in this table."""
+    return (max(runs) - min(runs)) / 2
+
+
+def bench_tiers(say):
+    """Every mode on the malloc+free loop (1 thread) and on redis, against the floors."""
+    results = {name: [] for name, *_ in TIER_CONFIGS}
+    for _ in range(TIER_RUNS):
+        for name, args, env in TIER_CONFIGS:  # alternating: drift spreads over every config
+            results[name].append(run_churn(args, 1, env=env, key="cpu_ns_per_pair")[0])
+    say(f"### Modes against the trap floor: the malloc+free loop, 1 thread, {PAIRS} pairs, "
+        f"the loop's CPU time (traps and BPF programs included), median of {TIER_RUNS} runs "
+        "(± half the range)")
+    say("")
+    say("| mode | CPU ns per pair | ± | added to untraced | added to the 2-trap floor |")
+    say("|---|---:|---:|---:|---:|")
+    base = statistics.median(results["untraced"])
+    floor = statistics.median(results[FLOOR])
+    for name, *_ in TIER_CONFIGS:
+        med = statistics.median(results[name])
+        say(f"| {name} | {med:.0f} | {spread(results[name]):.0f} | {med - base:.0f} | "
+            f"{med - floor:+.0f} |")
+    for mode, plain in (("--count-only", "--count-only, no size classes"),
+                        ("default (512K)", "default, no size classes")):
+        diff = statistics.median(results[mode]) - statistics.median(results[plain])
+        noise = max(spread(results[mode]), spread(results[plain]))
+        say("")
+        say(f"Size classes, {mode}: {diff:+.0f} ns per pair against the same mode without them; "
+            f"the runs' noise ±{noise:.0f} ns ({'within' if abs(diff) <= noise else 'beyond'} "
+            "noise).")
+    if not shutil.which("redis-server"):
+        return
+    cpu = {}
+    redis, _ = bench_redis(TIER_CONFIGS, cpu)
+    requests = REDIS_REQUESTS * len(REDIS_TESTS)
+    us = {name: [1e6 * c / requests for c in runs] for name, runs in cpu.items()}
+    say("")
+    say(f"### Modes against the trap floor: redis-server (jemalloc), {REDIS_REQUESTS} requests "
+        f"per test, median of {RUNS} runs: the server's CPU per request (traps and BPF programs "
+        "included) and requests/s (ratio to untraced)")
+    say("")
+    say("| mode | server CPU µs per request | ± | added to the 2-trap floor | "
+        + " | ".join(f"{t} requests/s" for t in REDIS_TESTS) + " |")
+    say("|---|---:|---:|---:|" + "---:|" * len(REDIS_TESTS))
+    floor_us = statistics.median(us[FLOOR])
+    for name, *_ in TIER_CONFIGS:
+        cells = []
+        for t in REDIS_TESTS:
+            rps = median_of(redis[name], t)
+            cells.append(f"{rps:.0f} ({rps / median_of(redis['untraced'], t):.2f})")
+        med = statistics.median(us[name])
+        say(f"| {name} | {med:.2f} | {spread(us[name]):.2f} | {med - floor_us:+.2f} | "
+            + " | ".join(cells) + " |")
+
+
 def run_churn_cgroup(cg, inside):
     """The loop under `memsnoop --cgroup cg` (default rate), run inside the cgroup or outside
     it while the cgroup's own process maps the same libc. (ns per pair, None)"""
@@ -404,6 +498,8 @@ def main():
             bench_bpf(say)
         if "cgroup" in only:
             bench_cgroup(say)
+        if "tiers" in only:
+            bench_tiers(say)
         return
 
     usage = {}
@@ -442,6 +538,9 @@ def main():
 
     say("")
     bench_cgroup(say)
+
+    say("")
+    bench_tiers(say)
 
     say("")
     say(f"### redis-server (jemalloc) under redis-benchmark, {REDIS_REQUESTS} requests per "

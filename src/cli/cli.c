@@ -15,7 +15,8 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY,
        OPT_MAX_STACKS, OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
-       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE, OPT_VERSION, OPT_BASH_COMPLETION, OPT_FAIL_ABOVE };
+       OPT_PUSH_FORMAT, OPT_PUSH_SERVICE, OPT_VERSION, OPT_BASH_COMPLETION, OPT_FAIL_ABOVE,
+       OPT_COUNT_ONLY, OPT_WHERE };
 
 /* Test-only: a ring buffer this small (bytes, a power of two >= the page size) forces
  * losses, so that the tests can check what is done with them. */
@@ -23,6 +24,10 @@ enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_B
 /* Test-only: "1" has the kernel send a copy of every stack it walks, for user space to unwind
  * with libdw and compare (the reference unwinder as the in-kernel one's oracle). */
 #define TEST_ORACLE_ENV "MEMSNOOP_TEST_UNWIND_ORACLE"
+/* Bench-only (scripts/bench.py): "noop1" or "noop2", probes that do nothing and take one or
+ * two traps a call (the floor every mode is measured against); "no-size-classes", the
+ * default mode without its size classes (what they cost). */
+#define BENCH_PROBES_ENV "MEMSNOOP_BENCH_PROBES"
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -34,6 +39,8 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "alloc-only", no_argument, NULL, OPT_ALLOC_ONLY },
+	{ "count-only", no_argument, NULL, OPT_COUNT_ONLY },
+	{ "where", required_argument, NULL, OPT_WHERE },
 	{ "uprobe-mode", required_argument, NULL, OPT_UPROBE_MODE },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
@@ -121,7 +128,8 @@ void cli_usage(FILE *f)
 		"                          and with a COMMAND (on stderr, beside its own output)\n"
 		"      --listen ADDR:PORT  serve the live profile over HTTP: /debug/pprof/heap,\n"
 		"                          /debug/pprof/allocs[?seconds=N], /metrics (Prometheus),\n"
-		"                          /healthz; ADDR numeric (127.0.0.1, [::1]); loopback only\n"
+		"                          /debug/memsnoop/where?pid=PID&addr=ADDR, /healthz; ADDR\n"
+		"                          numeric (127.0.0.1, [::1]); loopback only\n"
 		"      --listen-any        allow --listen on an address other than loopback (the\n"
 		"                          profile shows the targets' code: no authentication)\n"
 		"      --push URL          every --push-interval, send the profile to Grafana Pyroscope\n"
@@ -136,6 +144,11 @@ void cli_usage(FILE *f)
 		"      --value TYPE        inuse_space (default), inuse_objects, alloc_space, alloc_objects\n"
 		"      --alloc-only        profile allocations only: free is not probed (half the traps),\n"
 		"                          no in-use figures; --value defaults to alloc_space\n"
+		"      --count-only        count only: exact calls, bytes and size classes of each\n"
+		"                          entry point; no samples, stacks or return probes (the\n"
+		"                          cheapest mode)\n"
+		"      --where ADDR        with a COMMAND: at its exit, print the live block holding\n"
+		"                          ADDR (start or interior) and its stack; repeatable\n"
 		"      --unwind MODE       dwarf (default): unwind in the kernel with tables compiled\n"
 		"                          from each file's CFI, right without frame pointers;\n"
 		"                          dwarf-copy: copy each sample's stack, unwind it with libdw\n"
@@ -151,6 +164,11 @@ void cli_usage(FILE *f)
 		"      --version           the version\n"
 		"      --bash-completion   print the bash completion script (make builds it)\n"
 		"\n"
+		"\n"
+		"       memsnoop where [--listen ADDR:PORT] PID ADDR\n"
+		"Asks a memsnoop running with --listen (default " WHERE_DEFAULT_LISTEN ") which live\n"
+		"block of PID holds ADDR and where it was allocated (exact at -r 1; at other rates an\n"
+		"unsampled block is \"not sampled\").\n"
 		"\n"
 		"       memsnoop diff BASE NEW [--value TYPE] [-n N] [--fail-above N]\n"
 		"Compares two pprof heap profiles (memsnoop's -o PREFIX.pb.gz or Go's, gzipped or not):\n"
@@ -384,6 +402,21 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 	case OPT_ALLOC_ONLY:
 		opts->alloc_only = true;
 		return 0;
+	case OPT_COUNT_ONLY:
+		opts->count_only = true;
+		return 0;
+	case OPT_WHERE:
+		if (opts->where_cnt == WHERE_MAX_ADDRS) {
+			pr_warn("too many --where: at most %d\n", WHERE_MAX_ADDRS);
+			return -EINVAL;
+		}
+		if (parse_address(arg, &opts->where[opts->where_cnt])) {
+			pr_warn("invalid --where address '%s': expected a number such as 0x55d0c0a012a8\n",
+				arg);
+			return -EINVAL;
+		}
+		opts->where_cnt++;
+		return 0;
 	case OPT_UNWIND: {
 		static const char *const modes[] = { [UNWIND_DWARF] = "dwarf",
 						     [UNWIND_DWARF_COPY] = "dwarf-copy",
@@ -469,6 +502,44 @@ static int parse_test_ringbuf(struct cli_opts *opts)
 	return 0;
 }
 
+static int parse_bench_probes(struct cli_opts *opts)
+{
+	const char *v = getenv(BENCH_PROBES_ENV);
+
+	if (!v)
+		return 0;
+	if (!strcmp(v, "noop1") || !strcmp(v, "noop2"))
+		opts->probe_noop = v[4] - '0';
+	else if (!strcmp(v, "no-size-classes"))
+		opts->no_size_classes = true;
+	else {
+		pr_warn("invalid %s '%s': expected noop1, noop2 or no-size-classes\n",
+			BENCH_PROBES_ENV, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --count-only keeps counters only: what needs samples, stacks or blocks is refused. */
+static int check_count_only(struct cli_opts *opts, bool value_given)
+{
+	const char *what = opts->has_rate	  ? "-r (it takes no samples)" :
+			   value_given		  ? "--value (it has no sites)" :
+			   opts->lifetimes	  ? "--lifetimes (it keeps no blocks)" :
+			   opts->has_fail_on_leak ? "--fail-on-leak (it keeps no blocks)" :
+			   opts->where_cnt	  ? "--where (it keeps no blocks)" : NULL;
+
+	if (!opts->count_only)
+		return 0;
+	if (what) {
+		pr_warn("--count-only counts calls, bytes and size classes only: %s does not apply\n",
+			what);
+		return -EINVAL;
+	}
+	opts->unwind = UNWIND_FP; /* no stacks: no unwind tables to compile and load */
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *opts)
 {
 	int opt, err;
@@ -543,6 +614,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 		pr_warn("give --user USER or --as-root, not both\n");
 		return -EINVAL;
 	}
+	if (check_count_only(opts, opts->value != VALUE_CNT))
+		return -EINVAL;
+	if (opts->where_cnt && !opts->command) {
+		pr_warn("--where applies to a launched -- COMMAND (with --listen, ask: memsnoop where PID ADDR)\n");
+		return -EINVAL;
+	}
 	if (opts->value == VALUE_CNT)
 		opts->value = opts->alloc_only ? VALUE_ALLOC_SPACE : VALUE_INUSE_SPACE;
 	/*
@@ -561,7 +638,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	if (opts->fail_on_loss == CLI_DEFAULT)
 		opts->fail_on_loss = opts->has_fail_on_leak || (opts->command && opts->rate == 1)
 					     ? CLI_ON : CLI_OFF;
-	if (parse_test_ringbuf(opts))
+	if (parse_test_ringbuf(opts) || parse_bench_probes(opts))
 		return -EINVAL;
 	opts->unwind_oracle = getenv(TEST_ORACLE_ENV) && !strcmp(getenv(TEST_ORACLE_ENV), "1");
 	if (opts->alloc_only && !value_type_is_alloc(opts->value)) {

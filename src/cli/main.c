@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "log.h"
 #include "session.h"
+#include "where.h"
 
 int main(int argc, char **argv)
 {
@@ -13,6 +14,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "where"))
+		return where_client__run(argc - 1, argv + 1);
 	err = cli_parse(argc, argv, &s.opts);
 	if (err)
 		return err == CLI_EXIT_OK ? EXIT_OK : EXIT_USAGE;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,23 @@ int parse_duration(const char *s, double *out_s)
 	if (!isfinite(v))
 		return -EINVAL;
 	*out_s = v;
+	return 0;
+}
+
+int parse_address(const char *s, uint64_t *out)
+{
+	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned long long v;
+	char *end;
+
+	/* strtoull would take a sign or leading blanks: an address has neither */
+	if (!s || !isxdigit((unsigned char)s[hex ? 2 : 0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, hex ? 16 : 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 

@@ -161,6 +161,9 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->self_tgid = opts->self_pid;
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
+	p->skel->rodata->count_only = opts->count_only;
+	p->skel->rodata->probe_noop = opts->probe_noop;
+	p->skel->rodata->count_sizes = !opts->no_size_classes;
 	select_programs(p->skel, session, p->multi, opts->cgroup_cnt > 0);
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
@@ -260,6 +263,20 @@ static int attach_multi(struct probes *p, struct bpf_program *prog, __u32 attach
 	return 0;
 }
 
+/*
+ * Whether a classic probe has a return probe: not frees (their probe may sit past the entry,
+ * and they need no return value); with --count-only, only the calls with inner calls (a
+ * forwarder, a reallocation), whose depth tells those apart.
+ */
+static bool takes_return(const struct probes *p, uint64_t cookie)
+{
+	enum alloc_kind kind = alloc_row_kind(cookie_row(cookie));
+
+	if (kind == AK_FREE || kind == AK_RESIZE)
+		return false;
+	return !p->opts.count_only || (cookie & COOKIE_FORWARDS) || kind == AK_REALLOC;
+}
+
 /* Classic probes of obj through uprobe_multi links: every entry, then the returns of all but
  * frees (their probe may sit past the entry, and they need no return value). */
 static int attach_classic_multi(struct probes *p, pid_t pid, const struct alloc_object *obj,
@@ -270,9 +287,7 @@ static int attach_classic_multi(struct probes *p, pid_t pid, const struct alloc_
 			       offsets, cookies, cnt);
 
 	for (size_t i = 0; i < cnt && !err; i++) {
-		enum alloc_kind kind = alloc_row_kind(cookie_row(cookies[i]));
-
-		if (kind != AK_FREE && kind != AK_RESIZE) {
+		if (takes_return(p, cookies[i])) {
 			offsets[ret_cnt] = offsets[i];
 			cookies[ret_cnt++] = cookies[i];
 		}
@@ -287,9 +302,8 @@ static int attach_classic(struct probes *p, pid_t pid, const struct alloc_object
 {
 	int err = add_link(p, p->skel->progs.alloc_enter, false, pid, obj->open_path, offset,
 			   cookie);
-	enum alloc_kind kind = alloc_row_kind(cookie_row(cookie));
 
-	if (!err && kind != AK_FREE && kind != AK_RESIZE)
+	if (!err && takes_return(p, cookie))
 		err = add_link(p, p->skel->progs.alloc_exit, true, pid, obj->open_path, offset,
 			       cookie);
 	return err;
@@ -495,7 +509,8 @@ uint64_t probes__unwind_copies(const struct probes *p)
 	return __atomic_load_n(&p->skel->bss->unwind_copies, __ATOMIC_RELAXED);
 }
 
-int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT])
+/* cnt per-CPU counters of a map, each summed over CPUs. */
+static int read_percpu_counters(int map_fd, struct fn_counter *out, __u32 cnt)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct fn_counter *percpu;
@@ -506,9 +521,9 @@ int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_CO
 	percpu = calloc(ncpu, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	memset(out, 0, sizeof(*out) * ALLOC_COUNTER_CNT);
-	for (__u32 i = 0; i < ALLOC_COUNTER_CNT; i++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.fn_counters), &i, percpu)) {
+	memset(out, 0, sizeof(*out) * cnt);
+	for (__u32 i = 0; i < cnt; i++) {
+		if (bpf_map_lookup_elem(map_fd, &i, percpu)) {
 			err = -errno;
 			pr_warn("cannot read the exact counters: %s\n", strerror(-err));
 			break;
@@ -520,6 +535,18 @@ int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_CO
 	}
 	free(percpu);
 	return err;
+}
+
+int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT])
+{
+	return read_percpu_counters(bpf_map__fd(p->skel->maps.fn_counters), out,
+				    ALLOC_COUNTER_CNT);
+}
+
+int probes__read_sizes(const struct probes *p, struct fn_counter out[SIZE_COUNTER_CNT])
+{
+	return read_percpu_counters(bpf_map__fd(p->skel->maps.size_counters), out,
+				    SIZE_COUNTER_CNT);
 }
 
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT])

@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "output_metrics.h"
 #include "output_summary.h"
+#include "size_classes.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -63,6 +64,55 @@ static void write_exact(const struct report_info *info, FILE *f)
 		return; /* --alloc-only: frees are not probed */
 	family(f, "memsnoop_frees_total", "counter", "Every free, exact.");
 	fprintf(f, "memsnoop_frees_total %" PRIu64 "\n", frees);
+}
+
+/* A histogram of one direction's size classes per family: cumulative buckets by the classes'
+ * inclusive bounds, as Prometheus histograms are. Frees of unknown size are left out. */
+static void write_size_histogram(const struct report_info *info, enum size_dir dir, FILE *f)
+{
+	const char *name = dir == SIZE_DIR_ALLOC ? "memsnoop_allocation_size_bytes"
+						 : "memsnoop_free_size_bytes";
+
+	family(f, name, "histogram",
+	       dir == SIZE_DIR_ALLOC
+		       ? "Sizes requested from each allocator family, exact (every call, counted in the kernel)."
+		       : "Sizes of the blocks freed, exact where known: sized frees and sampled blocks (every block at rate 1).");
+	for (unsigned fam = 0; fam < FAMILY_CNT; fam++) {
+		uint64_t calls = 0, bytes = 0;
+
+		if (!size_family_used(info->sizes, fam))
+			continue;
+		for (unsigned k = 0; k < SIZE_CLASS_CNT; k++) {
+			const struct fn_counter *c = size_slot(info->sizes, fam, dir, k);
+
+			calls += c->calls;
+			bytes += c->bytes;
+			if (size_class_bound(k))
+				fprintf(f, "%s_bucket{allocator=\"%s\",le=\"%" PRIu64 "\"} %" PRIu64 "\n",
+					name, alloc_family_name(fam), size_class_bound(k), calls);
+		}
+		fprintf(f, "%s_bucket{allocator=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", name,
+			alloc_family_name(fam), calls);
+		fprintf(f, "%s_sum{allocator=\"%s\"} %" PRIu64 "\n", name, alloc_family_name(fam), bytes);
+		fprintf(f, "%s_count{allocator=\"%s\"} %" PRIu64 "\n", name, alloc_family_name(fam),
+			calls);
+	}
+}
+
+static void write_sizes(const struct report_info *info, FILE *f)
+{
+	write_size_histogram(info, SIZE_DIR_ALLOC, f);
+	if (info->inuse_untracked)
+		return; /* --alloc-only: frees are not probed */
+	write_size_histogram(info, SIZE_DIR_FREE, f);
+	family(f, "memsnoop_frees_unknown_size_total", "counter",
+	       "Frees whose block's size is not known (neither a sized free nor a sampled block).");
+	for (unsigned fam = 0; fam < FAMILY_CNT; fam++)
+		if (size_family_used(info->sizes, fam))
+			fprintf(f, "memsnoop_frees_unknown_size_total{allocator=\"%s\"} %llu\n",
+				alloc_family_name(fam),
+				(unsigned long long)size_slot(info->sizes, fam, SIZE_DIR_FREE,
+							      SIZE_CLASS_UNKNOWN)->calls);
 }
 
 /* The estimated heap of one process (pid 0: every target, not kept apart). */
@@ -235,6 +285,7 @@ int output_metrics__write(const struct profile *p, const struct report_info *inf
 	int err;
 
 	write_exact(info, f);
+	write_sizes(info, f);
 	err = write_estimated(p, info, f);
 	write_losses(&info->losses, f);
 	write_memory(info, true, f);

@@ -7,6 +7,7 @@
 #include "alloc_names.h"
 #include "json.h"
 #include "output_summary.h"
+#include "size_classes.h"
 
 /*
  * Every counter of struct report_losses besides drops[], by name. The assertion below fails
@@ -52,9 +53,10 @@ static void write_run(const struct profile *p, const struct report_info *info, F
 	}
 	fprintf(f, "],\n    \"duration_s\": %.3f,\n    \"rate\": %" PRIu64 ",\n", info->duration_s,
 		profile__rate(p));
-	fprintf(f, "    \"value\": \"%s\",\n    \"alloc_only\": %s,\n    \"at_exit\": %s,\n",
+	fprintf(f, "    \"value\": \"%s\",\n    \"alloc_only\": %s,\n    \"count_only\": %s,\n"
+		   "    \"at_exit\": %s,\n",
 		value_type_name(info->value), info->inuse_untracked ? "true" : "false",
-		info->at_exit ? "true" : "false");
+		info->count_only ? "true" : "false", info->at_exit ? "true" : "false");
 	fprintf(f, "    \"unfollowed_children\": %u\n  },\n", info->unfollowed_children);
 }
 
@@ -87,6 +89,49 @@ static void write_exact(const struct report_info *info, FILE *f)
 		fprintf(f, "    \"free_calls\": null\n  },\n");
 	else
 		fprintf(f, "    \"free_calls\": %" PRIu64 "\n  },\n", frees);
+}
+
+/* One family's classes that counted anything, each with its inclusive bound (null: none). */
+static void write_size_family(const struct report_info *info, unsigned family, FILE *f)
+{
+	bool first = true;
+
+	fprintf(f, "\n    {\"allocator\": \"%s\", \"classes\": [", alloc_family_name(family));
+	for (unsigned k = 0; k < SIZE_CLASS_CNT; k++) {
+		const struct fn_counter *a = size_slot(info->sizes, family, SIZE_DIR_ALLOC, k);
+		const struct fn_counter *fr = size_slot(info->sizes, family, SIZE_DIR_FREE, k);
+
+		if (!a->calls && !fr->calls)
+			continue;
+		fprintf(f, "%s\n      {\"le\": ", first ? "" : ",");
+		if (size_class_bound(k))
+			fprintf(f, "%" PRIu64, size_class_bound(k));
+		else
+			fputs("null", f);
+		fprintf(f, ", \"allocs\": %llu, \"alloc_bytes\": %llu, \"frees\": %llu, "
+			   "\"free_bytes\": %llu}",
+			(unsigned long long)a->calls, (unsigned long long)a->bytes,
+			(unsigned long long)fr->calls, (unsigned long long)fr->bytes);
+		first = false;
+	}
+	fprintf(f, "%s], \"frees_unknown_size\": %llu}", first ? "" : "\n    ",
+		(unsigned long long)size_slot(info->sizes, family, SIZE_DIR_FREE, SIZE_CLASS_UNKNOWN)
+			->calls);
+}
+
+static void write_sizes(const struct report_info *info, FILE *f)
+{
+	bool first = true;
+
+	fprintf(f, "  \"size_classes\": [");
+	for (unsigned family = 0; family < FAMILY_CNT; family++) {
+		if (!size_family_used(info->sizes, family))
+			continue;
+		fputs(first ? "" : ",", f);
+		write_size_family(info, family, f);
+		first = false;
+	}
+	fprintf(f, "%s],\n", first ? "" : "\n  ");
 }
 
 static void write_estimated(const struct stack_values *t, const struct report_info *info, FILE *f)
@@ -164,6 +209,7 @@ int output_summary__write(const struct profile *p, const struct report_info *inf
 	fprintf(f, "{\n  \"schema\": \"memsnoop.summary/1\",\n");
 	write_run(p, info, f);
 	write_exact(info, f);
+	write_sizes(info, f);
 	write_estimated(&t, info, f);
 	write_losses(&info->losses, f);
 	write_memory(info->mem, f);

@@ -7,6 +7,7 @@
 #include "escape.h"
 #include "gate.h"
 #include "output.h"
+#include "size_classes.h"
 #include "units.h"
 
 struct ranked {
@@ -139,7 +140,9 @@ static void write_header(const struct profile *p, const struct report_info *info
 	else
 		write_process_list(info, f);
 	fprintf(f, "), %.1f s, ", info->duration_s);
-	if (rate == 1)
+	if (info->count_only)
+		fprintf(f, "counters only (--count-only: exact, no samples)\n");
+	else if (rate == 1)
 		fprintf(f, "every allocation sampled%s\n", lost ? ", NOT exact: events were lost" : " (exact)");
 	else
 		fprintf(f, "one sample per %s allocated on average (Poisson)\n",
@@ -236,6 +239,8 @@ static void write_totals(const struct profile *p, const struct report_info *info
 		fprintf(f, "  %-22s %8llu\n", "all frees", (unsigned long long)frees);
 	for (size_t i = 0; i < info->not_seen_cnt; i++)
 		fprintf(f, "  not seen: %s\n", info->not_seen[i]);
+	if (info->count_only)
+		return;
 
 	profile__totals(p, &t);
 	fprintf(f, "%-24s %8s %16s  (from %llu sample%s)\n", "estimated", "objects", "bytes",
@@ -251,6 +256,65 @@ static void write_totals(const struct profile *p, const struct report_info *info
 	if (info->unfollowed_children)
 		fprintf(f, "  %u child process%s not followed (--follow-forks profiles them)\n",
 			info->unfollowed_children, info->unfollowed_children == 1 ? "" : "es");
+}
+
+#define SIZE_BAR_WIDTH 20
+
+/* One family's size classes: a row per class that counted anything, a bar of its calls. */
+static void write_size_family(const struct report_info *info, unsigned family, FILE *f)
+{
+	const struct fn_counter *unknown =
+		size_slot(info->sizes, family, SIZE_DIR_FREE, SIZE_CLASS_UNKNOWN);
+	uint64_t max = 0;
+	char label[24];
+
+	for (unsigned k = 0; k < SIZE_CLASS_CNT; k++) {
+		uint64_t n = size_slot(info->sizes, family, SIZE_DIR_ALLOC, k)->calls;
+
+		max = n > max ? n : max;
+	}
+	fprintf(f, " %s\n", alloc_family_name(family));
+	for (unsigned k = 0; k < SIZE_CLASS_CNT; k++) {
+		const struct fn_counter *a = size_slot(info->sizes, family, SIZE_DIR_ALLOC, k);
+		const struct fn_counter *fr = size_slot(info->sizes, family, SIZE_DIR_FREE, k);
+		/* rounded up: a class that has calls shows at least one mark */
+		int bar = max ? (int)((a->calls * SIZE_BAR_WIDTH + max - 1) / max) : 0;
+
+		if (!a->calls && !fr->calls)
+			continue;
+		fprintf(f, "  %-15s %10llu %16llu %10llu  %.*s\n",
+			size_class_label(k, label, sizeof(label)), (unsigned long long)a->calls,
+			(unsigned long long)a->bytes, (unsigned long long)fr->calls, bar,
+			"####################");
+	}
+	if (unknown->calls)
+		fprintf(f, "  %-15s %10s %16s %10llu\n", "unknown size", "", "",
+			(unsigned long long)unknown->calls);
+}
+
+/* The exact size classes of each family, and how far the frees' classes are known. */
+static void write_sizes(const struct profile *p, const struct report_info *info, FILE *f)
+{
+	bool any = false;
+
+	for (unsigned family = 0; family < FAMILY_CNT; family++) {
+		if (!size_family_used(info->sizes, family))
+			continue;
+		if (!any)
+			fprintf(f, "\n%-21s %6s %16s %10s\n", "size classes (kernel)", "allocs", "bytes",
+				"frees");
+		any = true;
+		write_size_family(info, family, f);
+	}
+	if (!any)
+		return;
+	if (info->inuse_untracked)
+		fprintf(f, "  frees: not probed (--alloc-only)\n");
+	else if (info->count_only)
+		fprintf(f, "  frees by the freed block's size where known: sized frees (no blocks sampled)\n");
+	else
+		fprintf(f, "  frees by the freed block's size where known: sized frees, sampled blocks%s\n",
+			profile__rate(p) == 1 ? " (all, at -r 1)" : "");
 }
 
 /* The heap beside the kernel's view of the same processes: their last memory reading. */
@@ -284,7 +348,7 @@ static void write_memory(const struct profile *p, const struct report_info *info
 		current &= pt->t_s >= info->duration_s - 0.1;
 	}
 	profile__totals(p, &t);
-	if (!readings || info->inuse_untracked)
+	if (!readings || info->inuse_untracked || info->count_only)
 		return;
 	fprintf(f, "  heap %s %s", info->at_exit ? "leaked" : "in use",
 		format_bytes(t.inuse_space, b1, sizeof(b1)));
@@ -301,7 +365,7 @@ static void write_memory(const struct profile *p, const struct report_info *info
 	fputc('\n', f);
 }
 
-static void write_frames(const struct profile *p, const struct stack *s, FILE *f)
+void output_text__frames(const struct profile *p, const struct stack *s, FILE *f)
 {
 	for (uint32_t i = 0; i < s->loc_cnt; i++) {
 		const struct location *loc = profile__location(p, s->locs[i]);
@@ -438,7 +502,7 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 			format_bytes(s->v.alloc_space, b3, sizeof(b3)), s->v.alloc_objects,
 			plural_s(s->v.alloc_objects), (unsigned long long)s->v.alloc_samples,
 			plural_s(s->v.alloc_samples));
-		write_frames(p, s, f);
+		output_text__frames(p, s, f);
 		if (info->lifetimes && !info->inuse_untracked) {
 			write_histogram(f, "lifetimes of freed samples", s->lifetimes, "      ");
 			write_histogram(f, "age of live samples", s->live_ages, "      ");
@@ -491,8 +555,9 @@ int output_text__write(const struct profile *p, const struct report_info *info, 
 
 	write_header(p, info, f);
 	write_totals(p, info, f);
+	write_sizes(p, info, f);
 	write_memory(p, info, f);
-	err = write_top(p, info, f);
+	err = info->count_only ? 0 : write_top(p, info, f);
 	if (err)
 		return err;
 	write_losses(&info->losses, f);

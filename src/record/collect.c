@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "hashmap.h"
 #include "clock.h"
+#include "live_index.h"
 #include "log.h"
 #include "memsnoop_abi.h"
 #include "copy_unwinder.h"
@@ -73,6 +74,7 @@ struct collector {
 	struct symbolizer *symbolizer;
 	struct copy_unwinder *unwinder;
 	struct hashmap *live;	    /* struct live_key -> struct live_sample */
+	struct live_index *by_addr; /* the same blocks in address order, for `where` */
 	struct hashmap *raw_ids;    /* (pid, truncated, pc keys...) -> raw stack index */
 	struct raw_entry *raws;	    /* [0, resolved_cnt) resolved, the rest waiting */
 	size_t raw_cnt, raw_cap, resolved_cnt;
@@ -98,11 +100,12 @@ struct collector *collector__new(const struct collector_opts *opts, struct profi
 	c->symbolizer = symbolizer__new();
 	c->unwinder = c->addrspaces ? copy_unwinder__new(c->addrspaces) : NULL;
 	c->live = hashmap__new(sizeof(struct live_sample));
+	c->by_addr = live_index__new();
 	c->raw_ids = hashmap__new(sizeof(uint32_t));
 	c->locations = hashmap__new(sizeof(uint32_t));
 	c->lines = hashmap__new(sizeof(uint32_t));
 	c->oracle = hashmap__new(sizeof(struct alloc_event));
-	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->raw_ids ||
+	if (!c->addrspaces || !c->symbolizer || !c->unwinder || !c->live || !c->by_addr || !c->raw_ids ||
 	    !c->locations || !c->lines || !c->oracle) {
 		collector__free(c);
 		errno = ENOMEM;
@@ -119,6 +122,7 @@ void collector__free(struct collector *c)
 	addrspaces__free(c->addrspaces);
 	symbolizer__free(c->symbolizer);
 	hashmap__free(c->live);
+	live_index__free(c->by_addr);
 	hashmap__free(c->raw_ids);
 	free(c->raws);
 	free(c->pending);
@@ -398,6 +402,7 @@ static void forget_live(struct collector *c, const struct live_key *key, uint64_
 
 	if (!hashmap__delete(c->live, key, sizeof(*key), &s))
 		return;
+	live_index__remove(c->by_addr, key->tgid, key->ptr);
 	if (lifetime_known)
 		record(c, s.raw, OP_FREE, s.size, now_ns > s.ts_ns ? now_ns - s.ts_ns : 0);
 	else
@@ -431,6 +436,9 @@ static void handle_alloc(struct collector *c, const struct alloc_head *a,
 		forget_live(c, &key, 0, false);
 	}
 	s = hashmap__upsert(c->live, &key, sizeof(key), NULL);
+	/* a block `where` cannot find is still in use: only the index misses it */
+	if (s && live_index__add(c->by_addr, key.tgid, key.ptr, a->size))
+		c->stats.unindexed++;
 	if (!s) {
 		/* not trackable: allocated, never in use */
 		record(c, raw, OP_ALLOC, a->size, 0);
@@ -604,9 +612,29 @@ bool collector__backlog(const struct collector *c)
 	return c->pending_cnt > COLLECT_MAX_PENDING;
 }
 
+int collector__find_block(const struct collector *c, pid_t pid, uint64_t addr,
+			  struct live_block *out)
+{
+	struct live_key key = { .tgid = pid };
+	const struct live_sample *s;
+	uint64_t start;
+
+	if (live_index__find(c->by_addr, pid, addr, &start))
+		return -ENOENT;
+	key.ptr = start;
+	s = hashmap__find(c->live, &key, sizeof(key));
+	if (!s)
+		return -ENOENT;
+	*out = (struct live_block){ .start = key.ptr, .size = s->size, .ts_ns = s->ts_ns,
+				    .stack_id = c->raws[s->raw].stack_id };
+	return 0;
+}
+
 void collector__stats(const struct collector *c, struct collector_stats *out)
 {
 	*out = c->stats;
+	out->index_blocks = live_index__cnt(c->by_addr);
+	out->index_bytes = live_index__mem_bytes(c->by_addr);
 	symbolizer__stats(c->symbolizer, &out->sym);
 }
 

@@ -30,6 +30,7 @@
 #include "output_heaptext.h"
 #include "output_metrics.h"
 #include "server.h"
+#include "where.h"
 
 /*
  * conn_guard keeps the connections to CONN_GUARD_TOTAL by cutting; the library's own limit,
@@ -221,6 +222,26 @@ static struct guarded_conn *guarded(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
+/* /debug/memsnoop/where?pid=PID&addr=ADDR: the hook writes the answer and its status. */
+static enum MHD_Result serve_where(struct server *s, struct MHD_Connection *conn)
+{
+	const char *pid = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "pid");
+	const char *addr = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "addr");
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+	unsigned status;
+
+	if (!f)
+		return MHD_NO;
+	status = s->opts.where(s->opts.ctx, pid, addr, f);
+	if (fclose(f)) {
+		free(body);
+		return MHD_NO;
+	}
+	return answer(conn, status, "text/plain; charset=utf-8", body, len);
+}
+
 /* ?seconds=N: the baseline now, the answer when the window has passed. */
 static enum MHD_Result start_delta(struct server *s, struct MHD_Connection *conn,
 				   const char *arg, void **req_cls)
@@ -264,6 +285,7 @@ static const char index_page[] =
 	"/debug/pprof/allocs         the same, alloc_space by default (?seconds=N: delta)\n"
 	"                            ?debug=1: as text, as Go's handler answers it\n"
 	"/metrics                    Prometheus metrics\n"
+	"/debug/memsnoop/where       ?pid=PID&addr=ADDR: the live block holding ADDR, its stack\n"
 	"/healthz                    ok\n";
 
 /* Every connection is known to the guard from its accept to its close. */
@@ -313,6 +335,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return answer_text(conn, MHD_HTTP_OK, "ok\n");
 	if (!strcmp(url, "/") || !strcmp(url, "/debug/pprof/"))
 		return answer_text(conn, MHD_HTTP_OK, index_page);
+	if (s->opts.where && !strcmp(url, WHERE_PATH))
+		return serve_where(s, conn);
 	if (!strcmp(url, "/metrics"))
 		doc = DOC_METRICS;
 	else if (!strcmp(url, "/debug/pprof/heap"))

@@ -23,6 +23,8 @@ void session__read_figures(const struct session *s, struct report_info *info)
 
 	collector__stats(collector, &st);
 	probes__read_counters(probes, info->counters);
+	probes__read_sizes(probes, info->sizes);
+	info->count_only = opts->count_only;
 	probes__read_drops(probes, info->losses.drops);
 	info->losses.unknown_frees = st.unknown_frees;
 	info->losses.lost_frees = st.lost_frees;
@@ -73,6 +75,9 @@ static void report_collector(const struct session *s)
 			st.unique_pcs > st.sym.modules_opened
 				? st.sym.lookup_ns / 1e3 / (st.unique_pcs - st.sym.modules_opened - st.sym.modules_failed)
 				: 0.0);
+	pr_info("where index: %llu live blocks in %llu KiB (%llu not indexed: no memory)\n",
+		(unsigned long long)st.index_blocks, (unsigned long long)st.index_bytes / 1024,
+		(unsigned long long)st.unindexed);
 	if (st.unwound)
 		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
 			st.unwind_ns / 1e3 / st.unwound);

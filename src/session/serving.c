@@ -11,6 +11,7 @@
 #include "pusher.h"
 #include "server.h"
 #include "session.h"
+#include "where.h"
 
 /* --listen: a request's view of the profile, up to date with the ring buffer. */
 static int serve_snapshot(void *ctx, struct server_view *v)
@@ -39,6 +40,38 @@ static int serve_snapshot(void *ctx, struct server_view *v)
 		v->self.push_retries = st.retries;
 	}
 	return 0;
+}
+
+static bool where_profiled(void *ctx, pid_t pid)
+{
+	return targets__lookup(&((struct session *)ctx)->targets, pid) != NULL;
+}
+
+/* The blocks as they are now, for `where` (--listen) and --where (at exit). */
+static struct where_source where_source(struct session *s, uint64_t now_ns)
+{
+	return (struct where_source){ s->collector, s->profile, s->opts.rate, s->opts.count_only,
+				      now_ns, where_profiled, s };
+}
+
+/* --listen: /debug/memsnoop/where, up to date with the ring buffer. */
+static unsigned serve_where(void *ctx, const char *pid, const char *addr, FILE *f)
+{
+	struct session *s = ctx;
+	struct where_source src;
+
+	session__drain(s);
+	collector__resolve(s->collector);
+	src = where_source(s, mono_ns());
+	return where__answer_args(&src, pid, addr, f);
+}
+
+void session__answer_where_at_exit(struct session *s, uint64_t end_ns)
+{
+	struct where_source src = where_source(s, end_ns);
+
+	for (size_t i = 0; i < s->opts.where_cnt; i++)
+		where__answer(&src, s->targets.list[0].pid, s->opts.where[i], s->report);
 }
 
 /* A series of a --push: the processes of one --cgroup (NULL: every target), its labels and
@@ -185,7 +218,7 @@ int session__open_server(struct session *s)
 	if (!s->opts.listen)
 		return 0;
 	s->server = server__new(&(struct server_opts){ s->opts.listen, s->opts.listen_any, s,
-						       serve_snapshot });
+						       serve_snapshot, serve_where });
 	return s->server ? 0 : -errno;
 }
 

@@ -61,7 +61,10 @@ int session__open(struct session *s)
 				  .unwind = s->opts.unwind,
 				  .unwind_oracle = s->opts.unwind_oracle,
 				  .stack_bytes = s->opts.stack_bytes,
-				  .ringbuf_sz = s->opts.ringbuf_sz };
+				  .ringbuf_sz = s->opts.ringbuf_sz,
+				  .count_only = s->opts.count_only,
+				  .probe_noop = s->opts.probe_noop,
+				  .no_size_classes = s->opts.no_size_classes };
 	int err;
 
 	raise_fd_limit();
@@ -246,6 +249,8 @@ int session__run(struct session *s, int argc, char **argv)
 	if (drawn != shown)
 		profile__free(drawn);
 	session__free_view(s, shown);
+	if (s->mode == &target_mode_launch)
+		session__answer_where_at_exit(s, window_end_ns);
 	free((char *)pinfo.comment);
 	for (size_t i = 0; i < pinfo.extra_comment_cnt; i++)
 		free(pinfo.extra_comments[i]);

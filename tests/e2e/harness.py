@@ -172,7 +172,7 @@ def parse_report(text):
     a group header (' glibc', ' C++ (jemalloc)'); a row in several groups sums."""
     rows, groups, group = {}, {}, None
     for line in text.splitlines():
-        if line.startswith(("memory (", "top ")):
+        if line.startswith(("size classes", "memory (", "top ")):
             break  # the totals end there
         if line.startswith("estimated"):
             group = None
@@ -191,9 +191,10 @@ def parse_report(text):
             if old:
                 value = (old[0] + value[0], (old[1] or 0) + (value[1] or 0) if value[1] is not None else None)
         rows[m.group(1)] = value
-    report = {"free": rows.pop("all frees")[0], "allocated": rows.pop("allocated")}
-    in_use = rows.pop("in use", None) or rows.pop("leaked at exit")
-    report["in use"] = None if in_use[0] is None else in_use
+    # --count-only reports no estimates: None for them
+    report = {"free": rows.pop("all frees")[0], "allocated": rows.pop("allocated", None)}
+    in_use = rows.pop("in use", None) or rows.pop("leaked at exit", None)
+    report["in use"] = None if not in_use or in_use[0] is None else in_use
     report["exact"] = rows
     report["groups"] = groups
     return report

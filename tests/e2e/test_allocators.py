@@ -110,6 +110,28 @@ class AllocatorTest(harness.OutputTest):
         self.assertEqual(rows["dallocx"][0], 300)
         self.assertGreaterEqual(rows["sdallocx"][0], 300)
 
+    def test_exact_counters_sampled_and_count_only(self):
+        """The kernel's counters stay exact without -r 1: a forwarder's or a reallocation's
+        inner calls (mimalloc's realloc frees through mi_free) are told apart by their depth
+        whether the call is sampled or not, and --count-only does the same without samples
+        or stacks, with session probes and with classic ones (return probes only there)."""
+        runs = (("-r", "512K"), ("--count-only", "--uprobe-mode", "session"),
+                ("--count-only", "--uprobe-mode", "classic"))
+        for family, lib in (("glibc", None), *PRELOADS.items()):
+            if family != "glibc" and not lib:
+                continue
+            for args in runs:
+                env = {"LD_PRELOAD": lib} if lib else None
+                truth, status, report, err = harness.profile("alloc_cxx", *args, target_env=env)
+                self.assertEqual(status, 0, err)
+                parsed = harness.parse_report(report)
+                self.assertEqual(parsed["exact"]["all allocations"],
+                                 (truth["alloc_calls"], truth["alloc_bytes"]), (family, args))
+                self.assertEqual(parsed["free"], truth["frees"], (family, args))
+                self.assertIn("size classes (kernel)", report)
+                if "--count-only" in args:
+                    self.assertIsNone(parsed["allocated"])
+
     def test_static_glibc(self):
         self.check_counting("alloc_c_static", groups=("glibc",))
         self.check_leak_sites("alloc_c_static", LEAKS_C)

@@ -8,10 +8,27 @@
 #define FIXTURE_PROFILE_H
 
 #include "alloc_table.h"
+#include "memsnoop_abi.h"
 #include "profile.h"
 
 /* The exact counter of a glibc entry point. */
 #define GLIBC_ROW(row) (FAMILY_GLIBC * ALLOC_ROW_CNT + ROW_##row)
+
+/*
+ * Size classes matching the writers' fixture counters: glibc's malloc (8 calls, 1570 bytes:
+ * 4 x 24, 3 x 300, 1 x 574) and calloc (1 x 10); 3 frees, 2 of known size (24 bytes each);
+ * jemalloc's new (2 x 32).
+ */
+static inline void fixture_sizes(struct fn_counter *sizes)
+{
+	sizes[size_counter(FAMILY_GLIBC, SIZE_DIR_ALLOC, 4)] = (struct fn_counter){ 1, 10 };
+	sizes[size_counter(FAMILY_GLIBC, SIZE_DIR_ALLOC, 5)] = (struct fn_counter){ 4, 96 };
+	sizes[size_counter(FAMILY_GLIBC, SIZE_DIR_ALLOC, 9)] = (struct fn_counter){ 3, 900 };
+	sizes[size_counter(FAMILY_GLIBC, SIZE_DIR_ALLOC, 10)] = (struct fn_counter){ 1, 574 };
+	sizes[size_counter(FAMILY_GLIBC, SIZE_DIR_FREE, 5)] = (struct fn_counter){ 2, 48 };
+	sizes[size_counter(FAMILY_GLIBC, SIZE_DIR_FREE, SIZE_CLASS_UNKNOWN)] = (struct fn_counter){ 1, 0 };
+	sizes[size_counter(FAMILY_JEMALLOC, SIZE_DIR_ALLOC, 5)] = (struct fn_counter){ 2, 64 };
+}
 
 #define GOLDEN_DIR "tests/unit/golden/"
 

@@ -28,6 +28,7 @@ static void test_metrics_golden(void **state)
 	(void)state;
 	info.counters[GLIBC_ROW(MALLOC)] = (struct fn_counter){ 8, 1570 };
 	info.counters[GLIBC_ROW(FREE)] = (struct fn_counter){ 3, 0 };
+	fixture_sizes(info.sizes);
 	info.losses.drops[DROP_RINGBUF_ALLOC] = 2;
 	info.losses.alloc_events = 8;
 	pt.has[MEM_RSS] = pt.has[MEM_CG_OOM_KILL] = true;

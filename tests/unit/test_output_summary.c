@@ -26,6 +26,7 @@ static void test_summary_golden(void **state)
 	info.counters[GLIBC_ROW(CALLOC)] = (struct fn_counter){ 1, 10 };
 	info.counters[GLIBC_ROW(FREE)] = (struct fn_counter){ 3, 0 };
 	info.counter_labels[GLIBC_ROW(CALLOC)] = "calloc+other";
+	fixture_sizes(info.sizes);
 	info.losses.drops[DROP_RINGBUF_ALLOC] = 2;
 	info.losses.alloc_events = 8; /* 2 of 10 samples lost */
 	info.losses.truncated_stacks = 1;

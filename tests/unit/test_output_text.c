@@ -30,6 +30,7 @@ static void fill_counters(struct report_info *info)
 	/* a C++ operator of jemalloc, into whose probe new[] counts too */
 	info->counters[FAMILY_JEMALLOC * ALLOC_ROW_CNT + ROW_NEW] = (struct fn_counter){ 2, 64 };
 	info->counter_labels[FAMILY_JEMALLOC * ALLOC_ROW_CNT + ROW_NEW] = "new+new[]";
+	fixture_sizes(info->sizes);
 	info->value = VALUE_INUSE_SPACE;
 	info->top_n = 10;
 }
