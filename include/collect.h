@@ -20,9 +20,6 @@
 
 struct collector_opts {
 	bool split_pids; /* keep the stacks of different processes apart */
-	/* A sample's stack came as a copy where the kernel unwinds (it did not know pid's
-	 * layout): called once it is unwound, so that the kernel can catch up. Or NULL. */
-	void (*stack_copied)(void *ctx, pid_t pid);
 	/* told of every exec (from thread old_tid) once the old image is forgotten; or NULL */
 	void (*on_exec)(void *ctx, pid_t pid, pid_t old_tid);
 	void *hook_ctx;

@@ -57,6 +57,8 @@ struct loop_hooks {
 	void (*on_extra)(void *ctx);
 	int extra_fd;
 	int (*extra_timeout_ms)(void *ctx);
+	/* after each pass over the ring buffer's batches (NULL: none) */
+	void (*after_batch)(void *ctx);
 };
 
 /* Consumes rb (whose callback is loop_batch_sample with batch) until a signal ends it,

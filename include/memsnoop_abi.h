@@ -47,6 +47,7 @@ enum drop_reason {
 enum alloc_event_flag {
 	AEF_UNTRACKED = 1 << 0,	  /* not in the live map: its free will never be seen */
 	AEF_STACK_TRUNCATED = 1 << 1, /* the stack filled MAX_STACK_DEPTH frames */
+	AEF_STACK_FILES = 1 << 2, /* walked in the kernel: frames are UNWIND_FRAME(module, offset) */
 };
 
 struct event_header {

@@ -415,13 +415,8 @@ static const char *cgroup_dir(const struct run *r, const struct target *t, char 
 
 static void report_kunwind(const struct run *r)
 {
-	struct table_loader_stats k;
-
-	table_loader__stats(r->tables, &k);
-	pr_info("unwind tables: %zu files (%zu without CFI, %zu not loaded), %zu rows, %zu KiB, "
-		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
-		"not known yet)\n", k.files, k.files_no_cfi, k.files_excluded, k.rows, k.row_bytes / 1024,
-		k.build_ns / 1e6, k.load_ns / 1e6, (unsigned long long)probes__unwind_copies(r->probes));
+	table_loader__report(r->tables, probes__unwind_copies(r->probes),
+			     probes__unwind_vma_busy(r->probes));
 }
 
 /* Reads pid's address space now, and gives the in-kernel unwinder its layout and tables. */
@@ -436,12 +431,19 @@ static int watch_process(struct run *r, pid_t pid)
 	return err;
 }
 
-/* The kernel met a pc outside pid's layout: the collector has read the new one since. */
-static void stack_copied(void *ctx, pid_t pid)
+/* Between ring buffer batches: the tables the kernel's walker asked for. */
+static void poll_tables(void *ctx)
 {
 	struct run *r = ctx;
 
-	table_loader__refresh(r->tables, collector__addrspaces(r->collector), pid);
+	table_loader__poll(r->tables, collector__addrspaces(r->collector));
+}
+
+/* The tables queued so far published, before a held process runs. */
+static void settle_tables(struct run *r)
+{
+	if (r->tables)
+		table_loader__settle(r->tables, collector__addrspaces(r->collector), 5000);
 }
 
 /* -p: a signal ends the run. */
@@ -484,6 +486,7 @@ static void launch_entry(void *ctx, pid_t pid)
 
 	ring_buffer__consume(r->rb);
 	watch_process(r, pid);
+	settle_tables(r);
 }
 
 static void read_target_memory(struct run *r, size_t i, double t_s);
@@ -1081,7 +1084,6 @@ static int open_session(struct run *r)
 		profile__set_max_stacks(r->profile, r->opts.max_stacks);
 	r->collector = r->profile ? collector__new(&(struct collector_opts){
 				.split_pids = several,
-				.stack_copied = r->opts.unwind == UNWIND_DWARF ? stack_copied : NULL,
 				.on_exec = reattach_after_exec,
 				.hook_ctx = r }, r->profile)
 				  : NULL;
@@ -1091,7 +1093,7 @@ static int open_session(struct run *r)
 		struct unwind_map_fds fds;
 
 		probes__unwind_fds(r->probes, &fds);
-		r->tables = table_loader__new(&fds);
+		r->tables = table_loader__new(&(struct table_loader_opts){ .fds = fds });
 		if (!r->tables)
 			return -ENOMEM;
 	}
@@ -1114,6 +1116,7 @@ static int open_session(struct run *r)
 		if (!r->launch && (err = watch_process(r, pid)))
 			pr_warn("cannot read the mappings of PID %d: %s\n", (int)pid, strerror(-err));
 	}
+	settle_tables(r);
 	return 0;
 }
 
@@ -1176,7 +1179,8 @@ static int run_profile(struct run *r, int argc, char **argv)
 				    r->scope ? scope_poll : NULL,
 				    /* --listen */
 				    r->server ? serve_requests : NULL,
-				    r->server ? server__fd(r->server) : -1, serve_timeout_ms };
+				    r->server ? server__fd(r->server) : -1, serve_timeout_ms,
+				    r->tables ? poll_tables : NULL };
 	uint64_t window_end_ns;
 	double start;
 	struct profile *shown;

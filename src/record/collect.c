@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "memsnoop_abi.h"
+#include "unwind_abi.h"
 #include "copy_unwinder.h"
 
 /*
@@ -308,22 +309,33 @@ int collector__resolve(struct collector *c)
 	return err;
 }
 
-/* A sample's stack as return addresses, innermost first. */
+/* A sample's stack as return addresses, innermost first; or, walked in the kernel, as
+ * UNWIND_FRAME(module, offset of the return address) (files). */
 struct raw_stack {
 	uint32_t tgid;
 	bool truncated;
+	bool files;
 	uint32_t cnt;
 	const __u64 *pcs;
 };
 
-/* The call instruction of a return address: its file and offset, the line is at pc - 1. */
-static struct pc_key pc_key_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
+/* The call instruction of a return address: its file and offset, the line is at pc - 1. A
+ * frame the kernel sent names its file already: no process map is needed (it may be gone). */
+static struct pc_key pc_key_of(struct collector *c, const struct raw_stack *rs, uint64_t ret_addr)
 {
 	struct pc_key key = { .mod_id = UNKNOWN_MODULE };
 	const struct module *mod;
 	uint64_t off;
 
-	if (!addrspaces__resolve(c->addrspaces, tgid, ret_addr - 1, &mod, &off)) {
+	if (rs->files) {
+		if (UNWIND_FRAME_MOD(ret_addr) != UNWIND_FRAME_NO_MOD &&
+		    addrspaces__module(c->addrspaces, UNWIND_FRAME_MOD(ret_addr))) {
+			key.mod_id = UNWIND_FRAME_MOD(ret_addr);
+			key.off = UNWIND_FRAME_OFFSET(ret_addr) - 1;
+		}
+		return key;
+	}
+	if (!addrspaces__resolve(c->addrspaces, rs->tgid, ret_addr - 1, &mod, &off)) {
 		key.mod_id = mod->id;
 		key.off = off;
 	}
@@ -364,7 +376,7 @@ static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 	bool created;
 
 	for (uint32_t i = 0; i < rs->cnt; i++)
-		key.pcs[i] = pc_key_of(c, rs->tgid, rs->pcs[i]);
+		key.pcs[i] = pc_key_of(c, rs, rs->pcs[i]);
 	idp = hashmap__upsert(c->raw_ids, &key, key_sz, &created);
 	if (!idp)
 		return -ENOMEM;
@@ -448,12 +460,13 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
 	struct raw_stack rs = {
 		.tgid = ev->a.hdr.tgid,
 		.truncated = ev->a.flags & AEF_STACK_TRUNCATED,
+		.files = ev->a.flags & AEF_STACK_FILES,
 		.pcs = pcs,
 	};
 
 	for (uint32_t i = 0; i < ev->stack_cnt; i++) {
 		/* kernels that recover the caller at a function's entry list it twice */
-		if (i == 1 && ev->stack[1] == ev->stack[0])
+		if (!rs.files && i == 1 && ev->stack[1] == ev->stack[0])
 			continue;
 		pcs[rs.cnt++] = ev->stack[i];
 	}
@@ -466,15 +479,25 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
  */
 static void check_oracle(struct collector *c, const struct alloc_head *a, const struct raw_stack *rs)
 {
+	struct raw_stack ws = { .tgid = a->hdr.tgid };
 	struct alloc_event walk;
-	uint32_t n;
+	uint32_t n, same = 0;
 
 	if (!hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), &walk) ||
 	    walk.a.hdr.ts_ns != a->hdr.ts_ns)
 		return;
 	c->stats.oracle_compared++;
+	ws.files = walk.a.flags & AEF_STACK_FILES;
 	n = rs->truncated && rs->cnt < walk.stack_cnt ? rs->cnt : walk.stack_cnt;
-	if (n == rs->cnt && !memcmp(walk.stack, rs->pcs, n * sizeof(__u64)))
+	/* compared as files and offsets: the kernel's frames name no address */
+	for (; n == rs->cnt && same < n; same++) {
+		struct pc_key k1 = pc_key_of(c, &ws, walk.stack[same]);
+		struct pc_key k2 = pc_key_of(c, rs, rs->pcs[same]);
+
+		if (k1.mod_id != k2.mod_id || k1.off != k2.off)
+			break;
+	}
+	if (n == rs->cnt && same == n)
 		return;
 	if (c->stats.oracle_differ++ < 3)
 		for (uint32_t i = 0; i < walk.stack_cnt || i < rs->cnt; i++)
@@ -515,8 +538,6 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 	}
 	check_oracle(c, &ev->a, &rs);
 	handle_alloc(c, &ev->a, &rs);
-	if (c->opts.stack_copied)
-		c->opts.stack_copied(c->opts.hook_ctx, ev->a.hdr.tgid);
 }
 
 static void handle_free(struct collector *c, const struct free_event *ev)

@@ -164,6 +164,8 @@ int loop_run(struct ring_buffer *rb, struct loop_batch *batch, int sigfd, struct
 				pr_info("PID %d exited\n", (int)t->pid);
 			}
 		}
+		if (hooks->after_batch)
+			hooks->after_batch(hooks->ctx);
 		if (hooks->targets_gone ? hooks->targets_gone(hooks->ctx) : !targets__alive_cnt(targets)) {
 			*end = LOOP_END_TARGETS_EXITED;
 			break;
