@@ -358,6 +358,8 @@ static __always_inline void send_alloc_dwarf(struct pt_regs *ctx, struct thread_
 	ev = &s->ev;
 	ev->a = st->ev.a;
 	ev->a.hdr.type = EV_ALLOC_DWARF;
+	/* a walk's flags are the walk's, not the copy's */
+	ev->a.flags &= ~(AEF_STACK_FILES | AEF_STACK_PARTIAL | AEF_STACK_TRUNCATED);
 	ev->a.ptr = ptr;
 	ev->regs[0] = ctx->ax;
 	ev->regs[1] = ctx->dx;
@@ -404,12 +406,15 @@ static __always_inline void send_oracle(struct alloc_event *ev)
 }
 
 /* At the return: the stack walked with the unwind tables, from the caller's registers; a
- * copy of it where a file has no table yet. */
+ * copy of it where a file has no table yet, after the frames walked up to there (user space
+ * keeps those when the copy cannot be unwound: the process gone). */
 static __always_inline void send_alloc_walked(struct pt_regs *ctx, struct thread_state *st,
 					      __u64 ptr)
 {
 	if (!walk_user_stack(ctx, &st->ev)) {
 		__sync_fetch_and_add(&unwind_copies, 1);
+		if (st->ev.stack_cnt)
+			send_oracle(&st->ev);
 	} else if (!unwind_oracle) {
 		send_alloc_fp(st, ptr);
 		return;

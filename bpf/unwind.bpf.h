@@ -184,13 +184,14 @@ static long walk_frame(__u32 i, void *data)
 	at = i == 0 || w->exact_ip ? pc : pc - 1;
 	if (!(at >= w->vm_start && at < w->vm_end) && !find_file(w, at))
 		return 1;
+	off = pc - w->vm_start + (w->vm_pgoff << PAGE_SHIFT_4K);
+	w->ev->stack[n] = UNWIND_FRAME(w->file.mod_id, off);
+	w->cnt = n + 1;
+	/* the file is known (its frame is), its table is not: the walk ends here */
 	if (w->file.state != UW_FILE_READY && w->file.state != UW_FILE_NO_CFI) {
 		w->need_copy = true;
 		return 1;
 	}
-	off = pc - w->vm_start + (w->vm_pgoff << PAGE_SHIFT_4K);
-	w->ev->stack[n] = UNWIND_FRAME(w->file.mod_id, off);
-	w->cnt = n + 1;
 	if (w->file.state == UW_FILE_READY)
 		row = find_row(w, off - (pc - at));
 	switch (unwind_step(row, &w->regs, &w->exact_ip)) {
@@ -208,7 +209,8 @@ static long walk_frame(__u32 i, void *data)
 /*
  * Walks the stack of the task at the allocator's return (ctx: the caller's registers right
  * after the call) into ev's stack, innermost first: stack[0] is the return address. False
- * when it met a file without a table: the stack is then to be sent as a copy.
+ * when it met a file without a table: the stack is then to be sent as a copy, and ev holds
+ * the frames walked up to there (AEF_STACK_PARTIAL; stack_cnt 0: none).
  */
 static __always_inline bool walk_user_stack(struct pt_regs *ctx, struct alloc_event *ev)
 {
@@ -218,10 +220,12 @@ static __always_inline bool walk_user_stack(struct pt_regs *ctx, struct alloc_ev
 	};
 
 	bpf_loop(MAX_STACK_DEPTH, walk_frame, &w, 0);
-	if (w.need_copy)
-		return false;
 	ev->stack_cnt = w.cnt > MAX_STACK_DEPTH ? MAX_STACK_DEPTH : w.cnt;
 	ev->a.flags |= AEF_STACK_FILES;
+	if (w.need_copy) {
+		ev->a.flags |= AEF_STACK_PARTIAL | AEF_STACK_TRUNCATED;
+		return false;
+	}
 	if (w.truncated || !w.ended)
 		ev->a.flags |= AEF_STACK_TRUNCATED;
 	return true;

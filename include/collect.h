@@ -38,6 +38,8 @@ struct collector_stats {
 	uint64_t unique_pcs;	   /* pcs symbolized */
 	uint64_t unwound;	   /* stacks unwound with DWARF */
 	uint64_t unwind_ns;	   /* time spent unwinding them */
+	uint64_t partial_walks;	   /* copies that libdw could not unwind: the kernel's frames
+				      up to a file without a table kept instead */
 	uint64_t oracle_compared;  /* test knob: kernel walks compared with libdw's unwinding */
 	uint64_t oracle_differ;	   /* ...that differ */
 	struct symbolizer_stats sym;

@@ -226,8 +226,9 @@ static void fill_report(const struct probes *probes, const struct collector *col
 				? st.sym.lookup_ns / 1e3 / (st.unique_pcs - st.sym.modules_opened - st.sym.modules_failed)
 				: 0.0);
 	if (st.unwound)
-		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
-			st.unwind_ns / 1e3 / st.unwound);
+		pr_info("DWARF unwinding: %llu stacks, %.1f us each; %llu kept as the kernel's walk up to a file without a table yet (libdw got no further)\n",
+			(unsigned long long)st.unwound, st.unwind_ns / 1e3 / st.unwound,
+			(unsigned long long)st.partial_walks);
 	if (opts->unwind_oracle)
 		pr_info("unwind oracle: %llu kernel stacks compared with libdw's, %llu differ\n",
 			(unsigned long long)st.oracle_compared, (unsigned long long)st.oracle_differ);
@@ -268,7 +269,7 @@ static int write_outputs(const struct output_ctx *c, const char *prefix,
 
 	fflush(report);
 	if (report_losses_any(&c->info->losses))
-		pr_warn("WARNING: data was lost or cut short during the run; see the end of the report\n");
+		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
 	for (size_t i = 0; prefix && i < ARRAY_SIZE(output_kinds); i++)
 		err = write_output(prefix, &output_kinds[i], owner, c) ?: err;
 	return err;
@@ -1104,8 +1105,12 @@ static int open_session(struct run *r)
 		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
 		return -errno;
 	}
-	if (r->scope)
-		return attach_scope(r);
+	if (r->scope) {
+		int err = attach_scope(r);
+
+		settle_tables(r);
+		return err;
+	}
 	for (size_t i = 0; i < r->targets.cnt; i++) {
 		pid_t pid = r->targets.list[i].pid;
 		int err = probes__attach_pid(r->probes, pid, &r->objs[i]);

@@ -473,25 +473,28 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
 	handle_alloc(c, &ev->a, &rs);
 }
 
-/*
- * The kernel's walk of this sample, if the test knob sent one, against libdw's unwinding of
- * its copy: the same pcs, as far as the copy reached.
- */
-static void check_oracle(struct collector *c, const struct alloc_head *a, const struct raw_stack *rs)
+/* The kernel's walk of the sample a, when it sent one before the sample's copy. */
+static bool kernel_walk_of(struct collector *c, const struct alloc_head *a, struct alloc_event *walk)
 {
-	struct raw_stack ws = { .tgid = a->hdr.tgid };
-	struct alloc_event walk;
+	return hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), walk) &&
+	       walk->a.hdr.ts_ns == a->hdr.ts_ns;
+}
+
+/*
+ * The kernel's walk of a sample, sent by the test knob, against libdw's unwinding of its
+ * copy: the same files and offsets, as far as the copy reached.
+ */
+static void check_oracle(struct collector *c, const struct alloc_event *walk,
+			 const struct raw_stack *rs)
+{
+	struct raw_stack ws = { .tgid = rs->tgid, .files = walk->a.flags & AEF_STACK_FILES };
 	uint32_t n, same = 0;
 
-	if (!hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), &walk) ||
-	    walk.a.hdr.ts_ns != a->hdr.ts_ns)
-		return;
 	c->stats.oracle_compared++;
-	ws.files = walk.a.flags & AEF_STACK_FILES;
-	n = rs->truncated && rs->cnt < walk.stack_cnt ? rs->cnt : walk.stack_cnt;
+	n = rs->truncated && rs->cnt < walk->stack_cnt ? rs->cnt : walk->stack_cnt;
 	/* compared as files and offsets: the kernel's frames name no address */
 	for (; n == rs->cnt && same < n; same++) {
-		struct pc_key k1 = pc_key_of(c, &ws, walk.stack[same]);
+		struct pc_key k1 = pc_key_of(c, &ws, walk->stack[same]);
 		struct pc_key k2 = pc_key_of(c, rs, rs->pcs[same]);
 
 		if (k1.mod_id != k2.mod_id || k1.off != k2.off)
@@ -500,9 +503,9 @@ static void check_oracle(struct collector *c, const struct alloc_head *a, const 
 	if (n == rs->cnt && same == n)
 		return;
 	if (c->stats.oracle_differ++ < 3)
-		for (uint32_t i = 0; i < walk.stack_cnt || i < rs->cnt; i++)
-			pr_info("unwind oracle: tid %u frame %u: kernel %llx, libdw %llx\n", a->tid, i,
-				i < walk.stack_cnt ? (unsigned long long)walk.stack[i] : 0ULL,
+		for (uint32_t i = 0; i < walk->stack_cnt || i < rs->cnt; i++)
+			pr_info("unwind oracle: tid %u frame %u: kernel %llx, libdw %llx\n", walk->a.tid,
+				i, i < walk->stack_cnt ? (unsigned long long)walk->stack[i] : 0ULL,
 				i < rs->cnt ? (unsigned long long)rs->pcs[i] : 0ULL);
 }
 
@@ -517,10 +520,9 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 		.stack_sz = ev->stack_sz,
 	};
 	struct raw_stack rs = { .tgid = ev->a.hdr.tgid, .pcs = pcs };
+	struct alloc_event walk;
 	const struct module *mod;
-	uint64_t off, start;
-
-	uint64_t gen;
+	uint64_t off, start, gen;
 
 	/* a pc in a library mapped since the last look: refresh the model before unwinding */
 	addrspaces__resolve(c->addrspaces, ev->a.hdr.tgid, ev->regs[16] - 1, &mod, &off);
@@ -536,7 +538,17 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 		if (addrspaces__generation(c->addrspaces, ev->a.hdr.tgid) == gen)
 			break;
 	}
-	check_oracle(c, &ev->a, &rs);
+	if (kernel_walk_of(c, &ev->a, &walk)) {
+		if (!(walk.a.flags & AEF_STACK_PARTIAL)) {
+			check_oracle(c, &walk, &rs);
+		} else if (rs.cnt <= walk.stack_cnt) {
+			/* libdw got no further than the kernel (the process is gone, its map never
+			 * read): the kernel's frames, which name their files, cut short */
+			rs = (struct raw_stack){ .tgid = ev->a.hdr.tgid, .truncated = true,
+						 .files = true, .cnt = walk.stack_cnt, .pcs = walk.stack };
+			c->stats.partial_walks++;
+		}
+	}
 	handle_alloc(c, &ev->a, &rs);
 }
 
