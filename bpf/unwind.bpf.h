@@ -13,9 +13,10 @@
  * unsupported rule, unreadable memory or code in no file (JIT) is marked truncated.
  *
  * A pc in a file the kernel has no state for is asked for (unwind_wanted, once per file: user
- * space compiles its table off its main thread) and, like a file still being compiled or left
- * without a table, makes the caller send a copy of the stack instead, which user space unwinds
- * with libdw: the rare, counted fallback.
+ * space compiles its table off its main thread) and, like a file left without a table, makes
+ * the caller send a copy of the stack instead, which user space unwinds with libdw: the rare,
+ * counted fallback. While the file's table compiles, its stacks end at its first frame,
+ * marked truncated and counted.
  */
 #ifndef MEMSNOOP_UNWIND_BPF_H
 #define MEMSNOOP_UNWIND_BPF_H
@@ -73,6 +74,7 @@ struct {
 } unwind_rules SEC(".maps");
 
 __u64 unwind_vma_busy = 0; /* bpf_find_vma found the mm locked: the sample went as a copy */
+__u64 unwind_pending = 0;  /* stacks cut short at a file whose table was being compiled */
 
 struct walk_ctx {
 	struct unwind_regs regs;
@@ -86,7 +88,8 @@ struct walk_ctx {
 	bool exact_ip; /* regs.ip was interrupted, not a return address */
 	bool ended;
 	bool truncated;
-	bool need_copy; /* a file without a table yet: the stack goes as a copy */
+	bool need_copy; /* a file never seen, or left without a table: the stack goes as a copy */
+	bool pending;	/* a file whose table is being compiled: the walk stops there */
 };
 
 static long vma_found(struct task_struct *task, struct vm_area_struct *vma, void *data)
@@ -187,7 +190,13 @@ static long walk_frame(__u32 i, void *data)
 	off = pc - w->vm_start + (w->vm_pgoff << PAGE_SHIFT_4K);
 	w->ev->stack[n] = UNWIND_FRAME(w->file.mod_id, off);
 	w->cnt = n + 1;
-	/* the file is known (its frame is), its table is not: the walk ends here */
+	/* the file is known (its frame is), its table is not: the walk ends here. While it
+	 * compiles the stack is sent as far as it goes (a copy of each sample of a busy program
+	 * would flood the ring buffer for as long); a file left without a table gets copies */
+	if (w->file.state == UW_FILE_PENDING) {
+		w->pending = true;
+		return 1;
+	}
 	if (w->file.state != UW_FILE_READY && w->file.state != UW_FILE_NO_CFI) {
 		w->need_copy = true;
 		return 1;
@@ -226,7 +235,9 @@ static __always_inline bool walk_user_stack(struct pt_regs *ctx, struct alloc_ev
 		ev->a.flags |= AEF_STACK_PARTIAL | AEF_STACK_TRUNCATED;
 		return false;
 	}
-	if (w.truncated || !w.ended)
+	if (w.pending)
+		__sync_fetch_and_add(&unwind_pending, 1);
+	if (w.truncated || w.pending || !w.ended)
 		ev->a.flags |= AEF_STACK_TRUNCATED;
 	return true;
 }

@@ -68,6 +68,8 @@ void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
 uint64_t probes__unwind_copies(const struct probes *p);
 /* ...of which bpf_find_vma found the process's memory map locked (an mmap in progress). */
 uint64_t probes__unwind_vma_busy(const struct probes *p);
+/* Stacks walked in the kernel up to a file whose table was being compiled, marked truncated. */
+uint64_t probes__unwind_pending(const struct probes *p);
 /* Exact calls and bytes per (family, row) counter, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT]);
 void probes__read_drops(const struct probes *p, uint64_t out[DROP_CNT]);

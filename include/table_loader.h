@@ -7,7 +7,9 @@
  * the main thread, between ring buffer batches (table_loader__poll()).
  *
  * A table is referenced by the live processes known to map its file; once none is left it is
- * freed (after a grace second, so that a program run again at once is not compiled again).
+ * freed, after 30 s of grace (a build's compilers come and go every second: compiling cc1's
+ * table again each time would cost more than keeping it) or at once when the budget needs
+ * the room.
  * All row maps together stay within a kernel-memory budget: a table past it first evicts
  * unreferenced ones, else its file is left to stack copies, counted and said.
  */
@@ -67,7 +69,14 @@ void table_loader__settle(struct table_loader *k, struct addrspaces *as, int tim
 
 void table_loader__stats(const struct table_loader *k, struct table_loader_stats *out);
 
-/* The tables' figures at the end of a run (-v), with the samples sent as copies. */
-void table_loader__report(const struct table_loader *k, uint64_t copies, uint64_t vma_busy);
+/* What the kernel's walker says of the tables it met (its counters). */
+struct table_loader_walks {
+	uint64_t copies;   /* samples sent as stack copies */
+	uint64_t vma_busy; /* ...of which with the mm locked */
+	uint64_t pending;  /* stacks cut short at a file whose table was being compiled */
+};
+
+/* The tables' figures at the end of a run (-v), with the walker's. */
+void table_loader__report(const struct table_loader *k, const struct table_loader_walks *w);
 
 #endif /* MEMSNOOP_KUNWIND_H */

@@ -416,8 +416,10 @@ static const char *cgroup_dir(const struct run *r, const struct target *t, char 
 
 static void report_kunwind(const struct run *r)
 {
-	table_loader__report(r->tables, probes__unwind_copies(r->probes),
-			     probes__unwind_vma_busy(r->probes));
+	table_loader__report(r->tables, &(struct table_loader_walks){
+				     .copies = probes__unwind_copies(r->probes),
+				     .vma_busy = probes__unwind_vma_busy(r->probes),
+				     .pending = probes__unwind_pending(r->probes) });
 }
 
 /* Reads pid's address space now, and gives the in-kernel unwinder its layout and tables. */
@@ -440,11 +442,12 @@ static void poll_tables(void *ctx)
 	table_loader__poll(r->tables, collector__addrspaces(r->collector));
 }
 
-/* The tables queued so far published, before a held process runs. */
+/* The tables queued so far published, before a held process runs (a bound: compiling is
+ * bounded in time per file, but a loaded machine can stretch it). */
 static void settle_tables(struct run *r)
 {
 	if (r->tables)
-		table_loader__settle(r->tables, collector__addrspaces(r->collector), 5000);
+		table_loader__settle(r->tables, collector__addrspaces(r->collector), 30000);
 }
 
 /* -p: a signal ends the run. */
@@ -1081,8 +1084,10 @@ static int open_session(struct run *r)
 							.cgroup_cnt = cgroup_cnt,
 							.ringbuf_sz = r->opts.ringbuf_sz });
 	r->profile = profile__new(r->opts.rate);
-	if (r->profile)
+	if (r->profile) {
 		profile__set_max_stacks(r->profile, r->opts.max_stacks);
+		profile__set_stack_memory(r->profile, r->opts.stack_memory);
+	}
 	r->collector = r->profile ? collector__new(&(struct collector_opts){
 				.split_pids = several,
 				.on_exec = reattach_after_exec,

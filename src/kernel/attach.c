@@ -493,6 +493,11 @@ void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out)
 	out->rules = bpf_map__fd(p->skel->maps.unwind_rules);
 }
 
+uint64_t probes__unwind_pending(const struct probes *p)
+{
+	return __atomic_load_n(&p->skel->bss->unwind_pending, __ATOMIC_RELAXED);
+}
+
 uint64_t probes__unwind_vma_busy(const struct probes *p)
 {
 	return __atomic_load_n(&p->skel->bss->unwind_vma_busy, __ATOMIC_RELAXED);

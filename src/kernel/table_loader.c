@@ -12,7 +12,7 @@
 #include "table_loader.h"
 #include "table_worker.h"
 
-#define IDLE_GRACE_NS 1000000000ULL /* an unreferenced table lives on this long */
+#define IDLE_GRACE_NS 30000000000ULL /* an unreferenced table lives on this long */
 #define EVICT_PERIOD_NS 250000000ULL /* idle tables are looked for at most this often */
 
 /* A file the kernel knows, by identity. */
@@ -390,7 +390,7 @@ void table_loader__stats(const struct table_loader *k, struct table_loader_stats
 	out->rules = table_worker__rule_cnt(k->worker);
 }
 
-void table_loader__report(const struct table_loader *k, uint64_t copies, uint64_t vma_busy)
+void table_loader__report(const struct table_loader *k, const struct table_loader_walks *w)
 {
 	struct table_loader_stats s;
 
@@ -398,9 +398,11 @@ void table_loader__report(const struct table_loader *k, uint64_t copies, uint64_
 	pr_info("unwind tables: %zu files loaded (%zu freed with their last process, %zu without "
 		"CFI, %zu not loaded, %zu past the budget), %zu rules, %zu rows now, %llu KiB of "
 		"kernel memory (peak %llu KiB, budget %llu MiB), compiled in %.1f ms, loaded in %.1f "
-		"ms; %llu samples sent as stack copies (%llu with the mm busy)\n", s.files_loaded,
+		"ms; %llu samples sent as stack copies (%llu with the mm busy), %llu stacks cut short "
+		"at a table being compiled\n", s.files_loaded,
 		s.files_freed, s.files_no_cfi, s.files_excluded, s.files_over_budget, s.rules, s.rows,
 		(unsigned long long)(s.kernel_sz >> 10), (unsigned long long)(s.kernel_peak_sz >> 10),
 		(unsigned long long)(s.budget_sz >> 20), s.build_ns / 1e6, s.load_ns / 1e6,
-		(unsigned long long)copies, (unsigned long long)vma_busy);
+		(unsigned long long)w->copies, (unsigned long long)w->vma_busy,
+		(unsigned long long)w->pending);
 }

@@ -439,7 +439,7 @@ static void write_losses(const struct report_losses *l, FILE *f)
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
 	if (l->stack_table_full)
-		fprintf(f, "  %llu samples of new stacks past the cap on unique stacks (--max-stacks), in one %s site\n",
+		fprintf(f, "  %llu samples of new stacks past the stack table's bound (--stack-memory, --max-stacks), in one %s site\n",
 			(unsigned long long)l->stack_table_full, PROFILE_FULL_NAME);
 	write_cut_short(l, f);
 }

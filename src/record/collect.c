@@ -43,6 +43,9 @@ struct raw_entry {
 	const struct pc_key *pcs; /* innermost first: inside raw_ids' key of this entry */
 };
 
+/* the hash table's bookkeeping of a raw stack's entry, beside its key and raw_entry */
+#define RAW_ENTRY_OVERHEAD_SZ 32
+
 /* samples waiting for their stack's symbols past which a tick resolves them anyway */
 #define COLLECT_MAX_PENDING (1 << 16)
 
@@ -382,9 +385,11 @@ static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 		return -ENOMEM;
 	if (!created)
 		return *idp;
-	/* past the profile's cap of stacks, a new raw stack is not remembered either: its samples
-	 * go to its process's one overflow entry, counted, and memory stays bounded */
-	if (profile__max_stacks(c->profile) && c->raw_cnt >= profile__max_stacks(c->profile)) {
+	/* past the profile's cap of stacks, or its memory bound (raw stacks count in it), a new raw
+	 * stack is not remembered either: its samples go to its process's one overflow entry,
+	 * counted, and memory stays bounded */
+	if ((profile__max_stacks(c->profile) && c->raw_cnt >= profile__max_stacks(c->profile)) ||
+	    !profile__charge_stack(c->profile, key_sz + sizeof(*raw) + RAW_ENTRY_OVERHEAD_SZ)) {
 		hashmap__delete(c->raw_ids, &key, key_sz, NULL);
 		return overflow_raw_id(c, key.pid);
 	}
