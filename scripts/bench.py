@@ -336,10 +336,10 @@ def bench_unwind(say):
         target.release()
         status, _ = target.finish()
         assert status == 0
-        mstatus, _, err = ms.finish()
+        mstatus, report, err = ms.finish()
         assert mstatus == 0, err
         say(unwind_row(f"fork_server: {FORK_WORKERS} forked workers x {FORK_REQUESTS} requests, "
-                       "--cgroup", err, ms.cpu_s))
+                       "--cgroup", report + err, ms.cpu_s))
     finally:
         os.rmdir(cg)
 

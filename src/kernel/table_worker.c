@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <gelf.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +12,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "table_worker.h"
+#include "worker_thread.h"
 
 #define MAX_SEGMENTS 16
 
@@ -249,7 +249,6 @@ static void *worker(void *arg)
 struct table_worker *table_worker__new(int rules_fd, uint64_t budget_sz)
 {
 	struct table_worker *w = calloc(1, sizeof(*w));
-	sigset_t all, old;
 	int err;
 
 	if (!w)
@@ -267,11 +266,7 @@ struct table_worker *table_worker__new(int rules_fd, uint64_t budget_sz)
 	elf_version(EV_CURRENT);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	/* signals are the event loop's: the worker takes none (it inherits this mask) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&w->thread, NULL, worker, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = worker_thread_start(&w->thread, worker, w);
 	if (err) {
 		hashmap__free(w->rules);
 		free(w);
@@ -332,16 +327,9 @@ struct table_job *table_worker__take(struct table_worker *w)
 
 bool table_worker__wait(struct table_worker *w, int timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = worker_deadline_ms(timeout_ms);
 	bool idle;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&w->lock);
 	if ((w->todo || w->running) && !w->done)
 		pthread_cond_timedwait(&w->cond, &w->lock, &until);

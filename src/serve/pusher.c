@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include "worker_thread.h"
 #include "escape.h"
 #include "log.h"
 #include "pusher.h"
@@ -226,15 +227,8 @@ static int send_once(CURL *curl, const struct pusher *p, const struct push_item 
 /* Sleeps ms unless memsnoop is stopping (then it sends at once: the last push counts). */
 static void backoff(struct pusher *p, unsigned ms)
 {
-	struct timespec until;
+	struct timespec until = worker_deadline_ms(ms);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping && pthread_cond_timedwait(&p->cond, &p->lock, &until) != ETIMEDOUT)
 		;
@@ -287,7 +281,6 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 {
 	struct pusher *p = calloc(1, sizeof(*p));
 	size_t base_len = strlen(opts->url);
-	sigset_t all, old;
 	int err;
 
 	if (!p)
@@ -304,11 +297,7 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	/* signals are the event loop's: the worker takes none (it inherits this mask) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&p->thread, NULL, worker, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = worker_thread_start(&p->thread, worker, p);
 	if (err) {
 		free(p->url);
 		free(p);

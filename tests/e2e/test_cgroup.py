@@ -72,8 +72,9 @@ def started_in(cgroup, name, *args, stdout=subprocess.PIPE):
                             stdin=subprocess.PIPE, stdout=stdout, text=True)
 
 
-@unittest.skipUnless(MOUNT, "no cgroup v2 hierarchy is mounted")
-class CgroupTest(harness.OutputTest):
+class CgroupCase(harness.OutputTest):
+    """A test with a cgroup of its own, self.cg."""
+
     def setUp(self):
         super().setUp()
         self.cg = Cgroup(f"memsnoop-test-{os.getpid()}-{self._testMethodName[-20:]}")
@@ -82,6 +83,9 @@ class CgroupTest(harness.OutputTest):
         self.cg.close()
         super().tearDown()
 
+
+@unittest.skipUnless(MOUNT, "no cgroup v2 hierarchy is mounted")
+class CgroupTest(CgroupCase):
     def test_exact_per_process_started_later_and_outsider_unseen(self):
         nested = Cgroup("nested", self.cg)
         inside = [held_in(self.cg, "alloc_c"), held_in(nested, "alloc_c")]

@@ -4,12 +4,11 @@ never read and files larger than the old table in all are walked in the kernel f
 first sample. Exact at -r 1, nothing lost."""
 import re
 import subprocess
+import unittest
 
 import harness
-from test_cgroup import LEAKY_LEAK, MOUNT, Cgroup, held_in, started_in
-
-import os
-import unittest
+import test_cgroup
+from test_cgroup import LEAKY_LEAK, MOUNT, held_in, started_in
 
 COPIES = re.compile(r"unwind tables: \d+ files loaded .*; (\d+) samples sent as stack copies")
 
@@ -42,15 +41,7 @@ class KernelUnwindTest(CopiesMixin, harness.OutputTest):
 
 
 @unittest.skipUnless(MOUNT, "no cgroup v2 hierarchy is mounted")
-class KernelUnwindCgroupTest(CopiesMixin, harness.OutputTest):
-    def setUp(self):
-        super().setUp()
-        self.cg = Cgroup(f"memsnoop-test-{os.getpid()}-{self._testMethodName[-20:]}")
-
-    def tearDown(self):
-        self.cg.close()
-        super().tearDown()
-
+class KernelUnwindCgroupTest(CopiesMixin, test_cgroup.CgroupCase):
     def test_forked_workers_are_walked_in_the_kernel_from_their_first_sample(self):
         # the server's files are read at attach; its workers, forked later without exec, are
         # processes memsnoop has not read when they sample: the kernel finds their mappings
