@@ -216,9 +216,11 @@ static void fill_report(const struct probes *probes, const struct collector *col
 
 	read_figures(probes, collector, profile, opts, info);
 	collector__stats(collector, &st);
-	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
+	pr_info("%llu alloc and %llu free events, %llu unique stacks (%.1f MiB of the stack "
+		"table's %.0f MiB), %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
-		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
+		(unsigned long long)st.unique_stacks, profile__stack_memory(profile) / 1048576.0,
+		profile__stack_memory_bound(profile) / 1048576.0, (unsigned long long)st.unique_pcs);
 	if (st.unique_pcs)
 		pr_info("symbolizing: %.1f ms for the first pc of each of %llu modules (loading debug info), then %.1f us per unique pc\n",
 			st.sym.open_ns / 1e6, (unsigned long long)(st.sym.modules_opened + st.sym.modules_failed),

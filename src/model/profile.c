@@ -183,6 +183,11 @@ uint64_t profile__stack_memory(const struct profile *p)
 	return p->stack_sz;
 }
 
+uint64_t profile__stack_memory_bound(const struct profile *p)
+{
+	return p->max_stack_sz;
+}
+
 void profile__set_stack_memory(struct profile *p, uint64_t bytes)
 {
 	p->max_stack_sz = bytes;
