@@ -48,7 +48,7 @@ enum drop_reason {
 enum alloc_event_flag {
 	AEF_UNTRACKED = 1 << 0,	  /* not in the live map: its free will never be seen */
 	AEF_STACK_TRUNCATED = 1 << 1, /* the stack filled MAX_STACK_DEPTH frames */
-	AEF_STACK_FILES = 1 << 2, /* walked in the kernel: frames are UNWIND_FRAME(module, offset) */
+	AEF_STACK_FILES = 1 << 2, /* walked in the kernel: frames are UNWIND_FRAME(mod, offset) */
 	AEF_STACK_PARTIAL = 1 << 3, /* EV_ALLOC_ORACLE: the walk as far as a file without a table
 				       yet, for when the copy that follows cannot be unwound */
 };

@@ -296,7 +296,8 @@ static bool publish(struct table_loader *k, struct table_job *job)
 		table_worker__queue(k->worker, job);
 		return true;
 	}
-	if (!job->err && bpf_map_update_elem(k->opts.fds.tables, &job->fid, &job->map_fd, BPF_ANY)) {
+	if (!job->err &&
+	    bpf_map_update_elem(k->opts.fds.tables, &job->fid, &job->map_fd, BPF_ANY)) {
 		job->err = -errno;
 		table_worker__release(k->worker, job->sz);
 	}

@@ -16,7 +16,7 @@ struct profile {
 	struct stack *stacks;
 	size_t stack_cnt, stack_cap;
 	size_t max_stacks;	    /* 0: no cap */
-	uint64_t max_stack_sz;	    /* bytes the stacks (and the collector's raw ones) may take */
+	uint64_t max_stack_sz;	    /* bytes the stacks (and the collector's raw ones) take */
 	uint64_t stack_sz;	    /* charged so far */
 	int full_loc;		    /* the "[stack table full]" location, -1 until needed */
 	uint64_t full_samples;	    /* samples folded into it */

@@ -479,7 +479,8 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
 }
 
 /* The kernel's walk of the sample a, when it sent one before the sample's copy. */
-static bool kernel_walk_of(struct collector *c, const struct alloc_head *a, struct alloc_event *walk)
+static bool kernel_walk_of(struct collector *c, const struct alloc_head *a,
+			   struct alloc_event *walk)
 {
 	return hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), walk) &&
 	       walk->a.hdr.ts_ns == a->hdr.ts_ns;
@@ -550,7 +551,8 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 			/* libdw got no further than the kernel (the process is gone, its map never
 			 * read): the kernel's frames, which name their files, cut short */
 			rs = (struct raw_stack){ .tgid = ev->a.hdr.tgid, .truncated = true,
-						 .files = true, .cnt = walk.stack_cnt, .pcs = walk.stack };
+						 .files = true, .cnt = walk.stack_cnt,
+						 .pcs = walk.stack };
 			c->stats.partial_walks++;
 		}
 	}
