@@ -126,8 +126,18 @@ static void request(struct table_loader *k, struct addrspaces *as, const struct 
 	if (!mod && pid > 0 && !addrspaces__snapshot(as, pid))
 		mod = addrspaces__module_by_file(as, fid);
 	/* gone before it could be read: a later sample of the file asks again */
-	if (!mod || mod->fd < 0)
+	if (!mod)
 		return;
+	if (mod->fd < 0) {
+		/* not openable (not a regular file, replaced): left to copies, asked no more */
+		t = hashmap__upsert(k->tables, fid, sizeof(*fid), NULL);
+		if (t) {
+			*t = (struct table){ .mod_id = mod->id, .state = UW_FILE_EXCLUDED };
+			publish_state(k, fid, t);
+			k->stats.files_excluded++;
+		}
+		return;
+	}
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return;
