@@ -132,7 +132,8 @@ static void request(struct table_loader *k, struct addrspaces *as, const struct 
 		/* not openable (not a regular file, replaced): left to copies, asked no more */
 		t = hashmap__upsert(k->tables, fid, sizeof(*fid), NULL);
 		if (t) {
-			*t = (struct table){ .mod_id = mod->id, .state = UW_FILE_EXCLUDED };
+			*t = (struct table){ .mod_id = mod->id, .state = UW_FILE_EXCLUDED,
+					     .idle_ns = mono_ns() };
 			publish_state(k, fid, t);
 			k->stats.files_excluded++;
 		}
@@ -247,7 +248,9 @@ static void find_idle(const void *key, void *value, void *ctx)
 
 	if (t->over_budget && c->over_cnt < 64)
 		c->over[c->over_cnt++] = *(const struct file_id *)key;
-	if (t->state != UW_FILE_READY || t->refs || (c->found && t->idle_ns >= c->idle_ns) ||
+	/* a file without a table holds no budget, only an entry of the kernel's bounded map */
+	if (t->state == UW_FILE_PENDING || (c->any_age && t->state != UW_FILE_READY) || t->refs ||
+	    (c->found && t->idle_ns >= c->idle_ns) ||
 	    (!c->any_age && t->idle_ns + IDLE_GRACE_NS > c->now))
 		return;
 	c->found = true;
