@@ -92,6 +92,24 @@ struct walk_ctx {
 	bool pending;	/* a file whose table is being compiled: the walk stops there */
 };
 
+/* Copies for files whose table is being compiled, per window of PENDING_WINDOW_NS. */
+#define PENDING_WINDOW_NS (100 * 1000 * 1000ULL)
+#define PENDING_COPIES_MAX 100
+__u64 pending_window_start = 0;
+__u64 pending_window_copies = 0;
+
+/* A copy may still be sent in this window (racy across CPUs: a bound, not a count). */
+static __always_inline bool pending_copy_allowed(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now - pending_window_start > PENDING_WINDOW_NS) {
+		pending_window_start = now;
+		pending_window_copies = 0;
+	}
+	return __sync_fetch_and_add(&pending_window_copies, 1) < PENDING_COPIES_MAX;
+}
+
 static long vma_found(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
 	struct walk_ctx *w = data;
@@ -191,9 +209,10 @@ static long walk_frame(__u32 i, void *data)
 	w->ev->stack[n] = UNWIND_FRAME(w->file.mod_id, off);
 	w->cnt = n + 1;
 	/* the file is known (its frame is), its table is not: the walk ends here. While it
-	 * compiles the stack is sent as far as it goes (a copy of each sample of a busy program
-	 * would flood the ring buffer for as long); a file left without a table gets copies */
-	if (w->file.state == UW_FILE_PENDING) {
+	 * compiles its samples go as copies, but at most PENDING_COPIES_MAX a window: past that
+	 * the stack is sent as far as it goes (a copy of each sample of a busy compiler for
+	 * seconds would flood the ring buffer); a file left without a table gets copies */
+	if (w->file.state == UW_FILE_PENDING && !pending_copy_allowed()) {
 		w->pending = true;
 		return 1;
 	}
