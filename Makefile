@@ -147,6 +147,11 @@ $(OUTPUT)/tests/targets/alloc_c_minidebug: $(OUTPUT)/tests/targets/alloc_c_stati
 	$(call msg,MINIDBG,$@)
 	$(Q)bash scripts/add-minidebuginfo.sh $< $@
 
+# More CFI rows than the kernel's old table budget in all (assembled: seconds, not minutes).
+$(OUTPUT)/tests/targets/big_cfi: tests/targets/big_cfi.c tests/targets/big_cfi_rows.S tests/targets/target.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(TARGET_CFLAGS) tests/targets/big_cfi.c tests/targets/big_cfi_rows.S -o $@
+
 $(OUTPUT)/tests/targets/noalloc: tests/targets/noalloc.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -O1 -static -nostdlib -fno-stack-protector $< -o $@

@@ -47,7 +47,8 @@ bool ready = false;
 
 __u64 drop_cnt[DROP_CNT] = {};
 bool live_tgids_full = false; /* live_tgids overflowed: it no longer tells who has blocks */
-__u64 unwind_copies = 0; /* kernel unwinding: samples sent as stack copies (layout unknown) */
+__u64 unwind_copies = 0; /* kernel unwinding: samples sent as stack copies (a file without
+			    a table yet) */
 
 static __always_inline void count_drop(enum drop_reason reason)
 {
@@ -423,6 +424,8 @@ static __always_inline void send_alloc_dwarf(struct pt_regs *ctx, struct thread_
 	ev = &s->ev;
 	ev->a = st->ev.a;
 	ev->a.hdr.type = EV_ALLOC_DWARF;
+	/* a walk's flags are the walk's, not the copy's */
+	ev->a.flags &= ~(AEF_STACK_FILES | AEF_STACK_PARTIAL | AEF_STACK_TRUNCATED);
 	ev->a.ptr = ptr;
 	ev->regs[0] = ctx->ax;
 	ev->regs[1] = ctx->dx;
@@ -469,12 +472,15 @@ static __always_inline void send_oracle(struct alloc_event *ev)
 }
 
 /* At the return: the stack walked with the unwind tables, from the caller's registers; a
- * copy of it where the tables do not know the process's layout yet. */
+ * copy of it where a file has no table yet, after the frames walked up to there (user space
+ * keeps those when the copy cannot be unwound: the process gone). */
 static __always_inline void send_alloc_walked(struct pt_regs *ctx, struct thread_state *st,
 					      __u64 ptr)
 {
-	if (!walk_user_stack(ctx, st->ev.a.hdr.tgid, &st->ev)) {
+	if (!walk_user_stack(ctx, &st->ev)) {
 		__sync_fetch_and_add(&unwind_copies, 1);
+		if (st->ev.stack_cnt)
+			send_oracle(&st->ev);
 	} else if (!unwind_oracle) {
 		send_alloc_fp(st, ptr);
 		return;
@@ -606,8 +612,6 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	/* only a process with sampled blocks has any to drop: the walk visits every entry */
 	if (live_tgids_full || bpf_map_delete_elem(&live_tgids, &ev.hdr.tgid) == 0)
 		bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
-	/* the new image has another layout: its stacks come as copies until user space loads it */
-	bpf_map_delete_elem(&unwind_procs, &ev.hdr.tgid);
 	if (cgroup_cnt) {
 		__u8 one = 1;
 

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "file_id.h"
 #include "procmaps.h"
 
 struct module {
@@ -47,6 +48,10 @@ void addrspaces__forget(struct addrspaces *as, pid_t pid);
 
 /* The module of a dense id (struct module's id), or NULL. */
 const struct module *addrspaces__module(const struct addrspaces *as, uint32_t id);
+
+/* The module of the file the kernel knows by identity fid (include/file_id.h), or NULL. */
+const struct module *addrspaces__module_by_file(const struct addrspaces *as,
+						const struct file_id *fid);
 
 /* Bumped each time pid's model is re-read: whatever was built from the old one is stale. */
 uint64_t addrspaces__generation(struct addrspaces *as, pid_t pid);

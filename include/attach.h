@@ -65,12 +65,15 @@ int probes__ringbuf_fd(const struct probes *p);
 
 /* The maps of the in-kernel unwinder (UNWIND_DWARF), for struct table_loader. */
 struct unwind_map_fds {
-	int rows, files, procs;
-	uint32_t max_rows;
+	int tables, files, wanted, rules;
 };
 void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
-/* Samples whose stack the kernel could not walk (layout not loaded yet): sent as copies. */
+/* Samples whose stack the kernel could not walk (a file without a table yet): sent as copies. */
 uint64_t probes__unwind_copies(const struct probes *p);
+/* ...of which bpf_find_vma found the process's memory map locked (an mmap in progress). */
+uint64_t probes__unwind_vma_busy(const struct probes *p);
+/* Stacks walked in the kernel up to a file whose table was being compiled, marked truncated. */
+uint64_t probes__unwind_pending(const struct probes *p);
 /* Exact calls and bytes per (family, row) counter, summed over CPUs. */
 int probes__read_counters(const struct probes *p, struct fn_counter out[ALLOC_COUNTER_CNT]);
 /* Exact calls and bytes per (family, direction, size class) counter, summed over CPUs. */

@@ -46,7 +46,8 @@ struct cli_opts {
 	const char *output_prefix; /* NULL = no files */
 	enum value_type value;
 	unsigned top_n;
-	size_t max_stacks;	   /* unique stacks kept; new ones past it: [stack table full] */
+	size_t max_stacks;	   /* unique stacks kept (0: no cap); past it: [stack table full] */
+	uint64_t stack_memory;	   /* bytes the stack table may take; past it: the same */
 	int verbosity;
 	bool alloc_only;	   /* free not probed: half the traps, no in-use figures */
 	enum uprobe_mode uprobe_mode;

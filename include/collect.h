@@ -20,9 +20,6 @@
 
 struct collector_opts {
 	bool split_pids; /* keep the stacks of different processes apart */
-	/* A sample's stack came as a copy where the kernel unwinds (it did not know pid's
-	 * layout): called once it is unwound, so that the kernel can catch up. Or NULL. */
-	void (*stack_copied)(void *ctx, pid_t pid);
 	/* told of every exec (from thread old_tid) once the old image is forgotten; or NULL */
 	void (*on_exec)(void *ctx, pid_t pid, pid_t old_tid);
 	void *hook_ctx;
@@ -41,6 +38,8 @@ struct collector_stats {
 	uint64_t unique_pcs;	   /* pcs symbolized */
 	uint64_t unwound;	   /* stacks unwound with DWARF */
 	uint64_t unwind_ns;	   /* time spent unwinding them */
+	uint64_t partial_walks;	   /* copies that libdw could not unwind: the kernel's frames
+				      up to a file without a table kept instead */
 	uint64_t oracle_compared;  /* test knob: kernel walks compared with libdw's unwinding */
 	uint64_t oracle_differ;	   /* ...that differ */
 	uint64_t unindexed;	   /* live samples `where` cannot find: no memory for the index */

@@ -30,7 +30,8 @@ enum event_type {
 	EV_ALLOC_DWARF = 3, /* struct alloc_dwarf_event: registers and a copy of the stack */
 	EV_EXEC = 4,	    /* struct task_event: the process exec'd, its old blocks are gone */
 	EV_ALLOC_ORACLE = 5, /* struct alloc_event: the kernel's walk of the sample that this
-				thread's next EV_ALLOC_DWARF carries (a test knob compares them) */
+				thread's next EV_ALLOC_DWARF carries (a test knob compares them;
+				AEF_STACK_PARTIAL: the walk stopped at a file without a table) */
 	EV_PROC_FORK = 6,   /* struct task_event: a process of a profiled cgroup forked hdr.tgid */
 	EV_PROC_EXIT = 7,   /* struct event_header: a process of a profiled cgroup exited */
 };
@@ -53,6 +54,9 @@ enum drop_reason {
 enum alloc_event_flag {
 	AEF_UNTRACKED = 1 << 0,	  /* not in the live map: its free will never be seen */
 	AEF_STACK_TRUNCATED = 1 << 1, /* the stack filled MAX_STACK_DEPTH frames */
+	AEF_STACK_FILES = 1 << 2, /* walked in the kernel: frames are UNWIND_FRAME(mod, offset) */
+	AEF_STACK_PARTIAL = 1 << 3, /* EV_ALLOC_ORACLE: the walk as far as a file without a table
+				       yet, for when the copy that follows cannot be unwound */
 };
 
 struct event_header {

@@ -123,7 +123,8 @@ uint32_t *rank_stacks(const struct profile *p, enum value_type value, size_t *cn
 /* A drop's short name ("ringbuf_full_allocs"), for outputs read by programs. */
 const char *drop_name(int drop);
 
-/* True when anything was lost or cut short: the report then says so loudly. */
+/* True when anything was lost (a truncated stack is not: it is marked and said apart): the
+ * report then says so loudly. */
 bool report_losses_any(const struct report_losses *l);
 /* The events lost (samples, frees, calls not seen): 0 means the figures are complete. */
 uint64_t report_losses_events(const struct report_losses *l);

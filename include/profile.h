@@ -102,13 +102,22 @@ int profile__intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs,
 			  uint32_t loc_cnt, bool truncated);
 
 /*
- * A cap on unique stacks (0: none): past it, samples of new stacks go to one
- * PROFILE_FULL_NAME site (per process), counted by profile__full_samples().
+ * Bounds on the stack table: unique stacks (0: none), and the memory the stacks take, the
+ * collector's raw stacks charged to the same bound (profile__charge_stack(); 0: none). Past
+ * either, samples of new stacks go to one PROFILE_FULL_NAME site (per process), counted by
+ * profile__full_samples(): memory stays bounded whatever a hostile target does.
  */
-#define PROFILE_DEFAULT_MAX_STACKS 65536
+#define PROFILE_DEFAULT_MAX_STACKS 0
+#define PROFILE_DEFAULT_STACK_MEMORY (1ULL << 30)
 #define PROFILE_FULL_NAME "[stack table full]"
 void profile__set_max_stacks(struct profile *p, size_t max_stacks);
 size_t profile__max_stacks(const struct profile *p);
+void profile__set_stack_memory(struct profile *p, uint64_t bytes);
+/* Charges sz bytes of a new stack to the bound; false (nothing charged) when they do not fit. */
+bool profile__charge_stack(struct profile *p, size_t sz);
+/* The bytes charged so far, and the bound. */
+uint64_t profile__stack_memory(const struct profile *p);
+uint64_t profile__stack_memory_bound(const struct profile *p);
 /* pid's "[stack table full]" stack (made on first use): where samples past the cap go. */
 int profile__full_stack(struct profile *p, uint32_t pid);
 uint64_t profile__full_samples(const struct profile *p);

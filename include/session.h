@@ -136,6 +136,8 @@ int session__watch_process(struct session *s, pid_t pid);
 /* The same, the tables loaded at once: pid is held (a launched program's stops) and must not
  * run its own code before the kernel can walk it. */
 int session__watch_held_process(struct session *s, pid_t pid);
+/* The unwind tables queued so far, compiled and in the kernel (bounded in time). */
+void session__settle_tables(struct session *s);
 /* pid has exited and its events are handled: its state goes. */
 void session__release_process(struct session *s, pid_t pid);
 /* Drains the ring buffer whole, then runs the jobs that asked for (unbounded: a stop of a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Compiled unwind tables, shared by the BPF walker and user space (the compiler in
- * src/unwind_table.c, the unit tests): the row layout and the one step that goes from a
+ * src/unwind/cfi_table.c, the unit tests): the row layout and the one step that goes from a
  * frame's registers to its caller's, so that the tests run the very code the kernel runs.
  *
  * A file's CFI (.eh_frame, or .debug_frame) is compiled once into rows sorted by pc: a row
@@ -22,6 +22,7 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 #endif
+#include "file_id.h"
 
 enum unwind_row_kind {
 	UW_ROW_NO_CFI,	    /* no CFI covers the pc: the frame pointer walk takes over */
@@ -54,36 +55,59 @@ struct unwind_row {
 	__u8 __pad[3];
 };
 
-#define UNWIND_MAX_FILES 4096	 /* tables loaded, one per distinct file */
-#define UNWIND_MAX_MAPS 256	 /* executable mappings of one process */
-#define UNWIND_NO_FILE 0xffffffffU /* a mapping without a table: frame pointers */
-#define UNWIND_ROWS_DEFAULT (1 << 20)
+/*
+ * What the kernel holds, per file identity (include/file_id.h), shared by every process and
+ * container mapping the file: its state and, once compiled, its rows in a map of its own.
+ * The loader turns the compiler's rows into kernel rows of 8 bytes: the row's file offset
+ * (the walker finds a pc's offset with bpf_find_vma, so no process layout is needed) and the
+ * index of its rule (the CFA, ra and rbp rules: a few hundred distinct ones in libLLVM's
+ * 950,000 rows) in one array of rules.
+ */
+#define UNWIND_MAX_FILES 4096	  /* tables loaded at once */
+#define UNWIND_MAX_RULES 65536	  /* distinct rules over every table */
+#define UNWIND_MAX_WANTED 256	  /* files the walker met without a table, not yet taken */
+#define UNWIND_BUDGET_DEFAULT (64ULL << 20) /* kernel memory for rows: 8 Mi rows */
 
-/* A loaded table: rows [first_row, first_row + row_cnt) of the shared row array. */
+struct unwind_krow {
+	__u32 off;  /* file offset where the row starts to rule */
+	__u32 rule; /* index in the rules array: a struct unwind_row (its pc unused) */
+};
+
+enum unwind_file_state {
+	UW_FILE_READY,	  /* rows in the table map under the same identity */
+	UW_FILE_NO_CFI,	  /* no CFI at all: walked by frame pointer */
+	UW_FILE_PENDING,  /* being compiled: its samples come as stack copies meanwhile */
+	UW_FILE_EXCLUDED, /* no table (unreadable, past the budget, not understood): copies */
+};
+
 struct unwind_file {
-	__u32 first_row;
+	__u32 mod_id;  /* user space's module of the file: frames are sent as (mod_id, offset) */
 	__u32 row_cnt;
-};
-
-/* An executable mapping of a process: the file's virtual address of pc is pc - bias. */
-struct unwind_map {
-	__u64 start, end;
-	__u64 bias;
-	__u32 file_id; /* index in the table of files, or UNWIND_NO_FILE */
+	__u32 state;   /* enum unwind_file_state */
 	__u32 __pad;
 };
 
-/* A process's executable mappings, sorted by start. */
-struct unwind_proc {
-	__u32 cnt;
+/* A file the walker met without any state: the process it met it in. */
+struct unwind_want {
+	__u32 tgid;
 	__u32 __pad;
-	struct unwind_map maps[UNWIND_MAX_MAPS];
 };
+
+/*
+ * A frame of a stack walked in the kernel (AEF_STACK_FILES): the module of its file and the
+ * offset of the pc in it, in one u64, so that it symbolizes without the process's maps.
+ */
+#define UNWIND_FRAME_OFF_BITS 40
+#define UNWIND_FRAME_NO_MOD 0xffffffU /* no file (anonymous code): the pc itself is kept */
+#define UNWIND_FRAME(mod, off) (((__u64)(mod) << UNWIND_FRAME_OFF_BITS) | \
+				((off) & ((1ULL << UNWIND_FRAME_OFF_BITS) - 1)))
+#define UNWIND_FRAME_MOD(f) ((__u32)((f) >> UNWIND_FRAME_OFF_BITS))
+#define UNWIND_FRAME_OFFSET(f) ((f) & ((1ULL << UNWIND_FRAME_OFF_BITS) - 1))
 
 _Static_assert(sizeof(struct unwind_row) == 16, "unwind_row layout");
-_Static_assert(sizeof(struct unwind_file) == 8, "unwind_file layout");
-_Static_assert(sizeof(struct unwind_map) == 32, "unwind_map layout");
-_Static_assert(sizeof(struct unwind_proc) == 8 + 32 * UNWIND_MAX_MAPS, "unwind_proc layout");
+_Static_assert(sizeof(struct unwind_krow) == 8, "unwind_krow layout");
+_Static_assert(sizeof(struct unwind_file) == 16, "unwind_file layout");
+_Static_assert(sizeof(struct unwind_want) == 8, "unwind_want layout");
 
 #ifdef unwind_read_u64
 /* A frame's registers: pc, sp, bp. */

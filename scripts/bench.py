@@ -14,13 +14,17 @@
    against the stack copy + libdw (--unwind dwarf-copy), memsnoop's peak RSS, the unwind tables.
 5. The BPF programs' own run time per malloc+free pair at -r 1 with a 20-frame stack, by
    unwinding mode (kernel.bpf_stats_enabled, switched on for the measure only).
+6. Programs the kernel must unwind by itself, at -r 1: clang++ (libLLVM and libclang-cpp, ~2
+   million rows of unwind tables) and a pre-forking server under --cgroup (its workers sample
+   before memsnoop has read them): samples, lost, stack copies, memsnoop's CPU and peak RSS,
+   the kernel memory of the tables.
 
 6. The modes as tiers (snmalloc's table of its statistics levels): untraced, the trap floor
    (no-op probes at the same sites, 1 and 2 traps a call), --count-only, --alloc-only, the
    default, -r 1, on the loop and on redis; and what the size classes add to a mode.
 
 Prints the tables and rewrites BENCHMARKS.md with them. `bench.py BUILD SECTION...` runs only
-the sections named (programs, bpf, cgroup, tiers) and writes nothing.
+the sections named (loop, redis, programs, bpf, cgroup, tiers, unwind) and writes nothing.
 """
 import datetime
 import json
@@ -240,8 +244,13 @@ def programs(tmp):
 
 
 LOSS = re.compile(r"WARNING: (\d+) events lost \(([\d.]+)% of sampled allocations\)")
-TABLES = re.compile(r"unwind tables: (\d+) files .*?, (\d+) rows, (\d+) KiB, compiled in "
-                    r"([\d.]+) ms, loaded in ([\d.]+) ms; (\d+) samples sent as stack copies")
+TABLES = re.compile(r"unwind tables: (\d+) files loaded .*?, (\d+) rows now, \d+ KiB of kernel "
+                    r"memory \(peak (\d+) KiB, .*?compiled in ([\d.]+) ms, loaded in ([\d.]+) ms; "
+                    r"(\d+) samples sent as stack copies")
+COPIES = re.compile(r"(\d+) samples sent as stack copies")
+# the kernel memory of the tables: at its peak, or (before tables were per file) as loaded
+TABLE_KIB = re.compile(r"of kernel memory \(peak (\d+) KiB|unwind tables: \d+ files .*?, \d+ rows, "
+                       r"(\d+) KiB, compiled")
 OWN_RSS = re.compile(r"own usage: peak RSS (\d+) KiB")
 CALLS = re.compile(r"^  all allocations\s+(\d+)", re.M)
 SAMPLES = re.compile(r"^estimated .*\(from (\d+) samples\)", re.M)
@@ -287,10 +296,79 @@ def bench_programs(say):
         say("Unwind tables of those runs (--unwind dwarf): every file the program mapped "
             "executable, compiled once per build ID and loaded into the kernel.")
         say("")
-        say("| program | files | rows | KiB | compile, ms | load, ms | samples sent as copies |")
+        say("| program | files | rows | peak KiB | compile, ms | load, ms | samples sent as copies |")
         say("|---|---:|---:|---:|---:|---:|---:|")
         for name, files, rows, kib, build, load, copies in tables:
             say(f"| {name} | {files} | {rows} | {kib} | {build} | {load} | {copies} |")
+
+
+def unwind_row(name, err, cpu_s):
+    """A row of the unwinding table from memsnoop -v's stderr."""
+    lost = LOSS.search(err)
+    samples = sum(int(x) for x in SAMPLES.findall(err))
+    copies = COPIES.search(err)
+    kib = TABLE_KIB.search(err)
+    rss = OWN_RSS.search(err)
+    return (f"| {name} | {samples} | {lost.group(2) + '%' if lost else '0'} | "
+            f"{copies.group(1) if copies else '-'} | {cpu_s:.2f} | "
+            f"{int(rss.group(1)) / 1024:.1f} | {(kib.group(1) or kib.group(2)) if kib else '-'} |")
+
+
+def measured(args):
+    """memsnoop -v ARGS: its stderr."""
+    p = subprocess.run([harness.memsnoop_path(), "-v", "--no-fail-on-loss", *args],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stderr
+
+
+FORK_WORKERS, FORK_REQUESTS = 32, 5000
+
+
+def bench_unwind(say):
+    import tempfile
+    say("| program | samples | lost | stack copies | memsnoop CPU, s | memsnoop peak RSS, MiB "
+        "| kernel memory for tables, KiB |")
+    say("|---|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        cxx = os.path.join(tmp, "x.cc")
+        with open(cxx, "w") as f:
+            f.write(CXX_SOURCE)
+        # a launched program: wait4 would add the program's CPU to memsnoop's; -v's own
+        # usage line has memsnoop's alone
+        err = measured(["-r", "1", "--follow-forks", "--", "clang++", "-std=c++17", "-O1",
+                           "-c", cxx, "-o", os.path.join(tmp, "x.o")])
+        say(unwind_row("clang++ -std=c++17 -O1 -c x.cc", err, own_cpu(err)))
+    mount = harness.cgroup_v2_mount()
+    if not mount:
+        return
+    cg = os.path.join(mount, f"memsnoop-bench-{os.getpid()}")
+    os.mkdir(cg)
+    try:
+        target = harness.Target("fork_server", FORK_WORKERS, FORK_REQUESTS)
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write(str(target.pid))
+        ms = harness.Memsnoop("--cgroup", cg[len(mount):] or "/", "--until-empty", "-r", "1",
+                              "-v", "--no-fail-on-loss")
+        ms.wait_attached()
+        target.release()
+        status, _ = target.finish()
+        assert status == 0
+        mstatus, report, err = ms.finish()
+        assert mstatus == 0, err
+        say(unwind_row(f"fork_server: {FORK_WORKERS} forked workers x {FORK_REQUESTS} requests, "
+                       "--cgroup", report + err, ms.cpu_s))
+    finally:
+        os.rmdir(cg)
+
+
+OWN_CPU = re.compile(r"own usage: peak RSS \d+ KiB, CPU ([\d.]+) s")
+
+
+def own_cpu(err):
+    m = OWN_CPU.search(err)
+    return float(m.group(1)) if m else float("nan")
 
 
 def prog_ids(pid):
@@ -500,6 +578,8 @@ def main():
             bench_cgroup(say)
         if "tiers" in only:
             bench_tiers(say)
+        if "unwind" in only:
+            bench_unwind(say)
         return
 
     usage = {}
@@ -581,6 +661,10 @@ def main():
     say("### Debian programs launched with `memsnoop -r 1 --no-fail-on-loss -- PROGRAM`")
     say("")
     bench_programs(say)
+    say("")
+    say("### Programs the kernel unwinds by itself, at -r 1 (`memsnoop -r 1 -v`)")
+    say("")
+    bench_unwind(say)
     say("")
     say(f"### BPF cost of a sampled allocation, {PAIRS} pairs at -r 1, stack 20 frames deep, "
         f"median of {RUNS} runs")

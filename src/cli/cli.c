@@ -14,7 +14,7 @@
 enum { OPT_VALUE = 256, OPT_ALLOC_ONLY, OPT_UPROBE_MODE, OPT_UNWIND, OPT_STACK_BYTES,
        OPT_FAIL_ON_LEAK, OPT_FAIL_ON_LOSS, OPT_NO_FAIL_ON_LOSS, OPT_FOLLOW_FORKS, OPT_LIFETIMES,
        OPT_INTERVAL, OPT_ICICLE, OPT_USER, OPT_AS_ROOT, OPT_CGROUP, OPT_UNTIL_EMPTY, OPT_GROUP_BY,
-       OPT_MAX_STACKS, OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
+       OPT_MAX_STACKS, OPT_STACK_MEMORY, OPT_LISTEN, OPT_LISTEN_ANY, OPT_PUSH, OPT_PUSH_INTERVAL,
        OPT_PUSH_FORMAT, OPT_PUSH_SERVICE, OPT_VERSION, OPT_BASH_COMPLETION, OPT_FAIL_ABOVE,
        OPT_COUNT_ONLY, OPT_WHERE };
 
@@ -60,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "as-root", no_argument, NULL, OPT_AS_ROOT },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ "stack-memory", required_argument, NULL, OPT_STACK_MEMORY },
 	{ "top", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -157,8 +158,10 @@ void cli_usage(FILE *f)
 		"      --uprobe-mode MODE  auto (default), session (kernel 6.13+: unsampled calls skip\n"
 		"                          the return probe) or classic (uprobe + uretprobe)\n"
 		"  -n, --top N             sites in the report (default 10)\n"
-		"      --max-stacks N      unique stacks kept (default %d); samples of new stacks past\n"
-		"                          it are counted in one [stack table full] site\n"
+		"      --stack-memory SIZE memory the table of unique stacks may take (default %lluM);\n"
+		"                          samples of new stacks past it are counted in one\n"
+		"                          [stack table full] site\n"
+		"      --max-stacks N      unique stacks kept (default: no cap but --stack-memory)\n"
 		"  -v, --verbose           more detail on stderr (repeat for debug)\n"
 		"  -h, --help              this text\n"
 		"      --version           the version\n"
@@ -182,7 +185,7 @@ void cli_usage(FILE *f)
 		"corrupt profile, ...); 2 for a bad command line; 3 when --fail-on-leak or diff's\n"
 		"--fail-above is exceeded; 5 when a sampled gate is undecided at this rate; else 4\n"
 		"when events were lost and --fail-on-loss is on.\n",
-		CLI_MAX_PIDS, PROFILE_DEFAULT_MAX_STACKS);
+		CLI_MAX_PIDS, PROFILE_DEFAULT_STACK_MEMORY >> 20);
 }
 
 /* getopt's ':' (missing argument) or '?' (unknown option), said once. Returns -EINVAL. */
@@ -472,6 +475,13 @@ static int parse_option(int opt, const char *arg, struct cli_opts *opts)
 		opts->max_stacks = v;
 		return 0;
 	}
+	case OPT_STACK_MEMORY:
+		if (parse_size(arg, &opts->stack_memory) || opts->stack_memory < (1 << 20) ||
+		    opts->stack_memory > (64ULL << 30)) {
+			pr_warn("--stack-memory %s: expected a size from 1M to 64G\n", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_UPROBE_MODE: {
 		static const char *const modes[] = { [UPROBE_MODE_AUTO] = "auto",
 						     [UPROBE_MODE_SESSION] = "session",
@@ -550,6 +560,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts)
 	opts->top_n = 10;
 	opts->stack_bytes = CLI_DEFAULT_STACK_BYTES;
 	opts->max_stacks = PROFILE_DEFAULT_MAX_STACKS;
+	opts->stack_memory = PROFILE_DEFAULT_STACK_MEMORY;
 
 	optind = 1;
 	opterr = 0;

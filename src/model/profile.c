@@ -17,6 +17,8 @@ struct profile {
 	struct stack *stacks;
 	size_t stack_cnt, stack_cap;
 	size_t max_stacks;	    /* 0: no cap */
+	uint64_t max_stack_sz;	    /* bytes the stacks (and the collector's raw ones) take */
+	uint64_t stack_sz;	    /* charged so far */
 	int full_loc;		    /* the "[stack table full]" location, -1 until needed */
 	uint64_t full_samples;	    /* samples folded into it */
 };
@@ -97,6 +99,7 @@ struct profile *profile__new(uint64_t rate)
 		return NULL;
 	p->rate = rate;
 	p->max_stacks = PROFILE_DEFAULT_MAX_STACKS;
+	p->max_stack_sz = PROFILE_DEFAULT_STACK_MEMORY;
 	p->full_loc = -1;
 	p->strings = hashmap__new(0);
 	p->stack_ids = hashmap__new(sizeof(uint32_t));
@@ -177,6 +180,34 @@ int profile__add_location(struct profile *p, const char *module, const char *bui
 	return p->loc_cnt++;
 }
 
+/* What a stack costs: its entry, its locations, its key in the table and the table's own
+ * bookkeeping of an entry (about two pointers and a hash). */
+#define STACK_ENTRY_SZ(loc_cnt, key_sz) \
+	(sizeof(struct stack) + (loc_cnt) * sizeof(uint32_t) + (key_sz) + 32)
+
+bool profile__charge_stack(struct profile *p, size_t sz)
+{
+	if (p->max_stack_sz && p->stack_sz + sz > p->max_stack_sz)
+		return false;
+	p->stack_sz += sz;
+	return true;
+}
+
+uint64_t profile__stack_memory(const struct profile *p)
+{
+	return p->stack_sz;
+}
+
+uint64_t profile__stack_memory_bound(const struct profile *p)
+{
+	return p->max_stack_sz;
+}
+
+void profile__set_stack_memory(struct profile *p, uint64_t bytes)
+{
+	p->max_stack_sz = bytes;
+}
+
 static int intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs, uint32_t loc_cnt,
 			bool truncated, bool capped)
 {
@@ -194,7 +225,8 @@ static int intern_stack(struct profile *p, uint32_t pid, const uint32_t *locs, u
 	key[0] = pid;
 	key[1] = truncated;
 	memcpy(key + 2, locs, loc_cnt * sizeof(*locs));
-	if (capped && p->max_stacks && p->stack_cnt >= p->max_stacks) {
+	if (capped && ((p->max_stacks && p->stack_cnt >= p->max_stacks) ||
+		       !profile__charge_stack(p, STACK_ENTRY_SZ(loc_cnt, key_sz)))) {
 		idp = hashmap__find(p->stack_ids, key, key_sz);
 		err = idp ? (int)*idp : -ENOSPC;
 		goto out;

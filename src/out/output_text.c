@@ -52,8 +52,9 @@ const char *drop_name(int drop)
 
 bool report_losses_any(const struct report_losses *l)
 {
-	/* stacks past the cap are not lost samples (every figure stays whole), but named no more */
-	return report_losses_events(l) || l->lost_frees || l->truncated_stacks || l->stack_table_full;
+	/* stacks past the cap are not lost samples (every figure stays whole), but their stacks
+	 * are; a truncated stack loses nothing: it is marked and said apart */
+	return report_losses_events(l) || l->lost_frees || l->stack_table_full;
 }
 
 /* Sampled allocations the kernel took and user space never received. */
@@ -521,10 +522,23 @@ static int write_top(const struct profile *p, const struct report_info *info, FI
 	return 0;
 }
 
+/* Stacks cut short are no loss: every figure stays whole, the stack is marked. */
+static void write_cut_short(const struct report_losses *l, FILE *f)
+{
+	if (!l->truncated_stacks)
+		return;
+	fprintf(f, "stacks cut short (no data lost):\n");
+	fprintf(f, "  %llu samples with stacks cut short at %d frames, an unwind rule not "
+		   "followed or unreadable stack (with dwarf-copy: the end of the copy, see "
+		   "--stack-bytes); marked [truncated], no frame guessed\n",
+		(unsigned long long)l->truncated_stacks, MAX_STACK_DEPTH);
+}
+
 static void write_losses(const struct report_losses *l, FILE *f)
 {
 	if (!report_losses_any(l)) {
 		fprintf(f, "\nlost data: none\n");
+		write_cut_short(l, f);
 		return;
 	}
 	fprintf(f, "\nWARNING: data was lost; estimates above are incomplete:\n");
@@ -540,13 +554,9 @@ static void write_losses(const struct report_losses *l, FILE *f)
 	if (l->bad_events)
 		fprintf(f, "  %llu malformed events\n", (unsigned long long)l->bad_events);
 	if (l->stack_table_full)
-		fprintf(f, "  %llu samples of new stacks past the cap on unique stacks (--max-stacks), in one %s site\n",
+		fprintf(f, "  %llu samples of new stacks past the stack table's bound (--stack-memory, --max-stacks), in one %s site\n",
 			(unsigned long long)l->stack_table_full, PROFILE_FULL_NAME);
-	if (l->truncated_stacks)
-		fprintf(f, "  %llu samples with stacks cut short at %d frames, an unwind rule not "
-			   "followed or unreadable stack (with dwarf-copy: the end of the copy, see "
-			   "--stack-bytes); marked [truncated], no frame guessed\n",
-			(unsigned long long)l->truncated_stacks, MAX_STACK_DEPTH);
+	write_cut_short(l, f);
 }
 
 int output_text__write(const struct profile *p, const struct report_info *info, FILE *f)

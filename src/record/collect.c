@@ -13,6 +13,7 @@
 #include "live_index.h"
 #include "log.h"
 #include "memsnoop_abi.h"
+#include "unwind_abi.h"
 #include "copy_unwinder.h"
 
 /*
@@ -42,6 +43,9 @@ struct raw_entry {
 	uint32_t cnt;
 	const struct pc_key *pcs; /* innermost first: inside raw_ids' key of this entry */
 };
+
+/* the hash table's bookkeeping of a raw stack's entry, beside its key and raw_entry */
+#define RAW_ENTRY_OVERHEAD_SZ 32
 
 /* samples waiting for their stack's symbols past which a tick resolves them anyway */
 #define COLLECT_MAX_PENDING (1 << 16)
@@ -312,22 +316,33 @@ int collector__resolve(struct collector *c)
 	return err;
 }
 
-/* A sample's stack as return addresses, innermost first. */
+/* A sample's stack as return addresses, innermost first; or, walked in the kernel, as
+ * UNWIND_FRAME(module, offset of the return address) (files). */
 struct raw_stack {
 	uint32_t tgid;
 	bool truncated;
+	bool files;
 	uint32_t cnt;
 	const __u64 *pcs;
 };
 
-/* The call instruction of a return address: its file and offset, the line is at pc - 1. */
-static struct pc_key pc_key_of(struct collector *c, uint32_t tgid, uint64_t ret_addr)
+/* The call instruction of a return address: its file and offset, the line is at pc - 1. A
+ * frame the kernel sent names its file already: no process map is needed (it may be gone). */
+static struct pc_key pc_key_of(struct collector *c, const struct raw_stack *rs, uint64_t ret_addr)
 {
 	struct pc_key key = { .mod_id = UNKNOWN_MODULE };
 	const struct module *mod;
 	uint64_t off;
 
-	if (!addrspaces__resolve(c->addrspaces, tgid, ret_addr - 1, &mod, &off)) {
+	if (rs->files) {
+		if (UNWIND_FRAME_MOD(ret_addr) != UNWIND_FRAME_NO_MOD &&
+		    addrspaces__module(c->addrspaces, UNWIND_FRAME_MOD(ret_addr))) {
+			key.mod_id = UNWIND_FRAME_MOD(ret_addr);
+			key.off = UNWIND_FRAME_OFFSET(ret_addr) - 1;
+		}
+		return key;
+	}
+	if (!addrspaces__resolve(c->addrspaces, rs->tgid, ret_addr - 1, &mod, &off)) {
 		key.mod_id = mod->id;
 		key.off = off;
 	}
@@ -368,15 +383,17 @@ static int raw_id_of(struct collector *c, const struct raw_stack *rs)
 	bool created;
 
 	for (uint32_t i = 0; i < rs->cnt; i++)
-		key.pcs[i] = pc_key_of(c, rs->tgid, rs->pcs[i]);
+		key.pcs[i] = pc_key_of(c, rs, rs->pcs[i]);
 	idp = hashmap__upsert(c->raw_ids, &key, key_sz, &created);
 	if (!idp)
 		return -ENOMEM;
 	if (!created)
 		return *idp;
-	/* past the profile's cap of stacks, a new raw stack is not remembered either: its samples
-	 * go to its process's one overflow entry, counted, and memory stays bounded */
-	if (profile__max_stacks(c->profile) && c->raw_cnt >= profile__max_stacks(c->profile)) {
+	/* past the profile's cap of stacks, or its memory bound (raw stacks count in it), a new raw
+	 * stack is not remembered either: its samples go to its process's one overflow entry,
+	 * counted, and memory stays bounded */
+	if ((profile__max_stacks(c->profile) && c->raw_cnt >= profile__max_stacks(c->profile)) ||
+	    !profile__charge_stack(c->profile, key_sz + sizeof(*raw) + RAW_ENTRY_OVERHEAD_SZ)) {
 		hashmap__delete(c->raw_ids, &key, key_sz, NULL);
 		return overflow_raw_id(c, key.pid);
 	}
@@ -456,38 +473,53 @@ static void handle_alloc_fp(struct collector *c, const struct alloc_event *ev)
 	struct raw_stack rs = {
 		.tgid = ev->a.hdr.tgid,
 		.truncated = ev->a.flags & AEF_STACK_TRUNCATED,
+		.files = ev->a.flags & AEF_STACK_FILES,
 		.pcs = pcs,
 	};
 
 	for (uint32_t i = 0; i < ev->stack_cnt; i++) {
 		/* kernels that recover the caller at a function's entry list it twice */
-		if (i == 1 && ev->stack[1] == ev->stack[0])
+		if (!rs.files && i == 1 && ev->stack[1] == ev->stack[0])
 			continue;
 		pcs[rs.cnt++] = ev->stack[i];
 	}
 	handle_alloc(c, &ev->a, &rs);
 }
 
-/*
- * The kernel's walk of this sample, if the test knob sent one, against libdw's unwinding of
- * its copy: the same pcs, as far as the copy reached.
- */
-static void check_oracle(struct collector *c, const struct alloc_head *a, const struct raw_stack *rs)
+/* The kernel's walk of the sample a, when it sent one before the sample's copy. */
+static bool kernel_walk_of(struct collector *c, const struct alloc_head *a,
+			   struct alloc_event *walk)
 {
-	struct alloc_event walk;
-	uint32_t n;
+	return hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), walk) &&
+	       walk->a.hdr.ts_ns == a->hdr.ts_ns;
+}
 
-	if (!hashmap__delete(c->oracle, &a->tid, sizeof(a->tid), &walk) ||
-	    walk.a.hdr.ts_ns != a->hdr.ts_ns)
-		return;
+/*
+ * The kernel's walk of a sample, sent by the test knob, against libdw's unwinding of its
+ * copy: the same files and offsets, as far as the copy reached.
+ */
+static void check_oracle(struct collector *c, const struct alloc_event *walk,
+			 const struct raw_stack *rs)
+{
+	struct raw_stack ws = { .tgid = rs->tgid, .files = walk->a.flags & AEF_STACK_FILES };
+	uint32_t n, same = 0;
+
 	c->stats.oracle_compared++;
-	n = rs->truncated && rs->cnt < walk.stack_cnt ? rs->cnt : walk.stack_cnt;
-	if (n == rs->cnt && !memcmp(walk.stack, rs->pcs, n * sizeof(__u64)))
+	n = rs->truncated && rs->cnt < walk->stack_cnt ? rs->cnt : walk->stack_cnt;
+	/* compared as files and offsets: the kernel's frames name no address */
+	for (; n == rs->cnt && same < n; same++) {
+		struct pc_key k1 = pc_key_of(c, &ws, walk->stack[same]);
+		struct pc_key k2 = pc_key_of(c, rs, rs->pcs[same]);
+
+		if (k1.mod_id != k2.mod_id || k1.off != k2.off)
+			break;
+	}
+	if (n == rs->cnt && same == n)
 		return;
 	if (c->stats.oracle_differ++ < 3)
-		for (uint32_t i = 0; i < walk.stack_cnt || i < rs->cnt; i++)
-			pr_info("unwind oracle: tid %u frame %u: kernel %llx, libdw %llx\n", a->tid, i,
-				i < walk.stack_cnt ? (unsigned long long)walk.stack[i] : 0ULL,
+		for (uint32_t i = 0; i < walk->stack_cnt || i < rs->cnt; i++)
+			pr_info("unwind oracle: tid %u frame %u: kernel %llx, libdw %llx\n", walk->a.tid,
+				i, i < walk->stack_cnt ? (unsigned long long)walk->stack[i] : 0ULL,
 				i < rs->cnt ? (unsigned long long)rs->pcs[i] : 0ULL);
 }
 
@@ -502,10 +534,9 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 		.stack_sz = ev->stack_sz,
 	};
 	struct raw_stack rs = { .tgid = ev->a.hdr.tgid, .pcs = pcs };
+	struct alloc_event walk;
 	const struct module *mod;
-	uint64_t off, start;
-
-	uint64_t gen;
+	uint64_t off, start, gen;
 
 	/* a pc in a library mapped since the last look: refresh the model before unwinding */
 	addrspaces__resolve(c->addrspaces, ev->a.hdr.tgid, ev->regs[16] - 1, &mod, &off);
@@ -521,10 +552,19 @@ static void handle_alloc_dwarf(struct collector *c, const struct alloc_dwarf_eve
 		if (addrspaces__generation(c->addrspaces, ev->a.hdr.tgid) == gen)
 			break;
 	}
-	check_oracle(c, &ev->a, &rs);
+	if (kernel_walk_of(c, &ev->a, &walk)) {
+		if (!(walk.a.flags & AEF_STACK_PARTIAL)) {
+			check_oracle(c, &walk, &rs);
+		} else if (rs.cnt <= walk.stack_cnt) {
+			/* libdw got no further than the kernel (the process is gone, its map never
+			 * read): the kernel's frames, which name their files, cut short */
+			rs = (struct raw_stack){ .tgid = ev->a.hdr.tgid, .truncated = true,
+						 .files = true, .cnt = walk.stack_cnt,
+						 .pcs = walk.stack };
+			c->stats.partial_walks++;
+		}
+	}
 	handle_alloc(c, &ev->a, &rs);
-	if (c->opts.stack_copied)
-		c->opts.stack_copied(c->opts.hook_ctx, ev->a.hdr.tgid);
 }
 
 static void handle_free(struct collector *c, const struct free_event *ev)

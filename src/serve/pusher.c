@@ -21,13 +21,13 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include "worker_thread.h"
 #include "escape.h"
 #include "log.h"
 #include "pusher.h"
@@ -360,7 +360,6 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 {
 	struct pusher *p = calloc(1, sizeof(*p));
 	size_t base_len = strlen(opts->url);
-	sigset_t all, old;
 	int err;
 
 	if (!p)
@@ -377,11 +376,7 @@ struct pusher *pusher__new(const struct pusher_opts *opts)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	/* signals are the event loop's: the worker takes none (it inherits this mask) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&p->thread, NULL, worker, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = worker_thread_start(&p->thread, worker, p);
 	if (err) {
 		curl_multi_cleanup(p->multi);
 		free(p->url);

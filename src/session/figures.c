@@ -52,13 +52,10 @@ void session__report_own_usage(void)
 
 static void report_tables(const struct session *s)
 {
-	struct table_loader_stats k;
-
-	table_loader__stats(s->tables, &k);
-	pr_info("unwind tables: %zu files (%zu without CFI, %zu not loaded), %zu rows, %zu KiB, "
-		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
-		"not known yet)\n", k.files, k.files_no_cfi, k.files_excluded, k.rows, k.row_bytes / 1024,
-		k.build_ns / 1e6, k.load_ns / 1e6, (unsigned long long)probes__unwind_copies(s->probes));
+	table_loader__report(s->tables, &(struct table_loader_walks){
+				     .copies = probes__unwind_copies(s->probes),
+				     .vma_busy = probes__unwind_vma_busy(s->probes),
+				     .pending = probes__unwind_pending(s->probes) });
 }
 
 static void report_collector(const struct session *s)
@@ -66,9 +63,11 @@ static void report_collector(const struct session *s)
 	struct collector_stats st;
 
 	collector__stats(s->collector, &st);
-	pr_info("%llu alloc and %llu free events, %llu unique stacks, %llu unique pcs symbolized\n",
+	pr_info("%llu alloc and %llu free events, %llu unique stacks (%.1f MiB of the stack "
+		"table's %.0f MiB), %llu unique pcs symbolized\n",
 		(unsigned long long)st.alloc_events, (unsigned long long)st.free_events,
-		(unsigned long long)st.unique_stacks, (unsigned long long)st.unique_pcs);
+		(unsigned long long)st.unique_stacks, profile__stack_memory(s->profile) / 1048576.0,
+		profile__stack_memory_bound(s->profile) / 1048576.0, (unsigned long long)st.unique_pcs);
 	if (st.unique_pcs)
 		pr_info("symbolizing: %.1f ms for the first pc of each of %llu modules (loading debug info), then %.1f us per unique pc\n",
 			st.sym.open_ns / 1e6, (unsigned long long)(st.sym.modules_opened + st.sym.modules_failed),
@@ -79,8 +78,9 @@ static void report_collector(const struct session *s)
 		(unsigned long long)st.index_blocks, (unsigned long long)st.index_bytes / 1024,
 		(unsigned long long)st.unindexed);
 	if (st.unwound)
-		pr_info("DWARF unwinding: %llu stacks, %.1f us each\n", (unsigned long long)st.unwound,
-			st.unwind_ns / 1e3 / st.unwound);
+		pr_info("DWARF unwinding: %llu stacks, %.1f us each; %llu kept as the kernel's walk up to a file without a table yet (libdw got no further)\n",
+			(unsigned long long)st.unwound, st.unwind_ns / 1e3 / st.unwound,
+			(unsigned long long)st.partial_walks);
 	if (s->opts.unwind_oracle)
 		pr_info("unwind oracle: %llu kernel stacks compared with libdw's, %llu differ\n",
 			(unsigned long long)st.oracle_compared, (unsigned long long)st.oracle_differ);

@@ -95,7 +95,7 @@ int session__write_outputs(const struct output_ctx *c, const char *prefix,
 
 	fflush(report);
 	if (report_losses_any(&c->info->losses))
-		pr_warn("WARNING: data was lost or cut short during the run; see the end of the report\n");
+		pr_warn("WARNING: data was lost during the run; see the end of the report\n");
 	for (size_t i = 0; prefix && i < ARRAY_SIZE(output_kinds); i++)
 		err = write_output(prefix, &output_kinds[i], owner, c) ?: err;
 	return err;

@@ -73,23 +73,27 @@ int session__open(struct session *s)
 		s->mode->configure(s, &po);
 	s->probes = probes__open(&po);
 	s->profile = profile__new(s->opts.rate);
-	if (s->profile)
+	if (s->profile) {
 		profile__set_max_stacks(s->profile, s->opts.max_stacks);
+		profile__set_stack_memory(s->profile, s->opts.stack_memory);
+	}
 	if (s->sigfd < 0 || !s->probes || !s->profile || session__open_live_view(s))
 		return -ENOMEM;
 	if (s->opts.unwind == UNWIND_DWARF) {
 		struct unwind_map_fds fds;
 
 		probes__unwind_fds(s->probes, &fds);
-		s->tables = table_loader__new(&fds);
+		s->tables = table_loader__new(&(struct table_loader_opts){ .fds = fds });
 		if (!s->tables)
 			return -ENOMEM;
 	}
 	err = session__open_recording(s) ?: s->mode->attach(s);
 	/* before the probes are armed: the targets' tables are in the kernel from their first
 	 * sample */
-	if (!err)
+	if (!err) {
 		jobs__run(s->jobs, 0);
+		session__settle_tables(s);
+	}
 	return err;
 }
 

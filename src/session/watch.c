@@ -51,8 +51,10 @@ int session__watch_held_process(struct session *s, pid_t pid)
 {
 	int err = collector__watch_process(s->collector, pid);
 
-	if (!err)
+	if (!err) {
 		load_tables(s, pid);
+		session__settle_tables(s);
+	}
 	return err;
 }
 
@@ -63,20 +65,12 @@ void session__release_process(struct session *s, pid_t pid)
 		table_loader__forget_process(s->tables, pid);
 }
 
-static void refresh_tables_job(void *ctx, pid_t pid, uint64_t arg)
+/* The tables queued so far published, before a held process runs (a bound: compiling is
+ * bounded in time per file, but a loaded machine can stretch it). */
+void session__settle_tables(struct session *s)
 {
-	struct session *s = ctx;
-
-	(void)arg;
-	table_loader__refresh(s->tables, collector__addrspaces(s->collector), pid);
-}
-
-/* The kernel met a pc outside pid's layout: the collector has read the new one since. */
-static void stack_copied(void *ctx, pid_t pid)
-{
-	struct session *s = ctx;
-
-	jobs__post(s->jobs, refresh_tables_job, pid, 0);
+	if (s->tables)
+		table_loader__settle(s->tables, collector__addrspaces(s->collector), 30000);
 }
 
 static void exec_job(void *ctx, pid_t pid, uint64_t old_tid)
@@ -114,6 +108,9 @@ void session__run_jobs(void *ctx)
 	struct session *s = ctx;
 
 	jobs__run(s->jobs, JOBS_BUDGET_NS);
+	/* the tables the kernel's walker asked for, compiled meanwhile by the loader's worker */
+	if (s->tables)
+		table_loader__poll(s->tables, collector__addrspaces(s->collector));
 }
 
 void session__drain(struct session *s)
@@ -128,7 +125,6 @@ int session__open_recording(struct session *s)
 
 	s->collector = collector__new(&(struct collector_opts){
 					      .split_pids = several,
-					      .stack_copied = s->opts.unwind == UNWIND_DWARF ? stack_copied : NULL,
 					      .on_exec = exec_seen,
 					      .hook_ctx = s },
 				      s->profile);

@@ -221,6 +221,15 @@ const struct module *addrspaces__module(const struct addrspaces *as, uint32_t id
 	return id < as->module_cnt ? as->list[id] : NULL;
 }
 
+const struct module *addrspaces__module_by_file(const struct addrspaces *as,
+						const struct file_id *fid)
+{
+	uint64_t key[2] = { file_id_user_dev(fid), fid->ino };
+	const uint32_t *idp = hashmap__find(as->modules, key, sizeof(key));
+
+	return idp ? as->list[*idp] : NULL;
+}
+
 uint64_t addrspaces__generation(struct addrspaces *as, pid_t pid)
 {
 	struct process *p = hashmap__find(as->procs, &pid, sizeof(pid));

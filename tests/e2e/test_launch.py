@@ -52,7 +52,7 @@ class LaunchTest(harness.OutputTest):
                            capture_output=True, text=True, timeout=60)
         status, err = p.returncode, p.stderr
         self.assertEqual(status, 0, err)
-        self.assertRegex(err, r"unwind tables: \d+ files .*; 0 samples sent as stack copies")
+        self.assertRegex(err, r"unwind tables: \d+ files loaded .*; 0 samples sent as stack copies")
         self.assertIn("lost data: none", err)
         self.assertTrue(all(s.startswith("_start;") for s in self.folded()), self.folded())
 

@@ -222,26 +222,39 @@ class StopUnderFloodTest(harness.OutputTest):
 
 
 class BoundedMemoryTest(harness.OutputTest):
-    def test_stacks_past_the_cap_counted_in_one_site(self):
-        depth, cap = 11, 500  # 2048 unique stacks, one allocation each
+    def stacks_past_the_bound(self, depth, *bound):
+        """many_stacks (2^depth unique stacks, one allocation each) under a bound on the stack
+        table: (stacks kept, samples in the overflow site), every sample accounted for."""
         truth, status, report, err = harness.profile(
-            "many_stacks", "-r", "1", "--unwind", "fp", "--max-stacks", cap,
+            "many_stacks", "-r", "1", "--unwind", "fp", *bound,
             "--value", "alloc_objects", "-o", self.prefix, target_args=(depth,))
         self.assertEqual(status, 0, err)
         stacks = self.folded()
         full = stacks.pop("[stack table full]")
-        self.assertLessEqual(len(stacks), cap)
         # exact: every sample is in a kept stack or in the overflow site, and said so
         walks = sum(v for s, v in stacks.items() if ";walk;" in s)
         dropped = re.search(r"^  (\d+) sampled allocations lost: ring buffer full$", report, re.M)
         self.assertEqual(walks + full + (int(dropped.group(1)) if dropped else 0), truth["allocs"],
                          report)
-        self.assertIn(f"  {full} samples of new stacks past the cap on unique stacks "
-                      "(--max-stacks), in one [stack table full] site", report)
+        self.assertIn(f"  {full} samples of new stacks past the stack table's bound "
+                      "(--stack-memory, --max-stacks), in one [stack table full] site", report)
         self.assertIn("WARNING: data was lost", report)
+        return stacks, full
+
+    def test_stacks_past_the_cap_counted_in_one_site(self):
+        cap = 500
+        stacks, _ = self.stacks_past_the_bound(11, "--max-stacks", cap)
+        self.assertLessEqual(len(stacks), cap)
         with open(self.prefix + ".lifetimes.json") as f:
             lifetimes = json.load(f)
         self.assertEqual(len(lifetimes["sites"]), 1000 if len(stacks) >= 1000 else len(stacks) + 1)
+
+    def test_stacks_past_the_memory_bound_counted_in_one_site(self):
+        # 2048 stacks take more than 1 MiB (profile and raw stacks): 1M keeps a part
+        stacks, full = self.stacks_past_the_bound(11, "--stack-memory", "1M")
+        self.assertGreater(len(stacks), 10)
+        self.assertLess(len(stacks), 2048)
+        self.assertGreater(full, 0)
 
 
 class RefusalTest(unittest.TestCase):
