@@ -18,6 +18,7 @@ struct table_loader_stats {
 	size_t files;	      /* tables loaded */
 	size_t files_no_cfi;  /* files without CFI: frame pointers */
 	size_t files_excluded; /* not loaded (unreadable, no room, not understood): copies */
+	size_t files_over_bounds; /* of those, CFI past the compiler's bounds (cfi_table.h) */
 	size_t rows;	      /* rows loaded */
 	size_t row_bytes;
 	uint64_t build_ns;    /* compiling tables */

@@ -418,9 +418,10 @@ static void report_kunwind(const struct run *r)
 	struct table_loader_stats k;
 
 	table_loader__stats(r->tables, &k);
-	pr_info("unwind tables: %zu files (%zu without CFI, %zu not loaded), %zu rows, %zu KiB, "
-		"compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack copies (layout "
-		"not known yet)\n", k.files, k.files_no_cfi, k.files_excluded, k.rows, k.row_bytes / 1024,
+	pr_info("unwind tables: %zu files (%zu without CFI, %zu not loaded, %zu past the CFI bounds), "
+		"%zu rows, %zu KiB, compiled in %.1f ms, loaded in %.1f ms; %llu samples sent as stack "
+		"copies (layout not known yet)\n", k.files, k.files_no_cfi, k.files_excluded,
+		k.files_over_bounds, k.rows, k.row_bytes / 1024,
 		k.build_ns / 1e6, k.load_ns / 1e6, (unsigned long long)probes__unwind_copies(r->probes));
 }
 

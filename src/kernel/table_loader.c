@@ -122,7 +122,7 @@ static const struct loaded_file *file_of(struct table_loader *k, const struct mo
 		return f;
 	f->id = UNWIND_NO_FILE;
 	f->excluded = true;
-	elf = mod->fd >= 0 ? elf_begin(mod->fd, ELF_C_READ_MMAP, NULL) : NULL;
+	elf = mod->fd >= 0 ? elf_begin(mod->fd, ELF_C_READ, NULL) : NULL;
 	if (!elf) {
 		k->stats.files_excluded++;
 		return f;
@@ -146,6 +146,12 @@ static const struct loaded_file *file_of(struct table_loader *k, const struct mo
 		f->id = k->stats.files++;
 		pr_info("unwind table of %s: %zu rows, %zu KiB, compiled in %.1f ms\n", mod->path,
 			st.row_cnt, st.mem_sz / 1024, st.build_ns / 1e6);
+	} else if (err == -EFBIG) {
+		k->stats.files_excluded++;
+		k->stats.files_over_bounds++;
+		pr_warn("%s: CFI past memsnoop's bounds (%llu MiB of CFI, %u rows): no unwind table, "
+			"its samples are sent as stack copies\n", mod->path, CFI_MAX_SECTION_SZ >> 20,
+			CFI_MAX_ROWS);
 	} else if (err == -ENOENT) {
 		k->stats.files_no_cfi++;
 		pr_info("%s: no CFI: its frames are walked by frame pointer\n", mod->path);
