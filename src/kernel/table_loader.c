@@ -3,12 +3,14 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "hashmap.h"
 #include "table_loader.h"
 #include "log.h"
 #include "cfi_table.h"
+#include "targetfile.h"
 
 #define MAX_SEGMENTS 16
 
@@ -114,17 +116,20 @@ static const struct loaded_file *file_of(struct table_loader *k, const struct mo
 	struct loaded_file *f;
 	uint64_t t0, t1;
 	bool created;
+	int err, fd;
 	Elf *elf;
-	int err;
 
 	f = hashmap__upsert(k->files, key, key_sz, &created);
 	if (!f || !created)
 		return f;
 	f->id = UNWIND_NO_FILE;
 	f->excluded = true;
-	elf = mod->fd >= 0 ? elf_begin(mod->fd, ELF_C_READ, NULL) : NULL;
+	fd = module__open(mod);
+	elf = fd >= 0 ? target_file_elf(fd) : NULL;
 	if (!elf) {
 		k->stats.files_excluded++;
+		if (fd >= 0)
+			close(fd);
 		return f;
 	}
 	read_segments(elf, f);
@@ -162,6 +167,7 @@ static const struct loaded_file *file_of(struct table_loader *k, const struct mo
 	}
 	cfi_table__free(t);
 	elf_end(elf);
+	close(fd);
 	return f;
 }
 

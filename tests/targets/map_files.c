@@ -15,7 +15,8 @@
 #define KNOWN_CNT 100
 #define KNOWN_SZ 1000
 
-static void *kept[KNOWN_CNT];
+/* read by nobody: volatile keeps the compiler from dropping the calls with their stores */
+static void *volatile kept[KNOWN_CNT];
 
 static NOINLINE void known_pattern(void)
 {
@@ -26,7 +27,9 @@ static NOINLINE void known_pattern(void)
 
 static NOINLINE void churn(void)
 {
-	free(malloc(64));
+	void *volatile p = malloc(64);
+
+	free(p);
 	KEEP();
 }
 
