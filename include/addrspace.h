@@ -68,6 +68,9 @@ void addrspaces__forget(struct addrspaces *as, pid_t pid);
 void addrspaces__release_unmapped(struct addrspaces *as,
 				  void (*cb)(void *ctx, const struct module *mod), void *ctx);
 
+/* How many modules wait for addrspaces__release_unmapped(). */
+size_t addrspaces__unmapped_cnt(const struct addrspaces *as);
+
 /* The module of a dense id (struct module's id), or NULL. */
 const struct module *addrspaces__module(const struct addrspaces *as, uint32_t id);
 

@@ -50,13 +50,17 @@ enum exit_status {
 };
 
 
-/* Every mapped file of every target stays open (so it outlives its process): allow many. */
+/* What memsnoop holds at most: ADDRSPACE_HELD_MAX target files, the BPF object, the probe
+ * links of 64 processes (perf-event links, one per probe, on old kernels) and libdw's files. */
+#define FD_NEED 8192
+
+/* Exactly what it needs, whatever the soft limit it inherited (within the hard one). */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max < FD_NEED ? rl.rlim_max : FD_NEED;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
@@ -920,6 +924,23 @@ static int serve_timeout_ms(void *ctx)
 
 /* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
  * callback); the live view. */
+/* Targets that exited: their last events read, what was held for them goes (a file only they
+ * mapped is closed once their samples are resolved, see collector__backlog). */
+static void release_gone_targets(struct run *r)
+{
+	bool drained = false;
+	pid_t pid;
+
+	while (targets__take_gone(&r->targets, &pid)) {
+		if (!drained)
+			ring_buffer__consume(r->rb);
+		drained = true;
+		collector__release_process(r->collector, pid);
+		if (r->tables)
+			table_loader__forget_process(r->tables, pid);
+	}
+}
+
 static void on_tick(void *ctx)
 {
 	struct run *r = ctx;
@@ -927,6 +948,7 @@ static void on_tick(void *ctx)
 	double t_s = mono_ns() / 1e9 - r->start_s;
 	struct profile *shown;
 
+	release_gone_targets(r);
 	if (r->scope)
 		scope__tick(r->scope);
 	sample_memory(r, t_s);

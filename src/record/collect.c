@@ -608,7 +608,8 @@ void collector__release_process(struct collector *c, pid_t pid)
 
 bool collector__backlog(const struct collector *c)
 {
-	return c->pending_cnt > COLLECT_MAX_PENDING;
+	/* files no live process maps wait for their samples' symbols to be closed */
+	return c->pending_cnt > COLLECT_MAX_PENDING || addrspaces__unmapped_cnt(c->addrspaces);
 }
 
 void collector__stats(const struct collector *c, struct collector_stats *out)

@@ -119,6 +119,11 @@ void addrspaces__release_unmapped(struct addrspaces *as,
 	as->unmapped_cnt = 0;
 }
 
+size_t addrspaces__unmapped_cnt(const struct addrspaces *as)
+{
+	return as->unmapped_cnt;
+}
+
 /* A live process that maps mod, and the first mapping of it there. */
 struct seen_ctx {
 	const struct module *mod;
