@@ -409,7 +409,8 @@ static int run(struct interp *in, const uint8_t *p, const uint8_t *end)
 	bool done = false;
 	int err = 0;
 
-	while (!err && !done && r.p < r.end)
+	/* a read past the end consumes nothing: stop at once, or a nop would be read forever */
+	while (!err && !done && !r.bad && r.p < r.end)
 		err = step(in, &r, &done);
 	if (!err && r.bad)
 		err = -EINVAL;
