@@ -41,7 +41,7 @@ MAN8DIR := $(PREFIX)/share/man/man8
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 
 .DELETE_ON_ERROR:
-.PHONY: FORCE all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf install uninstall clean
+.PHONY: FORCE all deps test check unit e2e demo bench fuzz fuzz-pprof fuzz-elf fuzz-unwind install uninstall clean
 
 all: $(OUTPUT)/memsnoop $(OUTPUT)/memsnoop.bash-completion
 
@@ -189,8 +189,8 @@ $(OUTPUT)/fuzz/fuzz_pprof_read: $(FUZZ_SRCS) $(OUTPUT)/proto/profile.pb-c.c
 	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 		$(INCLUDES) $^ -lprotobuf-c -lz -lm -o $@
 
-# make fuzz runs both harnesses, FUZZ_SECONDS each.
-fuzz: fuzz-pprof fuzz-elf
+# make fuzz runs every harness, FUZZ_SECONDS each.
+fuzz: fuzz-pprof fuzz-elf fuzz-unwind
 
 fuzz-pprof: $(OUTPUT)/fuzz/fuzz_pprof_read
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus tests/fuzz/crashers
@@ -202,7 +202,8 @@ fuzz-pprof: $(OUTPUT)/fuzz/fuzz_pprof_read
 # seeds; crashing inputs land in tests/fuzz/crashers_elf/, replayed by test_fuzz_elf.
 FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c src/discover/allocators.c src/discover/placement.c \
 	src/discover/codescan.c src/discover/alloc_names.c \
-	src/symbols/symbolize.c src/common/targetfile.c src/symbols/procmaps.c src/common/log.c src/common/hashmap.c
+	src/symbols/symbolize.c src/symbols/addrspace.c src/common/targetfile.c src/symbols/procmaps.c \
+	src/common/log.c src/common/hashmap.c
 FUZZ_ELF_SEEDS := leak_chain cxx_names noalloc chain_nofp inlined
 $(OUTPUT)/fuzz/fuzz_elf: $(FUZZ_ELF_SRCS)
 	$(call msg,FUZZ-CC,$@)
@@ -214,6 +215,24 @@ fuzz-elf: $(OUTPUT)/fuzz/fuzz_elf $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_EL
 	$(Q)cp $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_ELF_SEEDS)) $(OUTPUT)/fuzz/corpus_elf/
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashers_elf/ \
 		-rss_limit_mb=1024 -print_final_stats=1 $(OUTPUT)/fuzz/corpus_elf
+
+# The CFI compiler under libFuzzer, FUZZ_SECONDS long, seeded with the .eh_frame of test
+# targets and of libc (a first byte 0: .eh_frame, 1: .debug_frame); crashing inputs land in
+# tests/fuzz/crashers_unwind/, replayed by test_fuzz_unwind.
+FUZZ_UNWIND_SRCS := tests/fuzz/fuzz_unwind.c src/unwind/cfi_table.c src/unwind/cfi_parse.c
+$(OUTPUT)/fuzz/fuzz_unwind: $(FUZZ_UNWIND_SRCS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		$(INCLUDES) $^ -lelf -o $@
+
+fuzz-unwind: $(OUTPUT)/fuzz/fuzz_unwind $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_ELF_SEEDS))
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus_unwind tests/fuzz/crashers_unwind
+	$(Q)for f in $(addprefix $(OUTPUT)/tests/targets/,$(FUZZ_ELF_SEEDS)) /lib/x86_64-linux-gnu/libc.so.6; do \
+		objcopy -O binary --only-section=.eh_frame $$f $(OUTPUT)/fuzz/eh_frame.tmp && \
+		{ printf '\0'; cat $(OUTPUT)/fuzz/eh_frame.tmp; } > $(OUTPUT)/fuzz/corpus_unwind/$$(basename $$f); \
+	done; rm -f $(OUTPUT)/fuzz/eh_frame.tmp
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=tests/fuzz/crashers_unwind/ \
+		-rss_limit_mb=1024 -print_final_stats=1 $(OUTPUT)/fuzz/corpus_unwind
 
 install: $(OUTPUT)/memsnoop $(OUTPUT)/memsnoop.bash-completion
 	install -D -m 0755 $< $(DESTDIR)$(SBINDIR)/memsnoop

@@ -12,16 +12,34 @@
 #include "file_id.h"
 #include "procmaps.h"
 
+/* Files held open at once: a module past them is opened when needed and closed after. */
+#define ADDRSPACE_HELD_MAX 1024
+
+struct addrspaces;
+
 struct module {
 	uint32_t id; /* dense, from 0 */
 	uint64_t dev, inode;
 	char *path;	 /* as the process maps it */
 	char *open_path; /* the same file seen from here, through /proc/PID/root */
-	int fd;		 /* open from the first sight of it on, or -1: outlives the process */
+	/* held from the first sight of it while a live process maps it (ADDRSPACE_HELD_MAX at
+	 * most), so that it symbolizes after its last process exits; closed once that one's
+	 * samples are resolved (addrspaces__release_unmapped): nothing stays pinned. Else -1. */
+	int fd;
 	char *build_id;	 /* GNU build ID in hex, or NULL */
+	uint32_t live_cnt; /* processes whose model maps it */
+	/* the last process seen mapping it, and where: module__open reopens it there */
+	pid_t seen_pid;
+	uint64_t seen_start, seen_end;
+	struct addrspaces *owner;
 };
 
-struct addrspaces;
+/*
+ * A new descriptor of the module's file (O_CLOEXEC; the caller closes it): the one held, or
+ * the file reopened through a live process that maps it (/proc/PID/map_files/, checked to be
+ * the same device and inode). A negative errno when neither is there.
+ */
+int module__open(const struct module *mod);
 
 struct addrspaces *addrspaces__new(void);
 void addrspaces__free(struct addrspaces *as);
@@ -45,6 +63,14 @@ void addrspaces__exec(struct addrspaces *as, pid_t pid);
 
 /* pid is gone and its samples are recorded: its model goes (modules stay, shared). */
 void addrspaces__forget(struct addrspaces *as, pid_t pid);
+
+/* Closes the files of modules no live process maps any more, once their samples are
+ * resolved (call it after symbolizing), calling cb for each first. */
+void addrspaces__release_unmapped(struct addrspaces *as,
+				  void (*cb)(void *ctx, const struct module *mod), void *ctx);
+
+/* How many modules wait for addrspaces__release_unmapped(). */
+size_t addrspaces__unmapped_cnt(const struct addrspaces *as);
 
 /* The module of a dense id (struct module's id), or NULL. */
 const struct module *addrspaces__module(const struct addrspaces *as, uint32_t id);

@@ -34,6 +34,9 @@ void symbolizer__free(struct symbolizer *s);
 uint32_t symbolizer__resolve(struct symbolizer *s, const struct module *mod, uint64_t file_offset,
 			     struct frame frames[SYM_MAX_FRAMES]);
 
+/* The module's file is released: its debug information goes too (read again if it is met
+ * again). */
+void symbolizer__forget_module(struct symbolizer *s, const struct module *mod);
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out);
 
 #endif /* MEMSNOOP_SYMBOLIZE_H */

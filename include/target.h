@@ -18,6 +18,7 @@ struct target {
 	pid_t pid;
 	int pidfd;    /* readable once the process has exited; -1: its exit comes as an event */
 	bool exited;
+	bool released; /* exited, and what memsnoop held for it let go (targets__take_gone) */
 	bool started; /* appeared during the run: forked, exec'd into, or moved into a cgroup */
 	char comm[16];
 	char *cgroup; /* its cgroup v2 path relative to the mount ("/a/b"), or NULL */
@@ -43,6 +44,8 @@ struct target *targets__find(struct targets *t, pid_t pid);
 const struct target *targets__lookup(const struct targets *t, pid_t pid);
 /* pid has exited at exit_ns (a no-op for a pid unknown or already gone). */
 void targets__exited(struct targets *t, pid_t pid, uint64_t exit_ns);
+/* An exited target not taken yet, into *pid: its model and files can go. */
+bool targets__take_gone(struct targets *t, pid_t *pid);
 void targets__close(struct targets *t);
 size_t targets__alive_cnt(const struct targets *t);
 

@@ -50,4 +50,21 @@ int target_file_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *mo
 			       Dwarf_Addr base, const char *file_name, const char *debuglink_file,
 			       GElf_Word debuglink_crc, char **debuginfo_file_name);
 
+/*
+ * An Elf reading the open file fd with pread (ELF_C_READ), never through a mapping: a target
+ * that truncates the file under memsnoop makes reads fail, where a mapping would raise SIGBUS.
+ * libelf reads through fd as long as the Elf lives. NULL for a file that is not ELF.
+ */
+Elf *target_file_elf(int fd);
+
+/*
+ * Reports the ELF file open at fd (taken, closed on failure) to dwfl as module name, at the
+ * file's own addresses, for libdwfl to read through target_file_elf (libdwfl's own elf_begin
+ * maps the file). dwfl's callbacks must have target_file_find_elf as find_elf. NULL when the
+ * file is not an ELF file with loadable segments.
+ */
+Dwfl_Module *target_file_report(Dwfl *dwfl, const char *name, int fd);
+int target_file_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			 char **file_name, Elf **elfp);
+
 #endif /* MEMSNOOP_TARGETFILE_H */

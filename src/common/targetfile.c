@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,5 +112,88 @@ out:
 		errno = -fd;
 		return -1;
 	}
+	return fd;
+}
+
+Elf *target_file_elf(int fd)
+{
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	return elf;
+}
+
+/* What target_file_report hands target_file_find_elf through the module's userdata. */
+struct reported_file {
+	int fd;
+	Elf *elf;
+};
+
+/* The addresses the file's loadable segments span, from the first one's aligned start. */
+static bool load_span(Elf *elf, GElf_Addr *low, GElf_Addr *high)
+{
+	size_t n;
+
+	*low = *high = 0;
+	if (elf_getphdrnum(elf, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (!*high)
+			*low = ph.p_vaddr & -(ph.p_align ?: 1);
+		if (ph.p_vaddr + ph.p_memsz > *high)
+			*high = ph.p_vaddr + ph.p_memsz;
+	}
+	return *high > *low;
+}
+
+Dwfl_Module *target_file_report(Dwfl *dwfl, const char *name, int fd)
+{
+	struct reported_file *rf = malloc(sizeof(*rf));
+	Dwfl_Module *mod = NULL;
+	GElf_Addr low, high;
+	void **userdata;
+
+	if (!rf) {
+		close(fd);
+		return NULL;
+	}
+	*rf = (struct reported_file){ .fd = fd, .elf = target_file_elf(fd) };
+	if (rf->elf && load_span(rf->elf, &low, &high))
+		mod = dwfl_report_module(dwfl, name, low, high);
+	if (!mod) {
+		elf_end(rf->elf);
+		close(fd);
+		free(rf);
+		return NULL;
+	}
+	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = rf;
+	return mod;
+}
+
+int target_file_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			 char **file_name, Elf **elfp)
+{
+	struct reported_file *rf = *userdata;
+	int fd;
+
+	(void)mod, (void)base;
+	*elfp = NULL;
+	if (!rf)
+		return -1; /* never a path for libdwfl to open by itself */
+	*elfp = rf->elf;
+	fd = rf->fd;
+	*file_name = strdup(modname);
+	*userdata = NULL;
+	free(rf);
 	return fd;
 }

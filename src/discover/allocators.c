@@ -216,7 +216,7 @@ static Elf *open_debug_file(struct elf_file *ef)
 	if (fd < 0)
 		return NULL;
 	ef->sym_fd = fd;
-	return elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	return elf_begin(fd, ELF_C_READ, NULL);
 }
 
 /* A stripped file's symbols, from where a distribution keeps them. */
@@ -589,7 +589,7 @@ bool alloc_elf_is_stripped(const char *path)
 	fd = target_file_open(path, false, 0, 0);
 	if (fd < 0)
 		return false;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	while (elf && (scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include "glibc_arena.h"
+#include "targetfile.h"
 #include "log.h"
 #include "procmaps.h"
 
@@ -35,14 +36,19 @@ struct glibc_arena {
 	struct field ms[MS_CNT], par[MP_CNT];
 };
 
+static char *debuginfo_path;
+
+/* libc is the target's file: read through the hardened door, its debug file looked up only in
+ * the system's debug directory */
 static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
+	.find_elf = target_file_find_elf,
+	.find_debuginfo = target_file_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
 };
 
-/* The libc.so.6 mapping at file offset 0: where it is loaded and its path. */
-static int find_libc(pid_t pid, uint64_t *base, char *path, size_t sz)
+/* The libc.so.6 mapping at file offset 0: where it is loaded, and its file opened (fd not
+ * NULL). */
+static int find_libc(pid_t pid, uint64_t *base, int *fd)
 {
 	struct procmaps maps = {};
 	int err = procmaps__read(pid, &maps);
@@ -56,8 +62,9 @@ static int find_libc(pid_t pid, uint64_t *base, char *path, size_t sz)
 		if (maps.maps[i].offset || !slash || strcmp(slash + 1, "libc.so.6"))
 			continue;
 		*base = maps.maps[i].start;
-		snprintf(path, sz, "/proc/%d/root%s", (int)pid, maps.maps[i].path);
-		err = 0;
+		if (fd)
+			*fd = target_file_open_mapped(pid, &maps.maps[i]);
+		err = fd && *fd < 0 ? *fd : 0;
 	}
 	procmaps__clear(&maps);
 	return err;
@@ -156,8 +163,7 @@ struct glibc_arena *glibc_arena__open(pid_t pid)
 	Dwfl_Module *mod = NULL;
 	GElf_Addr start, arena, mp;
 	uint64_t base;
-	char path[4096];
-	int err = -ENOENT;
+	int err = -ENOENT, fd;
 
 	if (!g || !dwfl) {
 		err = -ENOMEM;
@@ -166,10 +172,10 @@ struct glibc_arena *glibc_arena__open(pid_t pid)
 	*g = (struct glibc_arena){ .pid = pid,
 				   .ms = { { "next" }, { "system_mem" } },
 				   .par = { { "n_mmaps" }, { "mmapped_mem" } } };
-	if ((err = find_libc(pid, &base, path, sizeof(path))))
+	if ((err = find_libc(pid, &base, &fd)))
 		goto out;
 	err = -ENOENT;
-	mod = dwfl_report_offline(dwfl, "libc.so.6", path, -1);
+	mod = target_file_report(dwfl, "libc.so.6", fd);
 	if (!mod || dwfl_report_end(dwfl, NULL, NULL))
 		goto out;
 	dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
@@ -214,11 +220,10 @@ static int read_field(pid_t pid, uint64_t addr, const struct field *f, uint64_t 
 int glibc_arena__read(struct glibc_arena *g, struct glibc_arena_stats *out)
 {
 	uint64_t arena = g->main_arena, mem, base;
-	char path[4096];
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = find_libc(g->pid, &base, path, sizeof(path));
+	err = find_libc(g->pid, &base, NULL);
 	if (err)
 		return err == -ENOENT ? -ESTALE : err;
 	if (base != g->base)

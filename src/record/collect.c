@@ -290,6 +290,11 @@ static void record(struct collector *c, uint32_t raw, enum op op, uint64_t size,
 	c->pending[c->pending_cnt++] = (struct pending_op){ raw, op, size, lifetime_ns };
 }
 
+static void release_module(void *ctx, const struct module *mod)
+{
+	symbolizer__forget_module(ctx, mod);
+}
+
 int collector__resolve(struct collector *c)
 {
 	int err = 0;
@@ -311,6 +316,8 @@ int collector__resolve(struct collector *c)
 			c->stats.unresolved_samples += o->op != OP_FREE && o->op != OP_GONE;
 	}
 	c->pending_cnt = 0;
+	/* the samples of exited processes are symbolized: the files only they mapped can go */
+	addrspaces__release_unmapped(c->addrspaces, release_module, c->symbolizer);
 	if (err)
 		pr_warn("out of memory: samples of some stacks dropped\n");
 	return err;
@@ -649,7 +656,8 @@ void collector__release_process(struct collector *c, pid_t pid)
 
 bool collector__backlog(const struct collector *c)
 {
-	return c->pending_cnt > COLLECT_MAX_PENDING;
+	/* files no live process maps wait for their samples' symbols to be closed */
+	return c->pending_cnt > COLLECT_MAX_PENDING || addrspaces__unmapped_cnt(c->addrspaces);
 }
 
 int collector__find_block(const struct collector *c, pid_t pid, uint64_t addr,

@@ -25,13 +25,17 @@
 /* The longest the end of a run waits for its last pushes. */
 #define PUSH_FLUSH_MS 500
 
-/* Every mapped file of every target stays open (so it outlives its process): allow many. */
+/* What memsnoop holds at most: ADDRSPACE_HELD_MAX target files, the BPF object, the probe
+ * links of 64 processes (perf-event links, one per probe, on old kernels) and libdw's files. */
+#define FD_NEED 8192
+
+/* Exactly what it needs, whatever the soft limit it inherited (within the hard one). */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max < FD_NEED ? rl.rlim_max : FD_NEED;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }

@@ -18,6 +18,21 @@ double session__tick_period(const struct session *s)
 
 /* Every tick: the targets' memory read, new stacks symbolized (outside the ring buffer
  * callback); the live view. */
+/* Targets that exited: their last events read, what was held for them goes (a file only they
+ * mapped is closed once their samples are resolved, see collector__backlog). */
+static void release_gone_targets(struct session *s)
+{
+	bool drained = false;
+	pid_t pid;
+
+	while (targets__take_gone(&s->targets, &pid)) {
+		if (!drained)
+			session__drain(s);
+		drained = true;
+		session__release_process(s, pid);
+	}
+}
+
 void session__on_tick(void *ctx)
 {
 	struct session *s = ctx;
@@ -25,6 +40,7 @@ void session__on_tick(void *ctx)
 	double t_s = mono_ns() / 1e9 - s->start_s;
 	struct profile *shown;
 
+	release_gone_targets(s);
 	if (s->mode->tick)
 		s->mode->tick(s);
 	session__sample_memory(s, t_s);

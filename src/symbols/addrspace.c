@@ -18,6 +18,8 @@ struct process {
 	struct procmaps maps;
 	struct hashmap *misses; /* pcs that missed since the last refresh: refresh once, not per pc */
 	uint32_t *module_ids;	/* per mapping */
+	uint32_t *mapped;	/* the modules it maps, each once: their live_cnt counts it */
+	size_t mapped_cnt;
 };
 
 struct addrspaces {
@@ -25,6 +27,9 @@ struct addrspaces {
 	struct hashmap *modules; /* (dev, inode) -> module id */
 	struct module **list;
 	size_t module_cnt;
+	size_t held_cnt;	 /* modules whose fd is open */
+	uint32_t *unmapped;	 /* modules whose live_cnt fell to 0: to release */
+	size_t unmapped_cnt, unmapped_cap;
 };
 
 struct addrspaces *addrspaces__new(void)
@@ -43,8 +48,31 @@ struct addrspaces *addrspaces__new(void)
 	return as;
 }
 
-static void process_clear(struct process *p)
+/* A module one process fewer maps: released at the next addrspaces__release_unmapped() when
+ * none is left (a failed append only leaves it held until the end). */
+static void unmap_module(struct addrspaces *as, uint32_t id)
 {
+	if (--as->list[id]->live_cnt)
+		return;
+	if (as->unmapped_cnt == as->unmapped_cap) {
+		size_t cap = as->unmapped_cap ? as->unmapped_cap * 2 : 64;
+		uint32_t *tmp = realloc(as->unmapped, cap * sizeof(*tmp));
+
+		if (!tmp)
+			return;
+		as->unmapped = tmp;
+		as->unmapped_cap = cap;
+	}
+	as->unmapped[as->unmapped_cnt++] = id;
+}
+
+static void process_clear(struct addrspaces *as, struct process *p)
+{
+	for (size_t i = 0; i < p->mapped_cnt; i++)
+		unmap_module(as, p->mapped[i]);
+	free(p->mapped);
+	p->mapped = NULL;
+	p->mapped_cnt = 0;
 	procmaps__clear(&p->maps);
 	free(p->module_ids);
 	p->module_ids = NULL;
@@ -54,8 +82,8 @@ static void process_free(const void *key, void *value, void *ctx)
 {
 	struct process *p = value;
 
-	(void)key, (void)ctx;
-	process_clear(p);
+	(void)key;
+	process_clear(ctx, p);
 	hashmap__free(p->misses);
 }
 
@@ -64,7 +92,75 @@ void addrspaces__forget(struct addrspaces *as, pid_t pid)
 	struct process p;
 
 	if (hashmap__delete(as->procs, &pid, sizeof(pid), &p))
-		process_free(&pid, &p, NULL);
+		process_free(&pid, &p, as);
+}
+
+static void close_module(struct addrspaces *as, struct module *mod)
+{
+	if (mod->fd < 0)
+		return;
+	close(mod->fd);
+	mod->fd = -1;
+	as->held_cnt--;
+}
+
+void addrspaces__release_unmapped(struct addrspaces *as,
+				  void (*cb)(void *ctx, const struct module *mod), void *ctx)
+{
+	for (size_t i = 0; i < as->unmapped_cnt; i++) {
+		struct module *mod = as->list[as->unmapped[i]];
+
+		if (mod->live_cnt)
+			continue; /* mapped again since */
+		if (cb)
+			cb(ctx, mod);
+		close_module(as, mod);
+	}
+	as->unmapped_cnt = 0;
+}
+
+size_t addrspaces__unmapped_cnt(const struct addrspaces *as)
+{
+	return as->unmapped_cnt;
+}
+
+/* A live process that maps mod, and the first mapping of it there. */
+struct seen_ctx {
+	const struct module *mod;
+	pid_t pid;
+	const struct mapping *m;
+};
+
+static void find_mapping(const void *key, void *value, void *ctx)
+{
+	const struct process *p = value;
+	struct seen_ctx *c = ctx;
+
+	for (size_t i = 0; i < p->maps.cnt && !c->m; i++) {
+		if (p->module_ids[i] == c->mod->id) {
+			c->pid = *(const pid_t *)key;
+			c->m = &p->maps.maps[i];
+		}
+	}
+}
+
+int module__open(const struct module *mod)
+{
+	struct mapping m = { .start = mod->seen_start, .end = mod->seen_end, .dev = mod->dev,
+			     .inode = mod->inode, .path = mod->path };
+	struct seen_ctx c = { .mod = mod };
+	int fd;
+
+	if (mod->fd >= 0) {
+		fd = fcntl(mod->fd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = target_file_open_mapped(mod->seen_pid, &m);
+	if (fd >= 0 || !mod->live_cnt)
+		return fd;
+	/* the last process seen mapping it is gone: another one still maps it */
+	hashmap__for_each(mod->owner->procs, find_mapping, &c);
+	return c.m ? target_file_open_mapped(c.pid, c.m) : -ENOENT;
 }
 
 void addrspaces__free(struct addrspaces *as)
@@ -72,10 +168,10 @@ void addrspaces__free(struct addrspaces *as)
 	if (!as)
 		return;
 	if (as->procs)
-		hashmap__for_each(as->procs, process_free, NULL);
+		hashmap__for_each(as->procs, process_free, as);
+	free(as->unmapped);
 	for (size_t i = 0; i < as->module_cnt; i++) {
-		if (as->list[i]->fd >= 0)
-			close(as->list[i]->fd);
+		close_module(as, as->list[i]);
 		free(as->list[i]->path);
 		free(as->list[i]->open_path);
 		free(as->list[i]->build_id);
@@ -97,14 +193,28 @@ static char *read_build_id(int fd)
 
 	if (fd < 0)
 		return NULL;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = target_file_elf(fd);
 	n = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&id) : -1;
 	if (n > 0 && (hex = malloc(2 * n + 1)))
 		for (ssize_t i = 0; i < n; i++)
 			sprintf(hex + 2 * i, "%02x", id[i]);
 	elf_end(elf);
 	return hex;
+}
+
+static void seen_at(struct module *mod, pid_t pid, const struct mapping *m)
+{
+	mod->seen_pid = pid;
+	mod->seen_start = m->start;
+	mod->seen_end = m->end;
+}
+
+static void hold(struct addrspaces *as, struct module *mod, int fd)
+{
+	if (fd < 0)
+		return;
+	mod->fd = fd;
+	as->held_cnt++;
 }
 
 static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m, uint32_t *id)
@@ -114,11 +224,16 @@ static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m,
 	char open_path[4096];
 	uint32_t *idp;
 	bool created;
+	int fd;
 
 	idp = hashmap__upsert(as->modules, key, sizeof(key), &created);
 	if (!idp)
 		return -ENOMEM;
 	if (!created) {
+		mod = as->list[*idp];
+		seen_at(mod, pid, m);
+		if (mod->fd < 0 && as->held_cnt < ADDRSPACE_HELD_MAX)
+			hold(as, mod, target_file_open_mapped(pid, m));
 		*id = *idp;
 		return 0;
 	}
@@ -136,19 +251,59 @@ static int module_for(struct addrspaces *as, pid_t pid, const struct mapping *m,
 		return -ENOMEM;
 	}
 	mod->id = as->module_cnt;
-	mod->fd = target_file_open_mapped(pid, m);
-	mod->build_id = read_build_id(mod->fd);
+	mod->owner = as;
+	mod->fd = -1;
+	fd = target_file_open_mapped(pid, m);
+	mod->build_id = read_build_id(fd);
+	if (as->held_cnt < ADDRSPACE_HELD_MAX)
+		hold(as, mod, fd);
+	else if (fd >= 0)
+		close(fd);
 	mod->dev = m->dev;
 	mod->inode = m->inode;
+	seen_at(mod, pid, m);
 	as->list[as->module_cnt++] = mod;
 	*idp = *id = mod->id;
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The modules of a model, each once, counted live; NULL (none counted) without memory, which
+ * only keeps them held until the end. */
+static uint32_t *mapped_modules(struct addrspaces *as, const uint32_t *ids, size_t cnt,
+				size_t *out_cnt)
+{
+	uint32_t *set = malloc((cnt ?: 1) * sizeof(*set));
+	size_t n = 0;
+
+	*out_cnt = 0;
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < cnt; i++)
+		if (ids[i] != UINT32_MAX)
+			set[n++] = ids[i];
+	if (n)
+		qsort(set, n, sizeof(*set), cmp_u32);
+	for (size_t i = 0; i < n; i++) {
+		if (i && set[i] == set[*out_cnt - 1])
+			continue;
+		set[(*out_cnt)++] = set[i];
+		as->list[set[i]]->live_cnt++;
+	}
+	return set;
+}
+
 static int refresh(struct addrspaces *as, pid_t pid, struct process *p)
 {
 	struct procmaps fresh;
-	uint32_t *ids;
+	uint32_t *ids, *mapped;
+	size_t mapped_cnt;
 	int err;
 
 	err = procmaps__read(pid, &fresh);
@@ -167,10 +322,13 @@ static int refresh(struct addrspaces *as, pid_t pid, struct process *p)
 			return err;
 		}
 	}
-	process_clear(p);
+	mapped = mapped_modules(as, ids, fresh.cnt, &mapped_cnt);
+	process_clear(as, p);
 	p->generation++;
 	p->maps = fresh;
 	p->module_ids = ids;
+	p->mapped = mapped;
+	p->mapped_cnt = mapped_cnt;
 	hashmap__free(p->misses);
 	p->misses = hashmap__new(0);
 	pr_debug("address space of PID %d: %zu mappings\n", (int)pid, fresh.cnt);
@@ -263,7 +421,7 @@ void addrspaces__exec(struct addrspaces *as, pid_t pid)
 
 	if (!p)
 		return;
-	process_clear(p);
+	process_clear(as, p);
 	p->generation++;
 	hashmap__free(p->misses);
 	p->misses = NULL;

@@ -46,9 +46,8 @@ struct symbolizer {
 static char *debuginfo_path;
 
 static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
+	.find_elf = target_file_find_elf,
 	.find_debuginfo = target_file_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -65,15 +64,26 @@ static void free_scratch(struct symbolizer *s)
 	}
 }
 
+static void module_clear(struct sym_module *sm)
+{
+	if (sm->dwfl)
+		dwfl_end(sm->dwfl);
+	free(sm->syms);
+	memset(sm, 0, sizeof(*sm));
+}
+
+void symbolizer__forget_module(struct symbolizer *s, const struct module *mod)
+{
+	if (mod->id < s->mod_cap)
+		module_clear(&s->mods[mod->id]);
+}
+
 void symbolizer__free(struct symbolizer *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->mod_cap; i++) {
-		if (s->mods[i].dwfl)
-			dwfl_end(s->mods[i].dwfl);
-		free(s->mods[i].syms);
-	}
+	for (size_t i = 0; i < s->mod_cap; i++)
+		module_clear(&s->mods[i]);
 	free_scratch(s);
 	free(s->mods);
 	free(s);
@@ -81,12 +91,14 @@ void symbolizer__free(struct symbolizer *s)
 
 static int open_module(struct sym_module *sm, const struct module *mod)
 {
+	int fd;
+
 	sm->dwfl = dwfl_begin(&offline_callbacks);
 	if (!sm->dwfl)
 		goto fail;
-	/* the file opened while the process lived: its /proc/PID/root may be gone by now */
-	sm->mod = dwfl_report_offline(sm->dwfl, mod->path, mod->open_path,
-				      mod->fd >= 0 ? dup(mod->fd) : -1);
+	/* the file held since a process mapped it, or reopened through one that maps it now */
+	fd = module__open(mod);
+	sm->mod = fd >= 0 ? target_file_report(sm->dwfl, mod->path, fd) : NULL;
 	if (!sm->mod || dwfl_report_end(sm->dwfl, NULL, NULL))
 		goto fail;
 	sm->elf = dwfl_module_getelf(sm->mod, &sm->bias);

@@ -100,7 +100,7 @@ static char *interpreter_of(const char *path)
 	if (fd < 0)
 		return NULL;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (elf && !elf_getphdrnum(elf, &phnum)) {
 		for (size_t i = 0; i < phnum && !interp; i++) {
 			GElf_Phdr ph;

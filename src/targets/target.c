@@ -196,6 +196,18 @@ void targets__exited(struct targets *t, pid_t pid, uint64_t exit_ns)
 	t->exited_cnt++;
 }
 
+bool targets__take_gone(struct targets *t, pid_t *pid)
+{
+	for (size_t i = 0; i < t->cnt; i++) {
+		if (t->list[i].exited && !t->list[i].released) {
+			t->list[i].released = true;
+			*pid = t->list[i].pid;
+			return true;
+		}
+	}
+	return false;
+}
+
 void targets__close(struct targets *t)
 {
 	for (size_t i = 0; i < t->cnt; i++) {

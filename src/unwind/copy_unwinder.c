@@ -27,16 +27,23 @@ struct copy_unwinder {
 
 static char *debuginfo_path;
 
-/* libdw asks for a module's file: the one opened while the process lived. */
+/* libdw asks for a module's file: the one held, or reopened through the process, read with
+ * pread (never libdw's own mapping of it). */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		    char **file_name, Elf **elfp)
 {
 	const struct module *m = *userdata;
+	int fd = module__open(m);
 
 	(void)mod, (void)modname, (void)base;
-	*elfp = NULL;
-	*file_name = strdup(m->open_path);
-	return m->fd >= 0 ? dup(m->fd) : -1;
+	*elfp = fd >= 0 ? target_file_elf(fd) : NULL;
+	if (!*elfp) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*file_name = strdup(m->path);
+	return fd;
 }
 
 static const Dwfl_Callbacks proc_callbacks = {

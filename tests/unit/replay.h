@@ -4,6 +4,7 @@
 #define REPLAY_H
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Calls replay(path) for each file in dir (a missing dir: none). */
@@ -21,6 +22,32 @@ static inline void replay_dir(const char *dir, void (*replay)(const char *path))
 			continue;
 		snprintf(path, sizeof(path), "%s%s", dir, de->d_name);
 		replay(path);
+	}
+	closedir(d);
+}
+
+/* Calls one(bytes, size) with the content (up to 4 MiB) of each file in dir. */
+static inline void replay_bytes_dir(const char *dir, int (*one)(const uint8_t *, size_t))
+{
+	static uint8_t buf[1 << 22];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[512];
+		size_t n;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s%s", dir, de->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		one(buf, n);
 	}
 	closedir(d);
 }

@@ -12,23 +12,11 @@
 
 #define CRASHERS_DIR "tests/fuzz/crashers_elf/"
 
-static void replay(const char *path)
-{
-	static uint8_t buf[1 << 22];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	fuzz_elf_one(buf, n);
-}
-
 /* Every input the fuzzer ever crashed on is handled now. */
 static void test_fuzz_elf_crashers_replayed(void **state)
 {
 	(void)state;
-	replay_dir(CRASHERS_DIR, replay);
+	replay_bytes_dir(CRASHERS_DIR, fuzz_elf_one);
 }
 
 static void test_fuzz_elf_malformed_refused(void **state)
