@@ -34,6 +34,7 @@ struct probes_opts {
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
 	const int *cgroup_fds; /* --cgroup: the cgroups' directories (links see every process) */
 	uint32_t cgroup_cnt;
+	bool follow_forks;    /* a profiled process's children join the scope as they fork */
 	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
 };
 
@@ -46,10 +47,11 @@ enum uprobe_mode probes__mode(const struct probes *p);
 
 /* Attaches to every entry point of objs, for pid only. 0 or a negative errno. */
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs);
-/* --cgroup: attaches to every entry point of obj in every process that maps it (the BPF
- * programs keep the cgroups' processes). 0 or a negative errno. */
+/* --cgroup, --follow-forks: attaches to every entry point of obj in every process that maps
+ * it (the BPF programs keep the scope's processes). 0 or a negative errno. */
 int probes__attach_file(struct probes *p, const struct alloc_object *obj);
-/* --cgroup with -p: pid is profiled too, wherever its cgroup is. 0 or a negative errno. */
+/* --cgroup with -p, or the root of --follow-forks: pid is profiled too, wherever its cgroup
+ * is. 0 or a negative errno. */
 int probes__add_scope_pid(struct probes *p, pid_t pid);
 /* Handlers stay silent until armed, so that a half-done attach reports nothing. Also
  * watches exec. 0 or a negative errno. */
@@ -65,6 +67,8 @@ struct unwind_map_fds {
 	uint32_t max_rows;
 };
 void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
+/* --follow-forks: children not profiled (the kernel's set of processes was full). */
+uint64_t probes__unfollowed_forks(const struct probes *p);
 /* Samples whose stack the kernel could not walk (layout not loaded yet): sent as copies. */
 uint64_t probes__unwind_copies(const struct probes *p);
 /* Exact calls and bytes per (family, row) counter, summed over CPUs. */

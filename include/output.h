@@ -74,6 +74,7 @@ struct report_scope {
 	size_t cgroup_cnt;
 	size_t started, exited;	    /* processes that appeared during the run; that exited */
 	size_t outsiders;	    /* processes outside the cgroups mapping a probed file */
+	bool forks;		    /* --follow-forks: the scope is a program and what it forked */
 };
 
 /*
@@ -96,7 +97,7 @@ struct report_losses {
 struct report_info {
 	const struct report_target *targets;
 	size_t target_cnt;
-	struct report_scope scope; /* cgroup_cnt 0: not a --cgroup run */
+	struct report_scope scope; /* cgroup_cnt 0 and !forks: processes named by PID */
 	double duration_s;
 	struct fn_counter counters[ALLOC_COUNTER_CNT]; /* exact, per (family, row), from the kernel */
 	const char *counter_labels[ALLOC_COUNTER_CNT]; /* "free+delete"; NULL: the row's name */

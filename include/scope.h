@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * --cgroup: what is profiled, and how that grows during a run.
+ * --cgroup (and a launched command with --follow-forks, a scope without cgroups whose first
+ * process is the program): what is profiled, and how that grows during a run.
  *
  * Every process of the cgroups' subtrees is profiled, those there at attach and those that
  * appear later (forked, exec'd, moved in). The allocator files they map are probed once each
@@ -63,6 +64,8 @@ const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt);
  * allocator is found at all (said), or another negative errno.
  */
 int scope__find_files(struct scope *s);
+/* Adds files found otherwise (a launched program's, before its exec). 0 or -ENOMEM. */
+int scope__add_files(struct scope *s, const struct alloc_objects *objs);
 /* The allocator files found so far, probed or about to be. */
 const struct alloc_objects *scope__files(const struct scope *s);
 

@@ -82,6 +82,7 @@ struct target_mode {
 
 extern const struct target_mode target_mode_pids;
 extern const struct target_mode target_mode_launch;
+extern const struct target_mode target_mode_launch_following;
 extern const struct target_mode target_mode_cgroup;
 
 struct session {
@@ -90,7 +91,7 @@ struct session {
 	struct targets targets;
 	struct alloc_objects objs[CLI_MAX_PIDS]; /* per -p or launched target */
 	struct launch *launch;			 /* the launched command's mode */
-	struct scope *scope;			 /* --cgroup's mode */
+	struct scope *scope;			 /* --cgroup's and --follow-forks' */
 	size_t outsiders;			 /* --cgroup: processes outside mapping a probed file */
 	struct safefile_owner owner;		 /* of the files written */
 	struct creds run_as;			 /* of the launched command, when has_run_as */
@@ -194,6 +195,17 @@ char *session__command_line(int argc, char **argv);
 /* targets/mode_pids.c: a -p or launched target exec'd from thread old_tid (a job): its new
  * image probed again when the probes went with the old leader. */
 void pids_mode__reattach_after_exec(struct session *s, pid_t pid, pid_t old_tid);
+
+/* targets/mode_cgroup.c: the operations of a mode whose scope the kernel keeps (--cgroup, a
+ * launched command with --follow-forks), on s->scope. scope_mode__follow, once attached:
+ * the registry's changes reach the session, the outsiders are counted. */
+void scope_mode__follow(struct session *s);
+void scope_mode__before_record(struct session *s, const struct event_header *hdr, size_t size);
+void scope_mode__on_record(struct session *s, const struct event_header *hdr, size_t size);
+int scope_mode__poll(struct session *s);
+void scope_mode__tick(struct session *s);
+const struct alloc_objects *scope_mode__files(const struct session *s, size_t *cnt);
+void scope_mode__describe(const struct session *s, struct report_info *info);
 
 /* session/users.c: whose files memsnoop writes, whose rights a launched command has. */
 int session__choose_users(struct session *s);

@@ -19,6 +19,7 @@
 #define RINGBUF_DENSE_COPIES_SZ (16 << 20)
 #define RINGBUF_SPARSE_SZ (2 << 20)
 #define RINGBUF_WAKEUP_DIV 16
+#define SCOPE_PIDS_FOLLOW_MAX 16384 /* --follow-forks: processes alive at once (make -j, pools) */
 
 /*
  * The ring buffer's pages are mapped twice into memsnoop (for records that wrap), so each
@@ -30,7 +31,7 @@
  */
 static uint32_t ringbuf_size(const struct probes_opts *opts)
 {
-	bool copies = opts->unwind == UNWIND_DWARF_COPY || opts->cgroup_cnt > 0;
+	bool copies = opts->unwind == UNWIND_DWARF_COPY || opts->cgroup_cnt > 0 || opts->follow_forks;
 
 	if (opts->rate >= DENSE_RATE)
 		return RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY);
@@ -60,7 +61,7 @@ struct uprobe_multi_link_attr {
 struct probes {
 	struct memsnoop_bpf *skel;
 	struct bpf_link *exec_link;  /* sched_process_exec */
-	struct bpf_link *fork_link, *exit_link; /* --cgroup: sched_process_fork and _exit */
+	struct bpf_link *fork_link, *exit_link; /* the scope's: sched_process_fork and _exit */
 	struct probes_opts opts;     /* mode resolved */
 	struct bpf_link **links;     /* classic, on kernels without uprobe_multi: a link a probe */
 	size_t link_cnt, link_cap;
@@ -107,16 +108,17 @@ static bool kernel_has_attach_type(const char *type, const char *kfunc)
 	return found;
 }
 
-/* Loads only the programs of the chosen mode; the fork and exit tracepoints for --cgroup. */
-static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool cgroups)
+/* Loads only the programs of the chosen mode; the fork and exit tracepoints where the scope
+ * is kept in the kernel (--cgroup, --follow-forks). */
+static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool scope)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, (prog == skel->progs.alloc_session) == session);
 	bpf_program__set_autoload(skel->progs.on_exec, true);
-	bpf_program__set_autoload(skel->progs.on_fork, cgroups);
-	bpf_program__set_autoload(skel->progs.on_process_exit, cgroups);
+	bpf_program__set_autoload(skel->progs.on_fork, scope);
+	bpf_program__set_autoload(skel->progs.on_process_exit, scope);
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      ATTACH_TRACE_UPROBE_SESSION);
@@ -126,6 +128,11 @@ static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi,
 		bpf_program__set_expected_attach_type(skel->progs.alloc_exit,
 						      ATTACH_TRACE_UPROBE_MULTI);
 	}
+}
+
+static bool scope_in_kernel(const struct probes_opts *opts)
+{
+	return opts->cgroup_cnt > 0 || opts->follow_forks;
 }
 
 struct probes *probes__open(const struct probes_opts *opts)
@@ -160,11 +167,14 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->self_tgid = opts->self_pid;
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
-	select_programs(p->skel, session, p->multi, opts->cgroup_cnt > 0);
+	select_programs(p->skel, session, p->multi, scope_in_kernel(opts));
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
 	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
 	p->skel->rodata->cgroup_cnt = opts->cgroup_cnt;
+	p->skel->rodata->follow_forks = opts->follow_forks;
+	if (opts->follow_forks)
+		bpf_map__set_max_entries(p->skel->maps.scope_pids, SCOPE_PIDS_FOLLOW_MAX);
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
 	rb_sz = opts->ringbuf_sz ? opts->ringbuf_sz : ringbuf_size(opts);
 	bpf_map__set_max_entries(p->skel->maps.events, rb_sz);
@@ -417,7 +427,7 @@ int probes__arm(struct probes *p)
 		pr_warn("cannot attach to the exec tracepoint: %s\n", strerror(-err));
 		return err;
 	}
-	if (p->opts.cgroup_cnt) {
+	if (scope_in_kernel(&p->opts)) {
 		p->fork_link = bpf_program__attach(p->skel->progs.on_fork);
 		p->exit_link = p->fork_link ? bpf_program__attach(p->skel->progs.on_process_exit) : NULL;
 		if (!p->exit_link) {
@@ -494,6 +504,11 @@ void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out)
 	out->files = bpf_map__fd(p->skel->maps.unwind_files);
 	out->procs = bpf_map__fd(p->skel->maps.unwind_procs);
 	out->max_rows = bpf_map__max_entries(p->skel->maps.unwind_rows);
+}
+
+uint64_t probes__unfollowed_forks(const struct probes *p)
+{
+	return __atomic_load_n(&p->skel->bss->unfollowed_forks, __ATOMIC_RELAXED);
 }
 
 uint64_t probes__unwind_copies(const struct probes *p)

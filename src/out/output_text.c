@@ -98,11 +98,16 @@ static void write_process_list(const struct report_info *info, FILE *f)
 	}
 }
 
-/* --cgroup: how many processes, where; those outside it that paid the probes' traps. */
+/* --cgroup, --follow-forks: how many processes, where; those outside that paid the probes'
+ * traps. */
 static void write_scope(const struct report_scope *s, size_t total, FILE *f)
 {
-	fprintf(f, "%zu at attach, %zu started, %zu exited; cgroup%s ", total - s->started,
-		s->started, s->exited, s->cgroup_cnt == 1 ? "" : "s");
+	fprintf(f, "%zu at attach, %zu started, %zu exited; ", total - s->started, s->started,
+		s->exited);
+	if (s->forks)
+		fputs("forks followed", f);
+	else
+		fprintf(f, "cgroup%s ", s->cgroup_cnt == 1 ? "" : "s");
 	for (size_t i = 0; i < s->cgroup_cnt; i++) {
 		fputs(i ? ", " : "", f);
 		escape_write(f, s->cgroups[i], "");
@@ -118,7 +123,7 @@ static void write_header(const struct profile *p, const struct report_info *info
 	char buf[96];
 
 	fprintf(f, "memsnoop: %zu process%s (", info->target_cnt, info->target_cnt == 1 ? "" : "es");
-	if (info->scope.cgroup_cnt)
+	if (info->scope.cgroup_cnt || info->scope.forks)
 		write_scope(&info->scope, info->target_cnt, f);
 	else
 		write_process_list(info, f);

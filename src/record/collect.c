@@ -575,6 +575,12 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		handle_free(c, data);
 		return 0;
 	case EV_PROC_FORK:
+		if (size < sizeof(struct task_event))
+			goto bad;
+		/* a child gone before its map is read still symbolizes: its memory was its
+		 * parent's (an exec since, read in order, starts it afresh) */
+		addrspaces__fork(c->addrspaces, ((const struct task_event *)data)->parent, hdr->tgid);
+		return 0;
 	case EV_PROC_EXIT:
 		return 0; /* the process registry's, not the profile's */
 	case EV_EXEC:

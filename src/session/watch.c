@@ -124,7 +124,7 @@ void session__drain(struct session *s)
 
 int session__open_recording(struct session *s)
 {
-	bool several = s->targets.cnt > 1 || s->opts.follow_forks || s->mode == &target_mode_cgroup;
+	bool several = s->targets.cnt > 1 || s->scope;
 
 	s->collector = collector__new(&(struct collector_opts){
 					      .split_pids = several,

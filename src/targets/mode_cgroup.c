@@ -60,6 +60,12 @@ static void exec_seen(void *ctx, pid_t pid, uint64_t exec_ns)
 	jobs__post(s->jobs, read_exec_job, pid, exec_ns);
 }
 
+void scope_mode__follow(struct session *s)
+{
+	scope__set_hooks(s->scope, &(struct scope_hooks){ s, process_new, process_gone, exec_seen });
+	s->outsiders = scope__count_outsiders(s->scope);
+}
+
 /* Every allocator file probed in every process, the -p ones kept too. */
 static int attach(struct session *s)
 {
@@ -73,8 +79,7 @@ static int attach(struct session *s)
 		if (!err && session__watch_process(s, t->pid))
 			pr_info("cannot read the mappings of PID %d\n", (int)t->pid);
 	}
-	scope__set_hooks(s->scope, &(struct scope_hooks){ s, process_new, process_gone, exec_seen });
-	s->outsiders = scope__count_outsiders(s->scope);
+	scope_mode__follow(s);
 	return err;
 }
 
@@ -87,24 +92,24 @@ static int start(struct session *s)
 
 /* The profile's events, then the registry's (after the collector forgot an exec'd process's
  * old image, the scope reads its new one). */
-static void before_record(struct session *s, const struct event_header *hdr, size_t size)
+void scope_mode__before_record(struct session *s, const struct event_header *hdr, size_t size)
 {
 	(void)size;
 	if (hdr->type != EV_EXEC && hdr->type != EV_FREE)
 		scope__before_sample(s->scope, hdr->tgid);
 }
 
-static void on_record(struct session *s, const struct event_header *hdr, size_t size)
+void scope_mode__on_record(struct session *s, const struct event_header *hdr, size_t size)
 {
 	scope__on_event(s->scope, hdr, size);
 }
 
-static int poll_scope(struct session *s)
+int scope_mode__poll(struct session *s)
 {
 	return scope__poll(s->scope);
 }
 
-static void tick(struct session *s)
+void scope_mode__tick(struct session *s)
 {
 	scope__tick(s->scope);
 }
@@ -114,13 +119,13 @@ static bool targets_gone(struct session *s)
 	return s->opts.until_empty && scope__empty(s->scope);
 }
 
-static const struct alloc_objects *files(const struct session *s, size_t *cnt)
+const struct alloc_objects *scope_mode__files(const struct session *s, size_t *cnt)
 {
 	*cnt = 1;
 	return scope__files(s->scope);
 }
 
-static void describe(const struct session *s, struct report_info *info)
+void scope_mode__describe(const struct session *s, struct report_info *info)
 {
 	info->scope.cgroups = scope__cgroup_names(s->scope, &info->scope.cgroup_cnt);
 	info->scope.started = s->targets.started_cnt;
@@ -140,12 +145,12 @@ const struct target_mode target_mode_cgroup = {
 	.configure = configure,
 	.attach = attach,
 	.start = start,
-	.before_record = before_record,
-	.on_record = on_record,
-	.poll = poll_scope,
-	.tick = tick,
+	.before_record = scope_mode__before_record,
+	.on_record = scope_mode__on_record,
+	.poll = scope_mode__poll,
+	.tick = scope_mode__tick,
 	.targets_gone = targets_gone,
-	.files = files,
-	.describe = describe,
+	.files = scope_mode__files,
+	.describe = scope_mode__describe,
 	.free = free_scope,
 };

@@ -176,6 +176,22 @@ int scope__find_files(struct scope *s)
 	return 0;
 }
 
+int scope__add_files(struct scope *s, const struct alloc_objects *objs)
+{
+	for (size_t i = 0; i < objs->cnt; i++) {
+		const struct alloc_object *o = &objs->objs[i];
+		uint64_t key[2] = { o->dev, o->ino };
+		bool created;
+
+		/* read already through a process's map: under another name, the same file */
+		if (!hashmap__upsert(s->seen, key, sizeof(key), &created))
+			return -ENOMEM;
+		if (created && alloc_objects__add_file(&s->files, o->path, o->open_path))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int scope__attach(struct scope *s, struct probes *probes)
 {
 	s->probes = probes;
