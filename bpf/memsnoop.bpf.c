@@ -554,6 +554,42 @@ int BPF_PROG(on_process_exit, struct task_struct *task, bool group_dead)
 	return 0;
 }
 
+/* A --cgroup path's slot takes id (0: removed), and user space is told at once. */
+static __always_inline void cgroup_slot_set(int i, __u64 id)
+{
+	struct cgroup_event ev = { .hdr = { .type = EV_CGROUP, .ts_ns = bpf_ktime_get_ns() },
+				   .id = id };
+
+	if (i < 0 || i >= CGROUP_TARGETS_MAX)
+		return;
+	ev.index = i;
+	*(volatile __u64 *)&cgroup_slots[i].id = id;
+	if (send_event_now(&ev, sizeof(ev)))
+		count_drop(DROP_RINGBUF_PROC);
+}
+
+/* --cgroup: a profiled cgroup's path made again (a restarted service): profiled from now on,
+ * before any process enters it; user space opens it again. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	int i = cgroup_slot_of_path(path);
+
+	if (i >= 0 && i < CGROUP_TARGETS_MAX)
+		cgroup_slots[i].level = BPF_CORE_READ(cgrp, level);
+	cgroup_slot_set(i, BPF_CORE_READ(cgrp, kn, id));
+	return 0;
+}
+
+/* --cgroup: a profiled cgroup removed (it was empty). */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	(void)path;
+	cgroup_slot_set(cgroup_slot_of_id(BPF_CORE_READ(cgrp, kn, id)), 0);
+	return 0;
+}
+
 /* The argument registers of the System V calling convention that libbpf 1.1 names, read at
  * fixed context offsets (the verifier refuses a computed one). */
 static __always_inline void read_args(struct pt_regs *ctx, __u64 reg[5])

@@ -32,7 +32,10 @@ struct probes_opts {
 	enum unwind_mode unwind;
 	bool unwind_oracle;   /* test knob: UNWIND_DWARF sends each walk and a copy to compare */
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
-	const int *cgroup_fds; /* --cgroup: the cgroups' directories (links see every process) */
+	/* --cgroup: the cgroups (links see every process), by id and level, and their paths as
+	 * the kernel writes them, followed when made again */
+	const struct cgroup_slot *cgroup_slots;
+	const char *const *cgroup_paths;
 	uint32_t cgroup_cnt;
 	bool follow_forks;    /* a profiled process's children join the scope as they fork */
 	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */

@@ -69,11 +69,18 @@ struct report_target {
 };
 
 /* --cgroup: what the run covered. */
+/* A --cgroup path removed and made again during the run (a restarted service). */
+struct report_cgroup_changes {
+	unsigned removed, back;
+	double last_removed_s, last_back_s; /* since the window opened */
+};
+
 struct report_scope {
 	const char *const *cgroups; /* as /proc/PID/cgroup names them */
 	size_t cgroup_cnt;
 	size_t started, exited;	    /* processes that appeared during the run; that exited */
 	size_t outsiders;	    /* processes outside the cgroups mapping a probed file */
+	const struct report_cgroup_changes *changes; /* per cgroup, or NULL */
 	bool forks;		    /* --follow-forks: the scope is a program and what it forked */
 };
 

@@ -24,6 +24,7 @@
 #include "allocators.h"
 #include "attach.h"
 #include "memsnoop_abi.h"
+#include "output.h"
 #include "target.h"
 
 struct scope_opts {
@@ -53,10 +54,12 @@ struct scope;
 struct scope *scope__open(const struct scope_opts *opts, struct targets *targets);
 void scope__free(struct scope *s);
 
-/* The cgroups' directory descriptors, for the BPF cgroup array; *cnt of them. */
-const int *scope__cgroup_fds(const struct scope *s, size_t *cnt);
+/* The cgroups as the BPF programs match them (id, level); *cnt of them. */
+const struct cgroup_slot *scope__cgroup_slots(const struct scope *s, size_t *cnt);
 /* The cgroups as /proc/PID/cgroup names them, for the report. */
 const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt);
+/* Each cgroup's removals and re-creations so far, times since start_s (CLOCK_MONOTONIC). */
+const struct report_cgroup_changes *scope__cgroup_changes(struct scope *s, double start_s);
 
 /*
  * Reads the allocator files of every target (and, when none is found, of memsnoop's own
@@ -77,7 +80,8 @@ size_t scope__count_outsiders(struct scope *s);
 
 void scope__set_hooks(struct scope *s, const struct scope_hooks *hooks);
 
-/* A ring buffer event: the registry's (fork, exec, exit) are taken here, an exec at once
+/* A ring buffer event: the registry's (fork, exec, exit, a cgroup removed or made again)
+ * are taken here, an exec at once
  * (its allocator files probed, its map read while it surely lives). */
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size);
 

@@ -62,6 +62,7 @@ struct probes {
 	struct memsnoop_bpf *skel;
 	struct bpf_link *exec_link;  /* sched_process_exec */
 	struct bpf_link *fork_link, *exit_link; /* the scope's: sched_process_fork and _exit */
+	struct bpf_link *mkdir_link, *rmdir_link; /* --cgroup: its paths removed and made again */
 	struct probes_opts opts;     /* mode resolved */
 	struct bpf_link **links;     /* classic, on kernels without uprobe_multi: a link a probe */
 	size_t link_cnt, link_cap;
@@ -110,7 +111,8 @@ static bool kernel_has_attach_type(const char *type, const char *kfunc)
 
 /* Loads only the programs of the chosen mode; the fork and exit tracepoints where the scope
  * is kept in the kernel (--cgroup, --follow-forks). */
-static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool scope)
+static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool scope,
+			    bool cgroups)
 {
 	struct bpf_program *prog;
 
@@ -119,6 +121,8 @@ static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi,
 	bpf_program__set_autoload(skel->progs.on_exec, true);
 	bpf_program__set_autoload(skel->progs.on_fork, scope);
 	bpf_program__set_autoload(skel->progs.on_process_exit, scope);
+	bpf_program__set_autoload(skel->progs.on_cgroup_mkdir, cgroups);
+	bpf_program__set_autoload(skel->progs.on_cgroup_rmdir, cgroups);
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      ATTACH_TRACE_UPROBE_SESSION);
@@ -167,11 +171,16 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->self_tgid = opts->self_pid;
 	p->skel->rodata->session_mode = session;
 	p->skel->rodata->track_inuse = opts->track_inuse;
-	select_programs(p->skel, session, p->multi, scope_in_kernel(opts));
+	select_programs(p->skel, session, p->multi, scope_in_kernel(opts), opts->cgroup_cnt > 0);
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
 	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
 	p->skel->rodata->cgroup_cnt = opts->cgroup_cnt;
+	for (__u32 i = 0; i < opts->cgroup_cnt; i++) {
+		p->skel->bss->cgroup_slots[i] = opts->cgroup_slots[i];
+		snprintf((char *)p->skel->rodata->cgroup_paths[i], CGROUP_PATH_MAX, "%s",
+			 opts->cgroup_paths[i]);
+	}
 	p->skel->rodata->follow_forks = opts->follow_forks;
 	if (opts->follow_forks)
 		bpf_map__set_max_entries(p->skel->maps.scope_pids, SCOPE_PIDS_FOLLOW_MAX);
@@ -191,14 +200,6 @@ struct probes *probes__open(const struct probes_opts *opts)
 		pr_warn("cannot load the BPF programs: %s (run with -vv for the verifier's log)\n",
 			strerror(-err));
 		goto fail;
-	}
-	for (__u32 i = 0; i < opts->cgroup_cnt; i++) {
-		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.cgroups), &i, &opts->cgroup_fds[i],
-					BPF_ANY)) {
-			err = -errno;
-			pr_warn("cannot watch cgroup %u: %s\n", i, strerror(-err));
-			goto fail;
-		}
 	}
 	return p;
 fail:
@@ -436,6 +437,16 @@ int probes__arm(struct probes *p)
 			return err;
 		}
 	}
+	if (p->opts.cgroup_cnt) {
+		p->mkdir_link = bpf_program__attach(p->skel->progs.on_cgroup_mkdir);
+		p->rmdir_link = p->mkdir_link ? bpf_program__attach(p->skel->progs.on_cgroup_rmdir) : NULL;
+		if (!p->rmdir_link) {
+			err = -errno;
+			pr_warn("cannot attach to the cgroup mkdir and rmdir tracepoints: %s\n",
+				strerror(-err));
+			return err;
+		}
+	}
 	p->skel->bss->ready = true;
 	return 0;
 }
@@ -485,7 +496,9 @@ void probes__detach(struct probes *p)
 	bpf_link__destroy(p->exec_link);
 	bpf_link__destroy(p->fork_link);
 	bpf_link__destroy(p->exit_link);
-	p->exec_link = p->fork_link = p->exit_link = NULL;
+	bpf_link__destroy(p->mkdir_link);
+	bpf_link__destroy(p->rmdir_link);
+	p->exec_link = p->fork_link = p->exit_link = p->mkdir_link = p->rmdir_link = NULL;
 	for (size_t i = 0; i < p->link_cnt; i++)
 		bpf_link__destroy(p->links[i]);
 	p->link_cnt = 0;

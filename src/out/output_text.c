@@ -109,8 +109,18 @@ static void write_scope(const struct report_scope *s, size_t total, FILE *f)
 	else
 		fprintf(f, "cgroup%s ", s->cgroup_cnt == 1 ? "" : "s");
 	for (size_t i = 0; i < s->cgroup_cnt; i++) {
+		const struct report_cgroup_changes *c = s->changes ? &s->changes[i] : NULL;
+
 		fputs(i ? ", " : "", f);
 		escape_write(f, s->cgroups[i], "");
+		if (c && c->removed)
+			fprintf(f, " (removed %u time%s, last at %.1f s; ", c->removed,
+				c->removed == 1 ? "" : "s", c->last_removed_s);
+		if (c && c->removed && c->back)
+			fprintf(f, "made again %u time%s, last at %.1f s)", c->back,
+				c->back == 1 ? "" : "s", c->last_back_s);
+		else if (c && c->removed)
+			fputs("not made again)", f);
 	}
 	fprintf(f, "; %zu process%s outside map%s a probed file", s->outsiders,
 		s->outsiders == 1 ? "" : "es", s->outsiders == 1 ? "s" : "");

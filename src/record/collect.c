@@ -582,6 +582,7 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		addrspaces__fork(c->addrspaces, ((const struct task_event *)data)->parent, hdr->tgid);
 		return 0;
 	case EV_PROC_EXIT:
+	case EV_CGROUP:
 		return 0; /* the process registry's, not the profile's */
 	case EV_EXEC:
 		if (size < sizeof(struct task_event))

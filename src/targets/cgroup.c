@@ -251,5 +251,24 @@ static int collect_pids(int dirfd, int depth, pid_t **pids, size_t *cnt)
 
 int cgroup_target__pids(const struct cgroup_target *t, pid_t **pids, size_t *cnt)
 {
-	return collect_pids(t->fd, 0, pids, cnt);
+	int err = collect_pids(t->fd, 0, pids, cnt);
+
+	return err == -ENOENT ? 0 : err; /* removed: it holds nothing */
+}
+
+int cgroup_target__reopen(struct cgroup_target *t)
+{
+	int fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(t->fd);
+	t->fd = fd;
+	t->id = st.st_ino;
+	return 0;
 }

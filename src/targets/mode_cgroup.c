@@ -31,7 +31,8 @@ static void configure(const struct session *s, struct probes_opts *opts)
 {
 	size_t cnt = 0;
 
-	opts->cgroup_fds = scope__cgroup_fds(s->scope, &cnt);
+	opts->cgroup_slots = scope__cgroup_slots(s->scope, &cnt);
+	opts->cgroup_paths = scope__cgroup_names(s->scope, &cnt);
 	opts->cgroup_cnt = cnt;
 }
 
@@ -131,6 +132,7 @@ void scope_mode__describe(const struct session *s, struct report_info *info)
 	info->scope.started = s->targets.started_cnt;
 	info->scope.exited = s->targets.exited_cnt;
 	info->scope.outsiders = s->outsiders;
+	info->scope.changes = scope__cgroup_changes(s->scope, s->start_s);
 }
 
 static void free_scope(struct session *s)

@@ -130,6 +130,30 @@ class CgroupTest(harness.OutputTest):
         self.assertRegex(err, r"probed \S+libc\.so\.6: mapped by \d+ process(es)? profiled and "
                               r"\d+ outside the cgroup")
 
+    def test_cgroup_removed_and_made_again_is_followed(self):
+        # a service's restart: systemd (runc for a container) removes its cgroup and makes it
+        # again at the same path; the kernel's mkdir tracepoint profiles the new one before
+        # any process enters it
+        ms = harness.Memsnoop("--cgroup", self.cg.rel, "-d", "60", "-r", "1", "-v", "-o",
+                              self.prefix)
+        ms.wait_attached()
+        os.rmdir(self.cg.path)
+        os.mkdir(self.cg.path)
+        worker = started_in(self.cg, "leaky_ctor", 0, stdout=subprocess.DEVNULL)
+        worker.communicate(input="g", timeout=harness.TIMEOUT)
+        self.assertEqual(worker.returncode, 0)
+        status, report, err = ms.stop()
+        self.assertEqual(status, 0, err)
+        self.assertIn("lost data: none", report)
+        totals = harness.parse_report(report)
+        self.assertEqual(totals["exact"]["all allocations"], (LEAKY_CALLS, LEAKY_BYTES), report)
+        self.assertEqual(totals["free"], 10)
+        self.assertEqual(totals["in use"][1], LEAKY_LEAK, report)
+        self.assertRegex(report, rf"cgroup {re.escape(self.cg.rel)} \(removed 1 time, last at "
+                                 r"[\d.]+ s; made again 1 time, last at [\d.]+ s\)")
+        self.assertIn(f"cgroup {self.cg.rel} removed", err)
+        self.assertRegex(err, rf"cgroup {re.escape(self.cg.rel)} made again \(id \d+\)")
+
     def test_pprof_labels_pid_comm_and_cgroup(self):
         target = held_in(self.cg, "alloc_c")
         try:
