@@ -125,8 +125,11 @@ int cgroup_target__open(const char *arg, struct cgroup_target *out)
 	if (err)
 		return err;
 	/* a path relative to the mount names a cgroup, and so does one written as
-	 * /proc/PID/cgroup writes them ("/system.slice/x.service") */
-	if (arg[0] == '/' && access(arg, F_OK))
+	 * /proc/PID/cgroup writes them ("/system.slice/x.service"; "/": the whole hierarchy,
+	 * every process) */
+	if (!strcmp(arg, "/"))
+		snprintf(joined, sizeof(joined), "%s", mnt);
+	else if (arg[0] == '/' && access(arg, F_OK))
 		snprintf(joined, sizeof(joined), "%s%s", mnt, arg);
 	else if (arg[0] == '/')
 		snprintf(joined, sizeof(joined), "%s", arg);
@@ -135,7 +138,10 @@ int cgroup_target__open(const char *arg, struct cgroup_target *out)
 	dir = realpath(joined, NULL);
 	if (!dir) {
 		err = -errno;
-		pr_warn("--cgroup %s: %s\n", arg, strerror(-err));
+		/* what a container sees of its own cgroup is relative to its cgroup namespace */
+		pr_warn("--cgroup %s: %s%s\n", arg, strerror(-err),
+			err == -ENOENT ? " (a path read inside a container is relative to its cgroup namespace: take the host's, from the 0:: line of /proc/PID/cgroup read on the host, or podman inspect --format '{{.State.CgroupPath}}')"
+				       : "");
 		return err;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

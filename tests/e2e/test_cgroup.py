@@ -273,6 +273,19 @@ class CgroupRefusalTest(unittest.TestCase):
         err = self.refused("--cgroup", "no-such-cgroup-memsnoop")
         self.assertIn("--cgroup no-such-cgroup-memsnoop: No such file or directory", err)
 
+    def test_namespace_relative_path_refused_with_the_reason(self):
+        # inside a container, /proc/self/cgroup says "0::/" or a path of its cgroup namespace
+        err = self.refused("--cgroup", "/memsnoop-no-such/app.service")
+        self.assertIn("relative to its cgroup namespace: take the host's", err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+
+    def test_root_is_the_whole_hierarchy(self):
+        # "/" as /proc/PID/cgroup writes it: every process, not the file system's root
+        p = subprocess.run([harness.memsnoop_path(), "--cgroup", "/", "-d", "1"],
+                           capture_output=True, text=True, timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^memsnoop: \d+ process(es)? \(\d+ at attach, .*; cgroup /;")
+
     def test_file_is_not_a_cgroup(self):
         self.assertIn("not a cgroup v2 directory", self.refused("--cgroup", "/etc/hostname"))
         self.assertIn("not a cgroup v2 directory", self.refused("--cgroup", tempfile.gettempdir()))
