@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "exit_leaks.h"
 #include "memsnoop_abi.h"
 #include "memview.h"
 #include "profile.h"
@@ -119,6 +120,9 @@ struct report_info {
 	bool lifetimes;	      /* print lifetime histograms */
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
 	const struct mem_series *mem; /* the kernel's view of the targets' memory; NULL: none */
+	/* --cgroup: what processes that exited left allocated, by program, most bytes first */
+	const struct exit_leak *exit_leaks;
+	size_t exit_leak_cnt;
 };
 
 /* The text report: exact totals beside the estimates, the top sites, what was lost. */

@@ -92,6 +92,7 @@ struct session {
 	struct alloc_objects objs[CLI_MAX_PIDS]; /* per -p or launched target */
 	struct launch *launch;			 /* the launched command's mode */
 	struct scope *scope;			 /* --cgroup's and --follow-forks' */
+	struct exit_leaks *exit_leaks;		 /* --cgroup: what exited processes left */
 	size_t outsiders;			 /* --cgroup: processes outside mapping a probed file */
 	struct safefile_owner owner;		 /* of the files written */
 	struct creds run_as;			 /* of the launched command, when has_run_as */
@@ -139,6 +140,9 @@ int session__watch_process(struct session *s, pid_t pid);
 int session__watch_held_process(struct session *s, pid_t pid);
 /* pid has exited and its events are handled: its state goes. */
 void session__release_process(struct session *s, pid_t pid);
+/* The same, and with s->exit_leaks its unfreed blocks leave "in use" for its program's leak
+ * at exit. */
+void session__process_exited(struct session *s, pid_t pid);
 /* Drains the ring buffer whole, then runs the jobs that asked for (unbounded: a stop of a
  * launched program waits for it). */
 void session__drain(struct session *s);

@@ -449,12 +449,40 @@ static void write_losses(const struct report_losses *l, FILE *f)
 			(unsigned long long)l->truncated_stacks, MAX_STACK_DEPTH);
 }
 
+#define EXIT_LEAK_LINES 10
+
+/* What exited processes left allocated: out of "in use", a few lines by program. */
+static void write_exit_leaks(const struct report_info *info, FILE *f)
+{
+	uint64_t processes = 0;
+	char human[32];
+
+	if (!info->exit_leak_cnt)
+		return;
+	for (size_t i = 0; i < info->exit_leak_cnt; i++)
+		processes += info->exit_leaks[i].processes;
+	fprintf(f, "leaked at exit by %llu process%s that exited during the run (not in use), by program:\n",
+		(unsigned long long)processes, processes == 1 ? "" : "es");
+	for (size_t i = 0; i < info->exit_leak_cnt && i < EXIT_LEAK_LINES; i++) {
+		const struct exit_leak *e = &info->exit_leaks[i];
+
+		fputs("  ", f);
+		escape_write(f, e->program, ""); /* a target chose it */
+		fprintf(f, ": %.0f objects, %.0f bytes (%s), %llu process%s\n", e->objects, e->bytes,
+			format_bytes(e->bytes, human, sizeof(human)), (unsigned long long)e->processes,
+			e->processes == 1 ? "" : "es");
+	}
+	if (info->exit_leak_cnt > EXIT_LEAK_LINES)
+		fprintf(f, "  and %zu more programs\n", info->exit_leak_cnt - EXIT_LEAK_LINES);
+}
+
 int output_text__write(const struct profile *p, const struct report_info *info, FILE *f)
 {
 	int err;
 
 	write_header(p, info, f);
 	write_totals(p, info, f);
+	write_exit_leaks(info, f);
 	write_memory(p, info, f);
 	err = write_top(p, info, f);
 	if (err)

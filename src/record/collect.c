@@ -658,6 +658,28 @@ void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns)
 	free(f.keys);
 }
 
+void collector__retire_process(struct collector *c, pid_t pid, struct exit_leak *out)
+{
+	struct forget_ctx f = { .tgid = pid };
+	uint64_t rate = profile__rate(c->profile);
+
+	memset(out, 0, sizeof(*out));
+	hashmap__for_each(c->live, collect_keys, &f);
+	for (size_t i = 0; i < f.cnt; i++) {
+		struct live_sample s;
+		double w;
+
+		if (!hashmap__delete(c->live, &f.keys[i], sizeof(f.keys[i]), &s))
+			continue;
+		w = sample_weight(s.size, rate);
+		out->objects += w;
+		out->bytes += w * s.size;
+		out->samples++;
+		record(c, s.raw, OP_GONE, s.size, 0);
+	}
+	free(f.keys);
+}
+
 uint64_t collector__reconcile_live(struct collector *c, collector_live_fn still_live, void *ctx)
 {
 	struct forget_ctx f = { .still_live = still_live, .live_ctx = ctx };

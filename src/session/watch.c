@@ -63,6 +63,19 @@ void session__release_process(struct session *s, pid_t pid)
 		table_loader__forget_process(s->tables, pid);
 }
 
+void session__process_exited(struct session *s, pid_t pid)
+{
+	const struct target *t = targets__lookup(&s->targets, pid);
+	struct exit_leak leak;
+
+	if (s->exit_leaks) {
+		collector__retire_process(s->collector, pid, &leak);
+		if (exit_leaks__add(s->exit_leaks, t && t->comm[0] ? t->comm : "[unknown]", &leak))
+			pr_warn("out of memory: the leak at exit of PID %d is not counted\n", (int)pid);
+	}
+	session__release_process(s, pid);
+}
+
 static void refresh_tables_job(void *ctx, pid_t pid, uint64_t arg)
 {
 	struct session *s = ctx;

@@ -24,6 +24,9 @@ static int prepare(struct session *s)
 			       &s->targets);
 	if (!s->scope)
 		return -errno;
+	s->exit_leaks = exit_leaks__new();
+	if (!s->exit_leaks)
+		return -ENOMEM;
 	return scope__find_files(s->scope);
 }
 
@@ -44,7 +47,7 @@ static void process_new(void *ctx, pid_t pid)
 
 static void process_gone(void *ctx, pid_t pid)
 {
-	session__release_process(ctx, pid);
+	session__process_exited(ctx, pid);
 }
 
 static void read_exec_job(void *ctx, pid_t pid, uint64_t exec_ns)
@@ -133,12 +136,16 @@ void scope_mode__describe(const struct session *s, struct report_info *info)
 	info->scope.exited = s->targets.exited_cnt;
 	info->scope.outsiders = s->outsiders;
 	info->scope.changes = scope__cgroup_changes(s->scope, s->start_s);
+	if (s->exit_leaks)
+		info->exit_leaks = exit_leaks__sorted(s->exit_leaks, &info->exit_leak_cnt);
 }
 
 static void free_scope(struct session *s)
 {
 	scope__free(s->scope);
 	s->scope = NULL;
+	exit_leaks__free(s->exit_leaks);
+	s->exit_leaks = NULL;
 }
 
 const struct target_mode target_mode_cgroup = {
