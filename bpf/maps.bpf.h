@@ -74,15 +74,6 @@ struct {
 	__type(value, struct dwarf_scratch);
 } dwarf_scratches SEC(".maps");
 
-/* --cgroup: the cgroups whose processes are profiled, through links that see every process
- * mapping a probed file. */
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, CGROUP_TARGETS_MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroups SEC(".maps");
-
 /* Processes that ever had a sampled block live: tgid -> 1. An exec of any other needs no
  * walk of the live map (which holds up the exec'ing process for every entry). */
 struct {

@@ -15,6 +15,7 @@
 #include "memsnoop_abi.h"
 #include "sampler.h"
 #include "maps.bpf.h"
+#include "scope.bpf.h"
 #include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -27,7 +28,6 @@ const volatile bool unwind_dwarf = false; /* copy registers and stack for user s
 const volatile bool unwind_kernel = false; /* walk the stack here with the unwind tables */
 const volatile bool unwind_oracle = false; /* test knob: send the walk and a copy of each stack */
 const volatile __u32 stack_bytes = 16 * STACK_CHUNK_SZ; /* a multiple of STACK_CHUNK_SZ */
-const volatile __u32 cgroup_cnt = 0; /* --cgroup: entries of the cgroups map in use */
 const volatile __u64 wakeup_bytes = 0; /* wake the reader once this much is waiting */
 /* --count-only: exact counters and size classes only; no sampling, live map or stacks */
 const volatile bool count_only = false;
@@ -65,7 +65,7 @@ static __always_inline bool fresh_process(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	return cgroup_cnt && bpf_map_delete_elem(&fresh_procs, &tgid) == 0;
+	return scope_in_kernel() && bpf_map_delete_elem(&fresh_procs, &tgid) == 0;
 }
 
 static __always_inline long send_event(void *data, __u64 size)
@@ -121,28 +121,6 @@ static __always_inline struct thread_state *thread_state(bool create)
 	if (!st && create)
 		count_drop(DROP_THREAD_STATE);
 	return st;
-}
-
-/* True when the current task is in a profiled cgroup. */
-static __always_inline bool in_cgroups(void)
-{
-	for (__u32 i = 0; i < CGROUP_TARGETS_MAX; i++) {
-		if (i >= cgroup_cnt)
-			break;
-		if (bpf_current_task_under_cgroup(&cgroups, i) == 1)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Whether a process is profiled. Without --cgroup every link is filtered to the profiled
- * PIDs by the kernel; with it, links see every process that maps a probed file, and only the
- * cgroups' processes and the -p ones are kept.
- */
-static __always_inline bool in_scope(__u32 tgid)
-{
-	return !cgroup_cnt || bpf_map_lookup_elem(&scope_pids, &tgid) || in_cgroups();
 }
 
 static __always_inline bool traced_now(void)
@@ -612,7 +590,7 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	/* only a process with sampled blocks has any to drop: the walk visits every entry */
 	if (live_tgids_full || bpf_map_delete_elem(&live_tgids, &ev.hdr.tgid) == 0)
 		bpf_for_each_map_elem(&live, drop_if_tgid, &ev.hdr.tgid, 0);
-	if (cgroup_cnt) {
+	if (scope_in_kernel()) {
 		__u8 one = 1;
 
 		bpf_map_update_elem(&fresh_procs, &ev.hdr.tgid, &one, BPF_ANY);
@@ -622,18 +600,23 @@ int on_exec(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* --cgroup: a process of a profiled cgroup forked one (a thread is not a process). */
+/*
+ * A profiled process forked one (a thread is not a process), from any of its threads: with
+ * --follow-forks the child joins the scope here, before it runs its first instruction.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct task_event ev = { .hdr.type = EV_PROC_FORK };
 
-	if (!ready || !cgroup_cnt || child->pid != child->tgid)
+	if (!ready || !scope_in_kernel() || child->pid != child->tgid)
 		return 0;
 	ev.parent = parent->tgid;
 	if (ev.parent == self_tgid || !in_scope(ev.parent))
 		return 0;
 	ev.hdr.tgid = child->tgid;
+	if (follow_forks && scope_pids__add(ev.hdr.tgid))
+		__sync_fetch_and_add(&unfollowed_forks, 1);
 	ev.hdr.ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ev.comm, sizeof(ev.comm)); /* the parent's, the child's too */
 	if (send_event_now(&ev, sizeof(ev)))
@@ -641,17 +624,56 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* --cgroup: the last thread of a process of a profiled cgroup exited. */
+/* The last thread of a profiled process exited (its pid may be reused: it leaves the scope). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_process_exit, struct task_struct *task, bool group_dead)
 {
 	struct event_header ev = { .type = EV_PROC_EXIT, .tgid = task->tgid };
 
-	if (!ready || !cgroup_cnt || !group_dead || ev.tgid == self_tgid || !in_scope(ev.tgid))
+	if (!ready || !scope_in_kernel() || !group_dead || ev.tgid == self_tgid ||
+	    !in_scope(ev.tgid))
 		return 0;
+	if (follow_forks)
+		bpf_map_delete_elem(&scope_pids, &ev.tgid);
 	ev.ts_ns = bpf_ktime_get_ns();
 	if (send_event(&ev, sizeof(ev)))
 		count_drop(DROP_RINGBUF_EXIT);
+	return 0;
+}
+
+/* A --cgroup path's slot takes id (0: removed), and user space is told at once. */
+static __always_inline void cgroup_slot_set(int i, __u64 id)
+{
+	struct cgroup_event ev = { .hdr = { .type = EV_CGROUP, .ts_ns = bpf_ktime_get_ns() },
+				   .id = id };
+
+	if (i < 0 || i >= CGROUP_TARGETS_MAX)
+		return;
+	ev.index = i;
+	*(volatile __u64 *)&cgroup_slots[i].id = id;
+	if (send_event_now(&ev, sizeof(ev)))
+		count_drop(DROP_RINGBUF_CGROUP);
+}
+
+/* --cgroup: a profiled cgroup's path made again (a restarted service): profiled from now on,
+ * before any process enters it; user space opens it again. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	int i = cgroup_slot_of_path(path);
+
+	if (i >= 0 && i < CGROUP_TARGETS_MAX)
+		cgroup_slots[i].level = BPF_CORE_READ(cgrp, level);
+	cgroup_slot_set(i, BPF_CORE_READ(cgrp, kn, id));
+	return 0;
+}
+
+/* --cgroup: a profiled cgroup removed (it was empty). */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	(void)path;
+	cgroup_slot_set(cgroup_slot_of_id(BPF_CORE_READ(cgrp, kn, id)), 0);
 	return 0;
 }
 

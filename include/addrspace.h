@@ -57,6 +57,10 @@ int addrspaces__snapshot(struct addrspaces *as, pid_t pid);
 int addrspaces__resolve(struct addrspaces *as, pid_t pid, uint64_t pc, const struct module **mod,
 			uint64_t *file_offset);
 
+/* child was forked by parent: until it is read itself (or when it is gone too soon), its
+ * model is a copy of its parent's, as its memory was. 0, -ENOENT (parent unknown), -ENOMEM. */
+int addrspaces__fork(struct addrspaces *as, pid_t parent, pid_t child);
+
 /* pid exec'd: its old layout says nothing of the new image (unknown beats wrong). Re-reads
  * the new one if the process is still there. */
 void addrspaces__exec(struct addrspaces *as, pid_t pid);

@@ -32,8 +32,12 @@ struct probes_opts {
 	enum unwind_mode unwind;
 	bool unwind_oracle;   /* test knob: UNWIND_DWARF sends each walk and a copy to compare */
 	uint32_t stack_bytes; /* how much stack to copy, a multiple of STACK_CHUNK_SZ */
-	const int *cgroup_fds; /* --cgroup: the cgroups' directories (links see every process) */
+	/* --cgroup: the cgroups (links see every process), by id and level, and their paths as
+	 * the kernel writes them, followed when made again */
+	const struct cgroup_slot *cgroup_slots;
+	const char *const *cgroup_paths;
 	uint32_t cgroup_cnt;
+	bool follow_forks;    /* a profiled process's children join the scope as they fork */
 	uint32_t ringbuf_sz;  /* 0: sized by rate; else a power of two >= the page size (tests) */
 	bool count_only;      /* exact counters and size classes only: no sampling, no stacks */
 	uint32_t probe_noop;  /* bench: 1, every probe returns at once; 2, allocations also take
@@ -50,10 +54,11 @@ enum uprobe_mode probes__mode(const struct probes *p);
 
 /* Attaches to every entry point of objs, for pid only. 0 or a negative errno. */
 int probes__attach_pid(struct probes *p, pid_t pid, const struct alloc_objects *objs);
-/* --cgroup: attaches to every entry point of obj in every process that maps it (the BPF
- * programs keep the cgroups' processes). 0 or a negative errno. */
+/* --cgroup, --follow-forks: attaches to every entry point of obj in every process that maps
+ * it (the BPF programs keep the scope's processes). 0 or a negative errno. */
 int probes__attach_file(struct probes *p, const struct alloc_object *obj);
-/* --cgroup with -p: pid is profiled too, wherever its cgroup is. 0 or a negative errno. */
+/* --cgroup with -p, or the root of --follow-forks: pid is profiled too, wherever its cgroup
+ * is. 0 or a negative errno. */
 int probes__add_scope_pid(struct probes *p, pid_t pid);
 /* Handlers stay silent until armed, so that a half-done attach reports nothing. Also
  * watches exec. 0 or a negative errno. */
@@ -68,6 +73,8 @@ struct unwind_map_fds {
 	int tables, files, wanted, rules;
 };
 void probes__unwind_fds(const struct probes *p, struct unwind_map_fds *out);
+/* --follow-forks: children not profiled (the kernel's set of processes was full). */
+uint64_t probes__unfollowed_forks(const struct probes *p);
 /* Samples whose stack the kernel could not walk (a file without a table yet): sent as copies. */
 uint64_t probes__unwind_copies(const struct probes *p);
 /* ...of which bpf_find_vma found the process's memory map locked (an mmap in progress). */

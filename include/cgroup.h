@@ -39,6 +39,9 @@ struct cgroup_target {
 int cgroup_target__open(const char *arg, struct cgroup_target *out);
 void cgroup_target__close(struct cgroup_target *t);
 
+/* t's directory was made again at its path (a restart): the new one opened. 0 or -errno. */
+int cgroup_target__reopen(struct cgroup_target *t);
+
 /* True when name (a /proc/PID/cgroup path) is t or below it. */
 bool cgroup_target__holds(const struct cgroup_target *t, const char *name);
 /* Whether the cgroup name ("/a/b/c") is subtree ("/a/b") or under it. */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "exit_leaks.h"
 #include "memsnoop_abi.h"
 #include "profile.h"
 #include "symbolize.h"
@@ -67,6 +68,10 @@ void collector__release_process(struct collector *c, pid_t pid);
 
 /* pid exec'd at now_ns: its old image's blocks are gone, neither in use nor leaked. */
 void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns);
+
+/* pid exited, every event it sent handled: its unfreed samples leave the in-use figures
+ * (they are not live: their process is gone) and are summed in *out, its leak at exit. */
+void collector__retire_process(struct collector *c, pid_t pid, struct exit_leak *out);
 
 /*
  * Symbolizes the raw stacks seen since the last call and gives the profile their samples.

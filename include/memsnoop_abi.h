@@ -17,6 +17,7 @@
 #define MAX_STACK_BYTES (64 * STACK_CHUNK_SZ)	    /* the most --stack-bytes may ask for */
 #define DWARF_REG_CNT 17			    /* x86-64 DWARF registers 0..16 (16: rip) */
 #define CGROUP_TARGETS_MAX 8			    /* --cgroup paths */
+#define CGROUP_PATH_MAX 256 /* a --cgroup path the kernel matches at a re-creation, NUL included */
 
 #include "alloc_table.h"
 #include "size_class.h"
@@ -34,6 +35,7 @@ enum event_type {
 				AEF_STACK_PARTIAL: the walk stopped at a file without a table) */
 	EV_PROC_FORK = 6,   /* struct task_event: a process of a profiled cgroup forked hdr.tgid */
 	EV_PROC_EXIT = 7,   /* struct event_header: a process of a profiled cgroup exited */
+	EV_CGROUP = 8,	    /* struct cgroup_event: a profiled cgroup was removed, or created again */
 };
 
 /* Everything that can be lost between the target and the report. */
@@ -47,6 +49,7 @@ enum drop_reason {
 	DROP_RINGBUF_FORK,	/* a fork in a profiled cgroup not seen: ring buffer full */
 	DROP_RINGBUF_EXIT,	/* a process's exit in a profiled cgroup not seen: ring buffer full */
 	DROP_RINGBUF_EXEC,	/* an exec not seen: ring buffer full (the kernel dropped its blocks) */
+	DROP_RINGBUF_CGROUP,	/* a --cgroup path removed or made again, not told: ring buffer full */
 	DROP_CNT,
 };
 
@@ -113,6 +116,21 @@ struct task_event {
 	char comm[COMM_LEN];
 };
 
+/* A --cgroup path's directory removed (id 0), or made again: its new id, already profiled. */
+struct cgroup_event {
+	struct event_header hdr;
+	__u32 index; /* in the run's --cgroup paths */
+	__u32 __pad;
+	__u64 id;
+};
+
+/* A profiled cgroup as the kernel matches it: the id of the task's ancestor at level. */
+struct cgroup_slot {
+	__u64 id; /* 0: removed */
+	__u32 level;
+	__u32 __pad;
+};
+
 /* The free (or realloc away) of a sampled pointer. */
 struct free_event {
 	struct event_header hdr;
@@ -147,6 +165,8 @@ _Static_assert(sizeof(struct alloc_event) == 48 + MAX_STACK_DEPTH * 8, "alloc_ev
 _Static_assert(sizeof(struct alloc_dwarf_event) == 48 + DWARF_REG_CNT * 8 + MAX_STACK_BYTES,
 	       "alloc_dwarf_event layout");
 _Static_assert(sizeof(struct free_event) == 40, "free_event layout");
+_Static_assert(sizeof(struct cgroup_event) == 32, "cgroup_event layout");
+_Static_assert(sizeof(struct cgroup_slot) == 16, "cgroup_slot layout");
 _Static_assert(sizeof(struct task_event) == 40, "task_event layout");
 _Static_assert(sizeof(struct fn_counter) == 16, "fn_counter layout");
 _Static_assert(sizeof(struct live_key) == 16, "live_key layout");

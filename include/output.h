@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "exit_leaks.h"
 #include "memsnoop_abi.h"
 #include "memview.h"
 #include "profile.h"
@@ -57,11 +58,19 @@ struct report_target {
 };
 
 /* --cgroup: what the run covered. */
+/* A --cgroup path removed and made again during the run (a restarted service). */
+struct report_cgroup_changes {
+	unsigned removed, back;
+	double last_removed_s, last_back_s; /* since the window opened */
+};
+
 struct report_scope {
 	const char *const *cgroups; /* as /proc/PID/cgroup names them */
 	size_t cgroup_cnt;
 	size_t started, exited;	    /* processes that appeared during the run; that exited */
 	size_t outsiders;	    /* processes outside the cgroups mapping a probed file */
+	const struct report_cgroup_changes *changes; /* per cgroup, or NULL */
+	bool forks;		    /* --follow-forks: the scope is a program and what it forked */
 };
 
 /*
@@ -84,7 +93,7 @@ struct report_losses {
 struct report_info {
 	const struct report_target *targets;
 	size_t target_cnt;
-	struct report_scope scope; /* cgroup_cnt 0: not a --cgroup run */
+	struct report_scope scope; /* cgroup_cnt 0 and !forks: processes named by PID */
 	double duration_s;
 	struct fn_counter counters[ALLOC_COUNTER_CNT]; /* exact, per (family, row), from the kernel */
 	struct fn_counter sizes[SIZE_COUNTER_CNT]; /* exact, per (family, direction, size class) */
@@ -101,6 +110,9 @@ struct report_info {
 	bool lifetimes;	      /* print lifetime histograms */
 	unsigned unfollowed_children; /* forked by it and not profiled (--follow-forks) */
 	const struct mem_series *mem; /* the kernel's view of the targets' memory; NULL: none */
+	/* --cgroup: what processes that exited left allocated, by program, most bytes first */
+	const struct exit_leak *exit_leaks;
+	size_t exit_leak_cnt;
 };
 
 /* A stack's frames as the report prints them, a line each, indented. */

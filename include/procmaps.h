@@ -25,6 +25,8 @@ struct procmaps {
 int procmaps__parse(FILE *f, struct procmaps *out);
 /* Reads /proc/PID/maps. Returns 0 or a negative errno (-ESRCH when the process is gone). */
 int procmaps__read(pid_t pid, struct procmaps *out);
+/* A deep copy: 0 or -ENOMEM (then *to is empty). */
+int procmaps__copy(const struct procmaps *from, struct procmaps *to);
 void procmaps__clear(struct procmaps *pm);
 
 /* The mapping that holds addr, or NULL. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * --cgroup: what is profiled, and how that grows during a run.
+ * --cgroup (and a launched command with --follow-forks, a scope without cgroups whose first
+ * process is the program): what is profiled, and how that grows during a run.
  *
  * Every process of the cgroups' subtrees is profiled, those there at attach and those that
  * appear later (forked, exec'd, moved in). The allocator files they map are probed once each
@@ -23,6 +24,7 @@
 #include "allocators.h"
 #include "attach.h"
 #include "memsnoop_abi.h"
+#include "output.h"
 #include "target.h"
 
 struct scope_opts {
@@ -52,10 +54,12 @@ struct scope;
 struct scope *scope__open(const struct scope_opts *opts, struct targets *targets);
 void scope__free(struct scope *s);
 
-/* The cgroups' directory descriptors, for the BPF cgroup array; *cnt of them. */
-const int *scope__cgroup_fds(const struct scope *s, size_t *cnt);
+/* The cgroups as the BPF programs match them (id, level); *cnt of them. */
+const struct cgroup_slot *scope__cgroup_slots(const struct scope *s, size_t *cnt);
 /* The cgroups as /proc/PID/cgroup names them, for the report. */
 const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt);
+/* Each cgroup's removals and re-creations so far, times since start_s (CLOCK_MONOTONIC). */
+const struct report_cgroup_changes *scope__cgroup_changes(struct scope *s, double start_s);
 
 /*
  * Reads the allocator files of every target (and, when none is found, of memsnoop's own
@@ -63,6 +67,8 @@ const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt);
  * allocator is found at all (said), or another negative errno.
  */
 int scope__find_files(struct scope *s);
+/* Adds files found otherwise (a launched program's, before its exec). 0 or -ENOMEM. */
+int scope__add_files(struct scope *s, const struct alloc_objects *objs);
 /* The allocator files found so far, probed or about to be. */
 const struct alloc_objects *scope__files(const struct scope *s);
 
@@ -74,7 +80,8 @@ size_t scope__count_outsiders(struct scope *s);
 
 void scope__set_hooks(struct scope *s, const struct scope_hooks *hooks);
 
-/* A ring buffer event: the registry's (fork, exec, exit) are taken here, an exec at once
+/* A ring buffer event: the registry's (fork, exec, exit, a cgroup removed or made again)
+ * are taken here, an exec at once
  * (its allocator files probed, its map read while it surely lives). */
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size);
 

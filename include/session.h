@@ -82,6 +82,7 @@ struct target_mode {
 
 extern const struct target_mode target_mode_pids;
 extern const struct target_mode target_mode_launch;
+extern const struct target_mode target_mode_launch_following;
 extern const struct target_mode target_mode_cgroup;
 
 struct session {
@@ -90,7 +91,8 @@ struct session {
 	struct targets targets;
 	struct alloc_objects objs[CLI_MAX_PIDS]; /* per -p or launched target */
 	struct launch *launch;			 /* the launched command's mode */
-	struct scope *scope;			 /* --cgroup's mode */
+	struct scope *scope;			 /* --cgroup's and --follow-forks' */
+	struct exit_leaks *exit_leaks;		 /* --cgroup: what exited processes left */
 	size_t outsiders;			 /* --cgroup: processes outside mapping a probed file */
 	struct safefile_owner owner;		 /* of the files written */
 	struct creds run_as;			 /* of the launched command, when has_run_as */
@@ -140,6 +142,9 @@ int session__watch_held_process(struct session *s, pid_t pid);
 void session__settle_tables(struct session *s);
 /* pid has exited and its events are handled: its state goes. */
 void session__release_process(struct session *s, pid_t pid);
+/* The same, and with s->exit_leaks its unfreed blocks leave "in use" for its program's leak
+ * at exit. */
+void session__process_exited(struct session *s, pid_t pid);
 /* Drains the ring buffer whole, then runs the jobs that asked for (unbounded: a stop of a
  * launched program waits for it). */
 void session__drain(struct session *s);
@@ -203,6 +208,17 @@ char *session__command_line(int argc, char **argv);
 /* targets/mode_pids.c: a -p or launched target exec'd from thread old_tid (a job): its new
  * image probed again when the probes went with the old leader. */
 void pids_mode__reattach_after_exec(struct session *s, pid_t pid, pid_t old_tid);
+
+/* targets/mode_cgroup.c: the operations of a mode whose scope the kernel keeps (--cgroup, a
+ * launched command with --follow-forks), on s->scope. scope_mode__follow, once attached:
+ * the registry's changes reach the session, the outsiders are counted. */
+void scope_mode__follow(struct session *s);
+void scope_mode__before_record(struct session *s, const struct event_header *hdr, size_t size);
+void scope_mode__on_record(struct session *s, const struct event_header *hdr, size_t size);
+int scope_mode__poll(struct session *s);
+void scope_mode__tick(struct session *s);
+const struct alloc_objects *scope_mode__files(const struct session *s, size_t *cnt);
+void scope_mode__describe(const struct session *s, struct report_info *info);
 
 /* session/users.c: whose files memsnoop writes, whose rights a launched command has. */
 int session__choose_users(struct session *s);

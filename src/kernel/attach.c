@@ -20,6 +20,7 @@
 #define RINGBUF_DENSE_COPIES_SZ (16 << 20)
 #define RINGBUF_SPARSE_SZ (2 << 20)
 #define RINGBUF_WAKEUP_DIV 16
+#define SCOPE_PIDS_FOLLOW_MAX 16384 /* --follow-forks: processes alive at once (make -j, pools) */
 
 /*
  * The ring buffer's pages are mapped twice into memsnoop (for records that wrap), so each
@@ -32,7 +33,7 @@
  */
 static uint32_t ringbuf_size(const struct probes_opts *opts)
 {
-	bool copies = opts->unwind == UNWIND_DWARF_COPY || opts->cgroup_cnt > 0;
+	bool copies = opts->unwind == UNWIND_DWARF_COPY || opts->cgroup_cnt > 0 || opts->follow_forks;
 
 	if (opts->rate >= DENSE_RATE)
 		return RINGBUF_SPARSE_SZ << (opts->unwind == UNWIND_DWARF_COPY);
@@ -62,7 +63,8 @@ struct uprobe_multi_link_attr {
 struct probes {
 	struct memsnoop_bpf *skel;
 	struct bpf_link *exec_link;  /* sched_process_exec */
-	struct bpf_link *fork_link, *exit_link; /* --cgroup: sched_process_fork and _exit */
+	struct bpf_link *fork_link, *exit_link; /* the scope's: sched_process_fork and _exit */
+	struct bpf_link *mkdir_link, *rmdir_link; /* --cgroup: its paths removed and made again */
 	struct probes_opts opts;     /* mode resolved */
 	struct bpf_link **links;     /* classic, on kernels without uprobe_multi: a link a probe */
 	size_t link_cnt, link_cap;
@@ -109,16 +111,20 @@ static bool kernel_has_attach_type(const char *type, const char *kfunc)
 	return found;
 }
 
-/* Loads only the programs of the chosen mode; the fork and exit tracepoints for --cgroup. */
-static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool cgroups)
+/* Loads only the programs of the chosen mode; the fork and exit tracepoints where the scope
+ * is kept in the kernel (--cgroup, --follow-forks). */
+static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi, bool scope,
+			    bool cgroups)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, (prog == skel->progs.alloc_session) == session);
 	bpf_program__set_autoload(skel->progs.on_exec, true);
-	bpf_program__set_autoload(skel->progs.on_fork, cgroups);
-	bpf_program__set_autoload(skel->progs.on_process_exit, cgroups);
+	bpf_program__set_autoload(skel->progs.on_fork, scope);
+	bpf_program__set_autoload(skel->progs.on_process_exit, scope);
+	bpf_program__set_autoload(skel->progs.on_cgroup_mkdir, cgroups);
+	bpf_program__set_autoload(skel->progs.on_cgroup_rmdir, cgroups);
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      ATTACH_TRACE_UPROBE_SESSION);
@@ -128,6 +134,11 @@ static void select_programs(struct memsnoop_bpf *skel, bool session, bool multi,
 		bpf_program__set_expected_attach_type(skel->progs.alloc_exit,
 						      ATTACH_TRACE_UPROBE_MULTI);
 	}
+}
+
+static bool scope_in_kernel(const struct probes_opts *opts)
+{
+	return opts->cgroup_cnt > 0 || opts->follow_forks;
 }
 
 struct probes *probes__open(const struct probes_opts *opts)
@@ -165,11 +176,19 @@ struct probes *probes__open(const struct probes_opts *opts)
 	p->skel->rodata->count_only = opts->count_only;
 	p->skel->rodata->probe_noop = opts->probe_noop;
 	p->skel->rodata->count_sizes = !opts->no_size_classes;
-	select_programs(p->skel, session, p->multi, opts->cgroup_cnt > 0);
+	select_programs(p->skel, session, p->multi, scope_in_kernel(opts), opts->cgroup_cnt > 0);
 	p->skel->rodata->unwind_dwarf = opts->unwind == UNWIND_DWARF_COPY;
 	p->skel->rodata->unwind_kernel = opts->unwind == UNWIND_DWARF;
 	p->skel->rodata->unwind_oracle = opts->unwind == UNWIND_DWARF && opts->unwind_oracle;
 	p->skel->rodata->cgroup_cnt = opts->cgroup_cnt;
+	for (__u32 i = 0; i < opts->cgroup_cnt; i++) {
+		p->skel->bss->cgroup_slots[i] = opts->cgroup_slots[i];
+		snprintf((char *)p->skel->rodata->cgroup_paths[i], CGROUP_PATH_MAX, "%s",
+			 opts->cgroup_paths[i]);
+	}
+	p->skel->rodata->follow_forks = opts->follow_forks;
+	if (opts->follow_forks)
+		bpf_map__set_max_entries(p->skel->maps.scope_pids, SCOPE_PIDS_FOLLOW_MAX);
 	p->skel->rodata->stack_bytes = opts->stack_bytes;
 	rb_sz = opts->ringbuf_sz ? opts->ringbuf_sz : ringbuf_size(opts);
 	bpf_map__set_max_entries(p->skel->maps.events, rb_sz);
@@ -183,14 +202,6 @@ struct probes *probes__open(const struct probes_opts *opts)
 		pr_warn("cannot load the BPF programs: %s (run with -vv for the verifier's log)\n",
 			strerror(-err));
 		goto fail;
-	}
-	for (__u32 i = 0; i < opts->cgroup_cnt; i++) {
-		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.cgroups), &i, &opts->cgroup_fds[i],
-					BPF_ANY)) {
-			err = -errno;
-			pr_warn("cannot watch cgroup %u: %s\n", i, strerror(-err));
-			goto fail;
-		}
 	}
 	return p;
 fail:
@@ -423,12 +434,22 @@ int probes__arm(struct probes *p)
 		pr_warn("cannot attach to the exec tracepoint: %s\n", strerror(-err));
 		return err;
 	}
-	if (p->opts.cgroup_cnt) {
+	if (scope_in_kernel(&p->opts)) {
 		p->fork_link = bpf_program__attach(p->skel->progs.on_fork);
 		p->exit_link = p->fork_link ? bpf_program__attach(p->skel->progs.on_process_exit) : NULL;
 		if (!p->exit_link) {
 			err = -errno;
 			pr_warn("cannot attach to the fork and exit tracepoints: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	if (p->opts.cgroup_cnt) {
+		p->mkdir_link = bpf_program__attach(p->skel->progs.on_cgroup_mkdir);
+		p->rmdir_link = p->mkdir_link ? bpf_program__attach(p->skel->progs.on_cgroup_rmdir) : NULL;
+		if (!p->rmdir_link) {
+			err = -errno;
+			pr_warn("cannot attach to the cgroup mkdir and rmdir tracepoints: %s\n",
+				strerror(-err));
 			return err;
 		}
 	}
@@ -481,7 +502,9 @@ void probes__detach(struct probes *p)
 	bpf_link__destroy(p->exec_link);
 	bpf_link__destroy(p->fork_link);
 	bpf_link__destroy(p->exit_link);
-	p->exec_link = p->fork_link = p->exit_link = NULL;
+	bpf_link__destroy(p->mkdir_link);
+	bpf_link__destroy(p->rmdir_link);
+	p->exec_link = p->fork_link = p->exit_link = p->mkdir_link = p->rmdir_link = NULL;
 	for (size_t i = 0; i < p->link_cnt; i++)
 		bpf_link__destroy(p->links[i]);
 	p->link_cnt = 0;
@@ -510,6 +533,11 @@ uint64_t probes__unwind_pending(const struct probes *p)
 uint64_t probes__unwind_vma_busy(const struct probes *p)
 {
 	return __atomic_load_n(&p->skel->bss->unwind_vma_busy, __ATOMIC_RELAXED);
+}
+
+uint64_t probes__unfollowed_forks(const struct probes *p)
+{
+	return __atomic_load_n(&p->skel->bss->unfollowed_forks, __ATOMIC_RELAXED);
 }
 
 uint64_t probes__unwind_copies(const struct probes *p)

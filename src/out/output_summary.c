@@ -140,10 +140,22 @@ static void write_estimated(const struct stack_values *t, const struct report_in
 	fprintf(f, "    \"allocated\": {\"objects\": %.0f, \"bytes\": %.0f},\n", t->alloc_objects,
 		t->alloc_space);
 	if (info->inuse_untracked)
-		fprintf(f, "    \"in_use\": null\n  },\n");
+		fprintf(f, "    \"in_use\": null");
 	else
-		fprintf(f, "    \"in_use\": {\"objects\": %.0f, \"bytes\": %.0f, \"samples\": %" PRIu64 "}\n  },\n",
+		fprintf(f, "    \"in_use\": {\"objects\": %.0f, \"bytes\": %.0f, \"samples\": %" PRIu64 "}",
 			t->inuse_objects, t->inuse_space, t->inuse_samples);
+	/* --cgroup: exited processes' blocks, out of in_use, one entry per program */
+	if (info->exit_leak_cnt)
+		fprintf(f, ",\n    \"leaked_at_exit\": [");
+	for (size_t i = 0; i < info->exit_leak_cnt; i++) {
+		const struct exit_leak *e = &info->exit_leaks[i];
+
+		fprintf(f, "%s\n      {\"program\": ", i ? "," : "");
+		json_string(f, e->program);
+		fprintf(f, ", \"processes\": %" PRIu64 ", \"objects\": %.0f, \"bytes\": %.0f, \"samples\": %" PRIu64 "}",
+			e->processes, e->objects, e->bytes, e->samples);
+	}
+	fprintf(f, "%s\n  },\n", info->exit_leak_cnt ? "\n    ]" : "");
 }
 
 static void write_losses(const struct report_losses *l, FILE *f)

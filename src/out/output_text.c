@@ -25,6 +25,7 @@ static const char *const drop_names[DROP_CNT] = {
 	[DROP_RINGBUF_FORK] = "process starts in the cgroup not seen: ring buffer full",
 	[DROP_RINGBUF_EXIT] = "process exits in the cgroup not seen: ring buffer full (found gone at the next tick)",
 	[DROP_RINGBUF_EXEC] = "execs not seen: ring buffer full (the old image's blocks retired all the same)",
+	[DROP_RINGBUF_CGROUP] = "cgroup removals or re-creations not told: ring buffer full",
 };
 
 /* The drops' names in machine-read outputs (the live view, summary.json). */
@@ -38,6 +39,7 @@ static const char *const drop_keys[DROP_CNT] = {
 	[DROP_RINGBUF_FORK] = "ringbuf_full_forks",
 	[DROP_RINGBUF_EXIT] = "ringbuf_full_exits",
 	[DROP_RINGBUF_EXEC] = "ringbuf_full_execs",
+	[DROP_RINGBUF_CGROUP] = "ringbuf_full_cgroup_events",
 };
 
 const char *drop_name(int drop)
@@ -116,14 +118,29 @@ static void write_process_list(const struct report_info *info, FILE *f)
 	}
 }
 
-/* --cgroup: how many processes, where; those outside it that paid the probes' traps. */
+/* --cgroup, --follow-forks: how many processes, where; those outside that paid the probes'
+ * traps. */
 static void write_scope(const struct report_scope *s, size_t total, FILE *f)
 {
-	fprintf(f, "%zu at attach, %zu started, %zu exited; cgroup%s ", total - s->started,
-		s->started, s->exited, s->cgroup_cnt == 1 ? "" : "s");
+	fprintf(f, "%zu at attach, %zu started, %zu exited; ", total - s->started, s->started,
+		s->exited);
+	if (s->forks)
+		fputs("forks followed", f);
+	else
+		fprintf(f, "cgroup%s ", s->cgroup_cnt == 1 ? "" : "s");
 	for (size_t i = 0; i < s->cgroup_cnt; i++) {
+		const struct report_cgroup_changes *c = s->changes ? &s->changes[i] : NULL;
+
 		fputs(i ? ", " : "", f);
 		escape_write(f, s->cgroups[i], "");
+		if (c && c->removed)
+			fprintf(f, " (removed %u time%s, last at %.1f s; ", c->removed,
+				c->removed == 1 ? "" : "s", c->last_removed_s);
+		if (c && c->removed && c->back)
+			fprintf(f, "made again %u time%s, last at %.1f s)", c->back,
+				c->back == 1 ? "" : "s", c->last_back_s);
+		else if (c && c->removed)
+			fputs("not made again)", f);
 	}
 	fprintf(f, "; %zu process%s outside map%s a probed file", s->outsiders,
 		s->outsiders == 1 ? "" : "es", s->outsiders == 1 ? "s" : "");
@@ -136,7 +153,7 @@ static void write_header(const struct profile *p, const struct report_info *info
 	char buf[96];
 
 	fprintf(f, "memsnoop: %zu process%s (", info->target_cnt, info->target_cnt == 1 ? "" : "es");
-	if (info->scope.cgroup_cnt)
+	if (info->scope.cgroup_cnt || info->scope.forks)
 		write_scope(&info->scope, info->target_cnt, f);
 	else
 		write_process_list(info, f);
@@ -559,6 +576,33 @@ static void write_losses(const struct report_losses *l, FILE *f)
 	write_cut_short(l, f);
 }
 
+#define EXIT_LEAK_LINES 10
+
+/* What exited processes left allocated: out of "in use", a few lines by program. */
+static void write_exit_leaks(const struct report_info *info, FILE *f)
+{
+	uint64_t processes = 0;
+	char human[32];
+
+	if (!info->exit_leak_cnt)
+		return;
+	for (size_t i = 0; i < info->exit_leak_cnt; i++)
+		processes += info->exit_leaks[i].processes;
+	fprintf(f, "leaked at exit by %llu process%s that exited during the run (not in use), by program:\n",
+		(unsigned long long)processes, processes == 1 ? "" : "es");
+	for (size_t i = 0; i < info->exit_leak_cnt && i < EXIT_LEAK_LINES; i++) {
+		const struct exit_leak *e = &info->exit_leaks[i];
+
+		fputs("  ", f);
+		escape_write(f, e->program, ""); /* a target chose it */
+		fprintf(f, ": %.0f objects, %.0f bytes (%s), %llu process%s\n", e->objects, e->bytes,
+			format_bytes(e->bytes, human, sizeof(human)), (unsigned long long)e->processes,
+			e->processes == 1 ? "" : "es");
+	}
+	if (info->exit_leak_cnt > EXIT_LEAK_LINES)
+		fprintf(f, "  and %zu more programs\n", info->exit_leak_cnt - EXIT_LEAK_LINES);
+}
+
 int output_text__write(const struct profile *p, const struct report_info *info, FILE *f)
 {
 	int err;
@@ -566,6 +610,7 @@ int output_text__write(const struct profile *p, const struct report_info *info, 
 	write_header(p, info, f);
 	write_totals(p, info, f);
 	write_sizes(p, info, f);
+	write_exit_leaks(info, f);
 	write_memory(p, info, f);
 	err = info->count_only ? 0 : write_top(p, info, f);
 	if (err)

@@ -630,7 +630,14 @@ int collector__handle_event(void *ctx, void *data, size_t size)
 		handle_free(c, data);
 		return 0;
 	case EV_PROC_FORK:
+		if (size < sizeof(struct task_event))
+			goto bad;
+		/* a child gone before its map is read still symbolizes: its memory was its
+		 * parent's (an exec since, read in order, starts it afresh) */
+		addrspaces__fork(c->addrspaces, ((const struct task_event *)data)->parent, hdr->tgid);
+		return 0;
 	case EV_PROC_EXIT:
+	case EV_CGROUP:
 		return 0; /* the process registry's, not the profile's */
 	case EV_EXEC:
 		if (size < sizeof(struct task_event))
@@ -724,6 +731,28 @@ void collector__forget_process(struct collector *c, pid_t pid, uint64_t now_ns)
 	hashmap__for_each(c->live, collect_keys, &f);
 	for (size_t i = 0; i < f.cnt; i++)
 		forget_live(c, &f.keys[i], now_ns, true);
+	free(f.keys);
+}
+
+void collector__retire_process(struct collector *c, pid_t pid, struct exit_leak *out)
+{
+	struct forget_ctx f = { .tgid = pid };
+	uint64_t rate = profile__rate(c->profile);
+
+	memset(out, 0, sizeof(*out));
+	hashmap__for_each(c->live, collect_keys, &f);
+	for (size_t i = 0; i < f.cnt; i++) {
+		struct live_sample s;
+		double w;
+
+		if (!hashmap__delete(c->live, &f.keys[i], sizeof(f.keys[i]), &s))
+			continue;
+		w = sample_weight(s.size, rate);
+		out->objects += w;
+		out->bytes += w * s.size;
+		out->samples++;
+		record(c, s.raw, OP_GONE, s.size, 0);
+	}
 	free(f.keys);
 }
 

@@ -46,9 +46,10 @@ int session__prepare(struct session *s)
 
 	s->sigfd = -1;
 	s->report = stdout;
-	s->mode = s->opts.cgroup_cnt ? &target_mode_cgroup
-		  : s->opts.command  ? &target_mode_launch
-				     : &target_mode_pids;
+	s->mode = s->opts.cgroup_cnt				 ? &target_mode_cgroup
+		  : s->opts.command && s->opts.follow_forks ? &target_mode_launch_following
+		  : s->opts.command			 ? &target_mode_launch
+							 : &target_mode_pids;
 	if ((err = preflight_check()) || (err = session__choose_users(s)) ||
 	    (err = s->mode->prepare(s)) || (err = session__check_outputs(s->opts.output_prefix)) ||
 	    (err = session__open_server(s)) || (err = session__open_pusher(s)))

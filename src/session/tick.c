@@ -73,7 +73,7 @@ void session__on_tick(void *ctx)
 int session__open_live_view(struct session *s)
 {
 	/* a launched program shares the terminal: no live view unless asked, never a redraw */
-	bool tty = s->mode != &target_mode_launch && isatty(fileno(s->report));
+	bool tty = !s->opts.command && isatty(fileno(s->report));
 	double interval = s->opts.has_interval ? s->opts.interval_s : tty ? CLI_TERMINAL_INTERVAL_S : 0;
 	struct winsize ws;
 
@@ -81,7 +81,7 @@ int session__open_live_view(struct session *s)
 	if (cgroup_v2_mount(s->cgroup_mount, sizeof(s->cgroup_mount)))
 		s->cgroup_mount[0] = '\0';
 	/* a launched program shares the terminal's stderr: no progress line over its output */
-	s->progress = !interval && s->mode != &target_mode_launch && isatty(STDERR_FILENO);
+	s->progress = !interval && !s->opts.command && isatty(STDERR_FILENO);
 	if (!interval)
 		return 0;
 	s->live = live_view__new(&(struct live_view_opts){

@@ -65,6 +65,19 @@ void session__release_process(struct session *s, pid_t pid)
 		table_loader__forget_process(s->tables, pid);
 }
 
+void session__process_exited(struct session *s, pid_t pid)
+{
+	const struct target *t = targets__lookup(&s->targets, pid);
+	struct exit_leak leak;
+
+	if (s->exit_leaks) {
+		collector__retire_process(s->collector, pid, &leak);
+		if (exit_leaks__add(s->exit_leaks, t && t->comm[0] ? t->comm : "[unknown]", &leak))
+			pr_warn("out of memory: the leak at exit of PID %d is not counted\n", (int)pid);
+	}
+	session__release_process(s, pid);
+}
+
 /* The tables queued so far published, before a held process runs (a bound: compiling is
  * bounded in time per file, but a loaded machine can stretch it). */
 void session__settle_tables(struct session *s)
@@ -121,7 +134,7 @@ void session__drain(struct session *s)
 
 int session__open_recording(struct session *s)
 {
-	bool several = s->targets.cnt > 1 || s->opts.follow_forks || s->mode == &target_mode_cgroup;
+	bool several = s->targets.cnt > 1 || s->scope;
 
 	s->collector = collector__new(&(struct collector_opts){
 					      .split_pids = several,

@@ -309,6 +309,11 @@ static int refresh(struct addrspaces *as, pid_t pid, struct process *p)
 	err = procmaps__read(pid, &fresh);
 	if (err)
 		return err; /* gone: the last model stays */
+	if (!fresh.cnt) {
+		/* exiting, its memory released already: no better than the last model */
+		procmaps__clear(&fresh);
+		return -ESRCH;
+	}
 	ids = calloc(fresh.cnt ? fresh.cnt : 1, sizeof(*ids));
 	if (!ids) {
 		procmaps__clear(&fresh);
@@ -412,6 +417,30 @@ int addrspaces__for_each_file_mapping(struct addrspaces *as, pid_t pid,
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int addrspaces__fork(struct addrspaces *as, pid_t parent, pid_t child)
+{
+	/* the child's entry first: adding it may move the parent's */
+	struct process *to = process_of(as, child), *from;
+	uint32_t *ids;
+
+	if (!to)
+		return -ENOMEM;
+	from = hashmap__find(as->procs, &parent, sizeof(parent));
+	if (!from || !from->maps.cnt)
+		return -ENOENT;
+	if (to->maps.cnt)
+		return 0; /* read from its own map already */
+	ids = malloc(from->maps.cnt * sizeof(*ids));
+	if (!ids || procmaps__copy(&from->maps, &to->maps)) {
+		free(ids);
+		return -ENOMEM;
+	}
+	memcpy(ids, from->module_ids, from->maps.cnt * sizeof(*ids));
+	to->module_ids = ids;
+	to->generation++;
 	return 0;
 }
 

@@ -71,6 +71,23 @@ int procmaps__read(pid_t pid, struct procmaps *out)
 	return err;
 }
 
+int procmaps__copy(const struct procmaps *from, struct procmaps *to)
+{
+	to->maps = calloc(from->cnt ? from->cnt : 1, sizeof(*to->maps));
+	to->cnt = 0;
+	if (!to->maps)
+		return -ENOMEM;
+	for (; to->cnt < from->cnt; to->cnt++) {
+		to->maps[to->cnt] = from->maps[to->cnt];
+		to->maps[to->cnt].path = strdup(from->maps[to->cnt].path);
+		if (!to->maps[to->cnt].path) {
+			procmaps__clear(to);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 void procmaps__clear(struct procmaps *pm)
 {
 	for (size_t i = 0; i < pm->cnt; i++)

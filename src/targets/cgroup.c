@@ -125,8 +125,11 @@ int cgroup_target__open(const char *arg, struct cgroup_target *out)
 	if (err)
 		return err;
 	/* a path relative to the mount names a cgroup, and so does one written as
-	 * /proc/PID/cgroup writes them ("/system.slice/x.service") */
-	if (arg[0] == '/' && access(arg, F_OK))
+	 * /proc/PID/cgroup writes them ("/system.slice/x.service"; "/": the whole hierarchy,
+	 * every process) */
+	if (!strcmp(arg, "/"))
+		snprintf(joined, sizeof(joined), "%s", mnt);
+	else if (arg[0] == '/' && access(arg, F_OK))
 		snprintf(joined, sizeof(joined), "%s%s", mnt, arg);
 	else if (arg[0] == '/')
 		snprintf(joined, sizeof(joined), "%s", arg);
@@ -135,7 +138,10 @@ int cgroup_target__open(const char *arg, struct cgroup_target *out)
 	dir = realpath(joined, NULL);
 	if (!dir) {
 		err = -errno;
-		pr_warn("--cgroup %s: %s\n", arg, strerror(-err));
+		/* what a container sees of its own cgroup is relative to its cgroup namespace */
+		pr_warn("--cgroup %s: %s%s\n", arg, strerror(-err),
+			err == -ENOENT ? " (a path read inside a container is relative to its cgroup namespace: take the host's, from the 0:: line of /proc/PID/cgroup read on the host, or podman inspect --format '{{.State.CgroupPath}}')"
+				       : "");
 		return err;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -256,5 +262,24 @@ static int collect_pids(int dirfd, int depth, pid_t **pids, size_t *cnt)
 
 int cgroup_target__pids(const struct cgroup_target *t, pid_t **pids, size_t *cnt)
 {
-	return collect_pids(t->fd, 0, pids, cnt);
+	int err = collect_pids(t->fd, 0, pids, cnt);
+
+	return err == -ENOENT ? 0 : err; /* removed: it holds nothing */
+}
+
+int cgroup_target__reopen(struct cgroup_target *t)
+{
+	int fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(t->fd);
+	t->fd = fd;
+	t->id = st.st_ino;
+	return 0;
 }

@@ -24,6 +24,9 @@ static int prepare(struct session *s)
 			       &s->targets);
 	if (!s->scope)
 		return -errno;
+	s->exit_leaks = exit_leaks__new();
+	if (!s->exit_leaks)
+		return -ENOMEM;
 	return scope__find_files(s->scope);
 }
 
@@ -31,7 +34,8 @@ static void configure(const struct session *s, struct probes_opts *opts)
 {
 	size_t cnt = 0;
 
-	opts->cgroup_fds = scope__cgroup_fds(s->scope, &cnt);
+	opts->cgroup_slots = scope__cgroup_slots(s->scope, &cnt);
+	opts->cgroup_paths = scope__cgroup_names(s->scope, &cnt);
 	opts->cgroup_cnt = cnt;
 }
 
@@ -43,7 +47,7 @@ static void process_new(void *ctx, pid_t pid)
 
 static void process_gone(void *ctx, pid_t pid)
 {
-	session__release_process(ctx, pid);
+	session__process_exited(ctx, pid);
 }
 
 static void read_exec_job(void *ctx, pid_t pid, uint64_t exec_ns)
@@ -60,6 +64,12 @@ static void exec_seen(void *ctx, pid_t pid, uint64_t exec_ns)
 	jobs__post(s->jobs, read_exec_job, pid, exec_ns);
 }
 
+void scope_mode__follow(struct session *s)
+{
+	scope__set_hooks(s->scope, &(struct scope_hooks){ s, process_new, process_gone, exec_seen });
+	s->outsiders = scope__count_outsiders(s->scope);
+}
+
 /* Every allocator file probed in every process, the -p ones kept too. */
 static int attach(struct session *s)
 {
@@ -73,8 +83,7 @@ static int attach(struct session *s)
 		if (!err && session__watch_process(s, t->pid))
 			pr_info("cannot read the mappings of PID %d\n", (int)t->pid);
 	}
-	scope__set_hooks(s->scope, &(struct scope_hooks){ s, process_new, process_gone, exec_seen });
-	s->outsiders = scope__count_outsiders(s->scope);
+	scope_mode__follow(s);
 	return err;
 }
 
@@ -87,24 +96,24 @@ static int start(struct session *s)
 
 /* The profile's events, then the registry's (after the collector forgot an exec'd process's
  * old image, the scope reads its new one). */
-static void before_record(struct session *s, const struct event_header *hdr, size_t size)
+void scope_mode__before_record(struct session *s, const struct event_header *hdr, size_t size)
 {
 	(void)size;
 	if (hdr->type != EV_EXEC && hdr->type != EV_FREE)
 		scope__before_sample(s->scope, hdr->tgid);
 }
 
-static void on_record(struct session *s, const struct event_header *hdr, size_t size)
+void scope_mode__on_record(struct session *s, const struct event_header *hdr, size_t size)
 {
 	scope__on_event(s->scope, hdr, size);
 }
 
-static int poll_scope(struct session *s)
+int scope_mode__poll(struct session *s)
 {
 	return scope__poll(s->scope);
 }
 
-static void tick(struct session *s)
+void scope_mode__tick(struct session *s)
 {
 	scope__tick(s->scope);
 }
@@ -114,24 +123,29 @@ static bool targets_gone(struct session *s)
 	return s->opts.until_empty && scope__empty(s->scope);
 }
 
-static const struct alloc_objects *files(const struct session *s, size_t *cnt)
+const struct alloc_objects *scope_mode__files(const struct session *s, size_t *cnt)
 {
 	*cnt = 1;
 	return scope__files(s->scope);
 }
 
-static void describe(const struct session *s, struct report_info *info)
+void scope_mode__describe(const struct session *s, struct report_info *info)
 {
 	info->scope.cgroups = scope__cgroup_names(s->scope, &info->scope.cgroup_cnt);
 	info->scope.started = s->targets.started_cnt;
 	info->scope.exited = s->targets.exited_cnt;
 	info->scope.outsiders = s->outsiders;
+	info->scope.changes = scope__cgroup_changes(s->scope, s->start_s);
+	if (s->exit_leaks)
+		info->exit_leaks = exit_leaks__sorted(s->exit_leaks, &info->exit_leak_cnt);
 }
 
 static void free_scope(struct session *s)
 {
 	scope__free(s->scope);
 	s->scope = NULL;
+	exit_leaks__free(s->exit_leaks);
+	s->exit_leaks = NULL;
 }
 
 const struct target_mode target_mode_cgroup = {
@@ -140,12 +154,12 @@ const struct target_mode target_mode_cgroup = {
 	.configure = configure,
 	.attach = attach,
 	.start = start,
-	.before_record = before_record,
-	.on_record = on_record,
-	.poll = poll_scope,
-	.tick = tick,
+	.before_record = scope_mode__before_record,
+	.on_record = scope_mode__on_record,
+	.poll = scope_mode__poll,
+	.tick = scope_mode__tick,
 	.targets_gone = targets_gone,
-	.files = files,
-	.describe = describe,
+	.files = scope_mode__files,
+	.describe = scope_mode__describe,
 	.free = free_scope,
 };

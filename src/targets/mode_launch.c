@@ -4,6 +4,11 @@
  * probed, and lets it go when the window opens (launch.c's ptrace machine). Its stops are
  * moments it is held: its map is read and the kernel gets its unwind tables before it runs
  * on. The run ends with the program, and memsnoop exits with the program's status.
+ *
+ * With --follow-forks the processes it forks are kept by the kernel (scope.c's registry, as
+ * --cgroup's): its allocator files are probed in every process that maps them, and a child,
+ * forked from any thread, joins the scope at the fork before it runs. ptrace holds only the
+ * program itself.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +19,7 @@
 #include "collect.h"
 #include "launch.h"
 #include "log.h"
+#include "scope.h"
 #include "session.h"
 #include "table_loader.h"
 
@@ -49,7 +55,10 @@ static void launch_probe(void *ctx, pid_t pid, const struct alloc_objects *objs)
 {
 	struct session *s = ctx;
 
-	if (probes__attach_pid(s->probes, pid, objs))
+	if (s->scope) {
+		if (scope__add_files(s->scope, objs) || scope__attach(s->scope, s->probes))
+			pr_warn("PID %d, started by the program, is not fully profiled\n", (int)pid);
+	} else if (probes__attach_pid(s->probes, pid, objs))
 		pr_warn("PID %d, started by the program, is not fully profiled\n", (int)pid);
 	session__watch_held_process(s, pid);
 }
@@ -122,6 +131,51 @@ static void free_launch(struct session *s)
 {
 	launch__free(s->launch);
 	s->launch = NULL;
+	scope__free(s->scope);
+	s->scope = NULL;
+}
+
+/* --follow-forks: a scope without cgroups, the program its first process. */
+static int prepare_following(struct session *s)
+{
+	int err = prepare(s);
+
+	if (err)
+		return err;
+	s->scope = scope__open(&(struct scope_opts){ .may_start_empty = true }, &s->targets);
+	if (!s->scope)
+		return -errno;
+	return scope__add_files(s->scope, &s->objs[0]);
+}
+
+static void configure_following(const struct session *s, struct probes_opts *opts)
+{
+	(void)s;
+	opts->follow_forks = true;
+}
+
+static int attach_following(struct session *s)
+{
+	int err = scope__attach(s->scope, s->probes);
+
+	if (!err)
+		err = probes__add_scope_pid(s->probes, s->targets.list[0].pid);
+	scope_mode__follow(s);
+	return err;
+}
+
+/* The run ends with the program: what it forked may outlive it (a daemon). */
+static bool program_gone(struct session *s)
+{
+	return s->targets.list[0].exited;
+}
+
+static void describe_following(const struct session *s, struct report_info *info)
+{
+	describe(s, info);
+	scope_mode__describe(s, info);
+	info->scope.forks = true;
+	info->unfollowed_children = probes__unfollowed_forks(s->probes);
 }
 
 const struct target_mode target_mode_launch = {
@@ -133,6 +187,25 @@ const struct target_mode target_mode_launch = {
 	.on_signal = on_signal,
 	.on_exec = pids_mode__reattach_after_exec,
 	.describe = describe,
+	.finish = finish,
+	.free = free_launch,
+};
+
+const struct target_mode target_mode_launch_following = {
+	.name = "launch --follow-forks",
+	.takes_sigchld = true,
+	.prepare = prepare_following,
+	.configure = configure_following,
+	.attach = attach_following,
+	.start = start,
+	.on_signal = on_signal,
+	.before_record = scope_mode__before_record,
+	.on_record = scope_mode__on_record,
+	.poll = scope_mode__poll,
+	.tick = scope_mode__tick,
+	.targets_gone = program_gone,
+	.files = scope_mode__files,
+	.describe = describe_following,
 	.finish = finish,
 	.free = free_launch,
 };

@@ -25,8 +25,10 @@ struct pending {
 
 struct scope {
 	struct cgroup_target cgroups[CGROUP_TARGETS_MAX];
-	int fds[CGROUP_TARGETS_MAX];
+	struct cgroup_slot slots[CGROUP_TARGETS_MAX];
 	const char *names[CGROUP_TARGETS_MAX];
+	uint64_t removed_ns[CGROUP_TARGETS_MAX], back_ns[CGROUP_TARGETS_MAX]; /* the last */
+	struct report_cgroup_changes changes[CGROUP_TARGETS_MAX];
 	size_t cgroup_cnt;
 	struct targets *targets;
 	struct hashmap *seen;	    /* (device, inode) of every file read */
@@ -71,6 +73,16 @@ static int list_pids(const struct scope *s, pid_t **pids, size_t *cnt)
 	return err;
 }
 
+/* The depth of a cgroup in the hierarchy: "/" 0, "/a" 1, "/a/b" 2. */
+static uint32_t level_of(const char *name)
+{
+	uint32_t level = 0;
+
+	for (const char *p = name; *p; p++)
+		level += *p == '/' && p[1];
+	return level;
+}
+
 struct scope *scope__open(const struct scope_opts *opts, struct targets *targets)
 {
 	struct scope *s = calloc(1, sizeof(*s));
@@ -89,7 +101,8 @@ struct scope *scope__open(const struct scope_opts *opts, struct targets *targets
 		err = cgroup_target__open(opts->cgroup_args[i], &s->cgroups[i]);
 		if (err)
 			break;
-		s->fds[i] = s->cgroups[i].fd;
+		s->slots[i] = (struct cgroup_slot){ .id = s->cgroups[i].id,
+						     .level = level_of(s->cgroups[i].name) };
 		s->names[i] = s->cgroups[i].name;
 		s->cgroup_cnt++;
 	}
@@ -125,10 +138,19 @@ void scope__free(struct scope *s)
 	free(s);
 }
 
-const int *scope__cgroup_fds(const struct scope *s, size_t *cnt)
+const struct cgroup_slot *scope__cgroup_slots(const struct scope *s, size_t *cnt)
 {
 	*cnt = s->cgroup_cnt;
-	return s->fds;
+	return s->slots;
+}
+
+const struct report_cgroup_changes *scope__cgroup_changes(struct scope *s, double start_s)
+{
+	for (size_t i = 0; i < s->cgroup_cnt; i++) {
+		s->changes[i].last_removed_s = s->removed_ns[i] / 1e9 - start_s;
+		s->changes[i].last_back_s = s->back_ns[i] / 1e9 - start_s;
+	}
+	return s->changes;
 }
 
 const char *const *scope__cgroup_names(const struct scope *s, size_t *cnt)
@@ -167,6 +189,22 @@ int scope__find_files(struct scope *s)
 	if (!s->files.cnt) {
 		pr_warn("no allocator found in the processes of the cgroup (none of malloc, free, operator new, ... is defined in what they map)\n");
 		return -ENOENT;
+	}
+	return 0;
+}
+
+int scope__add_files(struct scope *s, const struct alloc_objects *objs)
+{
+	for (size_t i = 0; i < objs->cnt; i++) {
+		const struct alloc_object *o = &objs->objs[i];
+		uint64_t key[2] = { o->dev, o->ino };
+		bool created;
+
+		/* read already through a process's map: under another name, the same file */
+		if (!hashmap__upsert(s->seen, key, sizeof(key), &created))
+			return -ENOMEM;
+		if (created && alloc_objects__add_file(&s->files, o->path, o->open_path))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -344,6 +382,30 @@ static void process_exited(struct scope *s, pid_t pid, uint64_t exit_ns)
 		s->hooks.process_gone(s->hooks.ctx, pid);
 }
 
+/* The kernel profiles a cgroup made again already; its directory is opened again here, so
+ * that its processes are listed (and a removed one holds none). */
+static void cgroup_changed(struct scope *s, const struct cgroup_event *ev)
+{
+	struct cgroup_target *cg = &s->cgroups[ev->index];
+
+	if (ev->index >= s->cgroup_cnt)
+		return;
+	if (!ev->id) {
+		s->changes[ev->index].removed++;
+		s->removed_ns[ev->index] = ev->hdr.ts_ns;
+		pr_info("cgroup %s removed: what is made again at its path is profiled\n", cg->name);
+		return;
+	}
+	s->changes[ev->index].back++;
+	s->back_ns[ev->index] = ev->hdr.ts_ns;
+	if (cgroup_target__reopen(cg))
+		pr_warn("cgroup %s made again, but cannot be opened: its processes are profiled, not listed\n",
+			cg->name);
+	else
+		pr_info("cgroup %s made again (id %llu): profiled from its first process\n", cg->name,
+			(unsigned long long)ev->id);
+}
+
 void scope__on_event(struct scope *s, const struct event_header *hdr, size_t size)
 {
 	const void *data = hdr;
@@ -383,6 +445,10 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 		return;
 	case EV_PROC_EXIT:
 		process_exited(s, pid, hdr->ts_ns);
+		return;
+	case EV_CGROUP:
+		if (size >= sizeof(struct cgroup_event))
+			cgroup_changed(s, data);
 		return;
 	}
 }

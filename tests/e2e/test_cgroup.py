@@ -23,6 +23,12 @@ LEAKY_CALLS, LEAKY_BYTES, LEAKY_LEAK = 45, 25 * 400 + 10 * 6000 + 10 * 3000, 25 
 MOUNT = harness.cgroup_v2_mount()
 
 
+def exit_leaks(report):
+    """The report's 'leaked at exit' section: {program: (objects, bytes, processes)}."""
+    return {m[0]: (int(m[1]), int(m[2]), int(m[3])) for m in re.findall(
+        r"^  (\S+): (\d+) objects, (\d+) bytes \([^)]*\), (\d+) process", report, re.M)}
+
+
 class Cgroup:
     """A cgroup v2 directory of the test's own; close() kills what is left in it."""
 
@@ -115,15 +121,14 @@ class CgroupTest(CgroupCase):
         bytes_ = (truths[0]["alloc_bytes"] + truths[1]["alloc_bytes"] + WORKER_CTOR +
                   WORKER_MAIN * 3)
         self.assertEqual(totals["exact"]["all allocations"], (calls, bytes_), report)
-        leaked = 2 * ALLOC_C_LEAK + WORKER_CTOR + WORKER_MAIN
-        self.assertEqual(totals["in use"][1], leaked, report)
+        # the two alloc_c exited: their blocks leaked at exit, out of "in use"; the worker lives
+        self.assertEqual(totals["in use"][1], WORKER_CTOR + WORKER_MAIN, report)
+        self.assertEqual(exit_leaks(report).get("alloc_c"), (14, 2 * ALLOC_C_LEAK, 2), report)
         self.assertRegex(report, r"memsnoop: 3 processes \(2 at attach, 1 started, \d+ exited; "
                                  rf"cgroup {re.escape(self.cg.rel)}; \d+ process")
         # each process's own sites, the outsider's nowhere
         worker_pid = int(ready.split()[1])
         stacks = self.folded()
-        self.assertEqual(sum(v for s, v in stacks.items() if s.endswith(";leak_c")),
-                         2 * ALLOC_C_LEAK)
         self.assertEqual(sum(v for s, v in stacks.items() if s.endswith(";worker_ctor_leak")),
                          WORKER_CTOR)
         self.assertEqual(sum(v for s, v in stacks.items() if s.endswith(";worker_main_leak")),
@@ -133,6 +138,31 @@ class CgroupTest(CgroupCase):
         # -v: the shared libc is named with who maps it, inside and outside
         self.assertRegex(err, r"probed \S+libc\.so\.6: mapped by \d+ process(es)? profiled and "
                               r"\d+ outside the cgroup")
+
+    def test_cgroup_removed_and_made_again_is_followed(self):
+        # a service's restart: systemd (runc for a container) removes its cgroup and makes it
+        # again at the same path; the kernel's mkdir tracepoint profiles the new one before
+        # any process enters it
+        ms = harness.Memsnoop("--cgroup", self.cg.rel, "-d", "60", "-r", "1", "-v", "-o",
+                              self.prefix)
+        ms.wait_attached()
+        os.rmdir(self.cg.path)
+        os.mkdir(self.cg.path)
+        worker = started_in(self.cg, "leaky_ctor", 0, stdout=subprocess.DEVNULL)
+        worker.communicate(input="g", timeout=harness.TIMEOUT)
+        self.assertEqual(worker.returncode, 0)
+        status, report, err = ms.stop()
+        self.assertEqual(status, 0, err)
+        self.assertIn("lost data: none", report)
+        totals = harness.parse_report(report)
+        self.assertEqual(totals["exact"]["all allocations"], (LEAKY_CALLS, LEAKY_BYTES), report)
+        self.assertEqual(totals["free"], 10)
+        self.assertEqual(totals["in use"][1], 0, report)  # it exited: its blocks leaked
+        self.assertEqual(exit_leaks(report), {"leaky_ctor": (35, LEAKY_LEAK, 1)}, report)
+        self.assertRegex(report, rf"cgroup {re.escape(self.cg.rel)} \(removed 1 time, last at "
+                                 r"[\d.]+ s; made again 1 time, last at [\d.]+ s\)")
+        self.assertIn(f"cgroup {self.cg.rel} removed", err)
+        self.assertRegex(err, rf"cgroup {re.escape(self.cg.rel)} made again \(id \d+\)")
 
     def test_pprof_labels_pid_comm_and_cgroup(self):
         target = held_in(self.cg, "alloc_c")
@@ -155,7 +185,7 @@ class CgroupTest(CgroupCase):
     def test_300_short_lived_processes_every_one_counted(self):
         # the cgroup empty at attach: --until-empty waits for processes, and for them to go
         ms = harness.Memsnoop("--cgroup", self.cg.rel, "--until-empty", "-r", "1", "-o",
-                              self.prefix)
+                              self.prefix, "--value", "alloc_space")
         ms.wait_attached()
         spawner = started_in(self.cg, "spawner", 300, harness.target_path("leaky_ctor"), 0,
                              stdout=subprocess.DEVNULL)
@@ -168,8 +198,11 @@ class CgroupTest(CgroupCase):
         self.assertEqual(totals["exact"]["all allocations"],
                          (300 * LEAKY_CALLS, 300 * LEAKY_BYTES), report)
         self.assertEqual(totals["free"], 300 * 10)
+        # every one exited: nothing in use, their blocks leaked at exit, one line for the
+        # 300 of them
+        self.assertEqual(totals["in use"][1], 0, report)
         if "lost data: none" in report:
-            self.assertEqual(totals["in use"][1], 300 * LEAKY_LEAK)
+            self.assertEqual(exit_leaks(report)["leaky_ctor"], (300 * 35, 300 * LEAKY_LEAK, 300))
         self.assertRegex(report, r"memsnoop: 301 processes \(0 at attach, 301 started, 301 exited")
         # grouped by program (the default with --cgroup): 300 workers, one program's sites
         # (a stack cut short at a table still compiling, its process gone before its copy was
@@ -224,7 +257,9 @@ class CgroupTest(CgroupCase):
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             self.assertRegex(target.stdout.readline(), r"^pid \d+")
-            ms = harness.Memsnoop("--cgroup", self.cg.rel, "-r", "1", "-v")
+            # --value alloc_space: the sites of a process gone, leaked at exit, not in use
+            ms = harness.Memsnoop("--cgroup", self.cg.rel, "-r", "1", "-v", "--value",
+                                  "alloc_space")
             ms.wait_attached()
             target.stdin.write("g")
             target.stdin.flush()
@@ -240,7 +275,7 @@ class CgroupTest(CgroupCase):
         # unshare and chroot allocate too, before the program: at least the program's own
         self.assertGreaterEqual(totals["exact"]["all allocations"][0], truth["alloc_calls"])
         self.assertIn("leak_c", report)
-        self.assertRegex(report, rf"in use {truth['leaked_bytes'] / 1024:.1f} KiB in 7 objects")
+        self.assertEqual(exit_leaks(report)["alloc_c"], (7, truth["leaked_bytes"], 1), report)
 
 
 @unittest.skipUnless(MOUNT, "no cgroup v2 hierarchy is mounted")
@@ -254,6 +289,12 @@ class CgroupRefusalTest(unittest.TestCase):
     def test_missing_cgroup(self):
         err = self.refused("--cgroup", "no-such-cgroup-memsnoop")
         self.assertIn("--cgroup no-such-cgroup-memsnoop: No such file or directory", err)
+
+    def test_namespace_relative_path_refused_with_the_reason(self):
+        # inside a container, /proc/self/cgroup says "0::/" or a path of its cgroup namespace
+        err = self.refused("--cgroup", "/memsnoop-no-such/app.service")
+        self.assertIn("relative to its cgroup namespace: take the host's", err)
+        self.assertEqual(len(err.splitlines()), 1, err)
 
     def test_file_is_not_a_cgroup(self):
         self.assertIn("not a cgroup v2 directory", self.refused("--cgroup", "/etc/hostname"))

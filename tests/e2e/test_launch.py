@@ -1,5 +1,6 @@
 """memsnoop -- COMMAND: from the first allocation (constructors included) to the exit, the
 leak report, the program's exit status, --fail-on-leak and --follow-forks."""
+import json
 import os
 import re
 import signal
@@ -119,6 +120,33 @@ class LaunchTest(harness.OutputTest):
         self.assertNotIn("not followed", err)
         pids = set(re.findall(r"\) PID (\d+):", err))
         self.assertEqual(len(pids), 2, err)  # each site labelled with its process
+
+    def test_children_forked_from_a_thread_are_followed(self):
+        # tests/targets/thread_forker.c: every fork from a worker thread (ptrace, tracing the
+        # main thread only, never sees them): a child, its orphaned grandchild, a vfork + exec
+        child, grand, execd, parent = 40 * 1500, 20 * 700, 9 * 333, 5 * 2000
+        leaked = child + grand + execd + parent
+        status, _, err = launch(harness.target_path("thread_forker"),
+                                memsnoop_args=("-r", "1", "--follow-forks", "-o", self.prefix))
+        self.assertEqual(status, 0, err)
+        with open(self.prefix + ".summary.json") as f:
+            summary = json.load(f)
+        malloc = [e for e in summary["exact"]["entry_points"] if e["name"] == "malloc"]
+        self.assertEqual([(e["calls"], e["bytes"]) for e in malloc], [(74, leaked)], err)
+        self.assertEqual(len(summary["run"]["targets"]), 4, summary["run"])  # every process
+        self.assertEqual(summary["run"]["unfollowed_children"], 0)
+        leaves = {s.rpartition(";")[2]: v for s, v in self.folded().items()}
+        # forked children symbolize with their parent's map even once gone
+        for name, value in (("child_leaks", child), ("grandchild_leaks", grand),
+                            ("parent_leaks", parent)):
+            self.assertEqual(leaves.get(name), value, leaves)
+        self.assertIn("lost data: none", err)
+        # the leak of a child forked from a thread fails the run
+        status, _, err = launch(harness.target_path("thread_forker"),
+                                memsnoop_args=("-r", "1", "--follow-forks", "--fail-on-leak",
+                                               leaked - 1))
+        self.assertEqual(status, 3, err)
+        self.assertIn(f"more than --fail-on-leak {leaked - 1}", err)
 
     def test_programs_started_through_a_shell_are_counted_once(self):
         leaked = CTOR_BYTES + MAIN_BYTES
