@@ -32,6 +32,7 @@ struct table_loader_stats {
 	size_t files_loaded;	 /* tables loaded over the run */
 	size_t files_no_cfi;	 /* files without CFI: frame pointers */
 	size_t files_excluded;	 /* not loaded (unreadable, not understood): copies */
+	size_t files_over_bounds; /* of those, CFI past the compiler's bounds (cfi_table.h) */
 	size_t files_over_budget; /* past the budget: copies */
 	size_t files_freed;	 /* tables freed, their last process gone */
 	size_t rows;		 /* rows loaded now */

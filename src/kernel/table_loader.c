@@ -340,8 +340,14 @@ static bool publish(struct table_loader *k, struct table_job *job)
 		/* a frame-pointer walk through code built without them would make frames up */
 		t->state = UW_FILE_EXCLUDED;
 		k->stats.files_excluded++;
-		pr_warn("%s: unwind table not loaded (%s): its samples are sent as stack copies\n",
-			job->path, strerror(-job->err));
+		if (job->err == -EFBIG) { /* the compiler's bounds (cfi_table.h): a hostile file */
+			k->stats.files_over_bounds++;
+			pr_warn("%s: CFI past memsnoop's bounds (cfi_table.h): its samples are sent as stack copies\n",
+				job->path);
+		} else {
+			pr_warn("%s: unwind table not loaded (%s): its samples are sent as stack copies\n",
+				job->path, strerror(-job->err));
+		}
 	}
 	publish_state(k, &job->fid, t);
 	if (!t->refs)
@@ -410,11 +416,11 @@ void table_loader__report(const struct table_loader *k, const struct table_loade
 
 	table_loader__stats(k, &s);
 	pr_info("unwind tables: %zu files loaded (%zu freed with their last process, %zu without "
-		"CFI, %zu not loaded, %zu past the budget), %zu rules, %zu rows now, %llu KiB of "
+		"CFI, %zu not loaded, %zu past the CFI bounds, %zu past the budget), %zu rules, %zu rows now, %llu KiB of "
 		"kernel memory (peak %llu KiB, budget %llu MiB), compiled in %.1f ms, loaded in %.1f "
 		"ms; %llu samples sent as stack copies (%llu with the mm busy), %llu stacks cut short "
 		"at a table being compiled\n", s.files_loaded,
-		s.files_freed, s.files_no_cfi, s.files_excluded, s.files_over_budget, s.rules, s.rows,
+		s.files_freed, s.files_no_cfi, s.files_excluded, s.files_over_bounds, s.files_over_budget, s.rules, s.rows,
 		(unsigned long long)(s.kernel_sz >> 10), (unsigned long long)(s.kernel_peak_sz >> 10),
 		(unsigned long long)(s.budget_sz >> 20), s.build_ns / 1e6, s.load_ns / 1e6,
 		(unsigned long long)w->copies, (unsigned long long)w->vma_busy,
