@@ -26,30 +26,25 @@ static inline void replay_dir(const char *dir, void (*replay)(const char *path))
 	closedir(d);
 }
 
+static int (*replay_one)(const uint8_t *, size_t);
+
+static inline void replay_bytes(const char *path)
+{
+	static uint8_t buf[1 << 22];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	replay_one(buf, n);
+}
+
 /* Calls one(bytes, size) with the content (up to 4 MiB) of each file in dir. */
 static inline void replay_bytes_dir(const char *dir, int (*one)(const uint8_t *, size_t))
 {
-	static uint8_t buf[1 << 22];
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[512];
-		size_t n;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s%s", dir, de->d_name);
-		f = fopen(path, "r");
-		assert_non_null(f);
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		one(buf, n);
-	}
-	closedir(d);
+	replay_one = one;
+	replay_dir(dir, replay_bytes);
 }
 
 #endif /* REPLAY_H */
