@@ -373,13 +373,27 @@ static void name_target(struct scope *s, pid_t pid, const struct task_event *ev)
 	}
 }
 
-/* Its exit event read, or found gone without one. */
+/* Its exit event read, or found gone without one: once per process, whichever comes first
+ * (an exit event read after the process was found gone, or of a process never registered,
+ * retires nothing: its blocks would be counted as leaked twice). */
 static void process_exited(struct scope *s, pid_t pid, uint64_t exit_ns)
 {
+	if (!targets__find(s->targets, pid))
+		return;
 	hashmap__delete(s->fresh, &pid, sizeof(pid), NULL);
 	targets__exited(s->targets, pid, exit_ns);
 	if (s->hooks.process_gone)
 		s->hooks.process_gone(s->hooks.ctx, pid);
+}
+
+/* An event of a process that has exited already (its exit read first, from another CPU, or
+ * found gone at a tick while the ring buffer was behind): registering it again would count a
+ * phantom process that started after it ended. */
+static bool gone_before(const struct scope *s, pid_t pid, uint64_t ts_ns)
+{
+	const struct target *prev = targets__lookup(s->targets, pid);
+
+	return prev && prev->exited && prev->exit_ns >= ts_ns;
 }
 
 /* The kernel profiles a cgroup made again already; its directory is opened again here, so
@@ -413,12 +427,10 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 	pid_t pid = hdr->tgid;
 
 	switch (hdr->type) {
-	case EV_PROC_FORK: {
-		const struct target *prev = targets__lookup(s->targets, pid);
-
+	case EV_PROC_FORK:
 		/* the parent tells of its fork once the child runs: on another CPU the child may
 		 * have exec'd and exited already, its events read before this one */
-		if (prev && prev->exited && prev->exit_ns >= hdr->ts_ns)
+		if (gone_before(s, pid, hdr->ts_ns))
 			return;
 		if (size < sizeof(struct task_event) || targets__add(s->targets, pid, true))
 			return;
@@ -426,8 +438,9 @@ void scope__on_event(struct scope *s, const struct event_header *hdr, size_t siz
 		if (s->hooks.process_new)
 			s->hooks.process_new(s->hooks.ctx, pid);
 		return;
-	}
 	case EV_EXEC:
+		if (gone_before(s, pid, hdr->ts_ns))
+			return;
 		/* at once, while it surely lives: its allocator files, and its map */
 		if (!targets__find(s->targets, pid) && targets__add(s->targets, pid, true))
 			return;
