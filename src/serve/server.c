@@ -41,6 +41,7 @@
 #define IDLE_TIMEOUT_S 10
 #define CONNECTION_MEMORY 16384
 #define LISTEN_BACKLOG 4096
+#define SERVER_STOP_PASSES 8 /* libmicrohttpd passes at stop, for the resumed requests */
 
 /* A ?seconds=N request waiting for the end of its window. */
 struct pending {
@@ -320,10 +321,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)upload;
 	if (guarded(conn))
 		conn_guard__requested(guarded(conn), mono_ns());
-	if (pd) { /* resumed: its window has passed, or memsnoop is stopping */
+	/* a request read by the last pass at stop (or resumed by it) is answered at once:
+	 * suspending it then would leave libmicrohttpd a suspended connection at its stop,
+	 * where it aborts */
+	if (s->stopping)
+		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "memsnoop is stopping\n");
+	if (pd) { /* resumed: its window has passed */
 		pd->suspended = false;
-		if (s->stopping)
-			return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "memsnoop is stopping\n");
 		return serve(s, conn, strstr(url, "allocs") ? DOC_ALLOCS : DOC_HEAP, pd);
 	}
 	s->requests++;
@@ -485,7 +489,11 @@ void server__free(struct server *s)
 		return;
 	s->stopping = true;
 	resume_due(s);
-	MHD_run(s->daemon); /* the resumed requests get their 503 */
+	/* the resumed requests get their 503: a resumed connection leaves libmicrohttpd's
+	 * suspended list at a pass, and is answered at that pass or the next (a few passes, not
+	 * a wait: a client that does not read its answer is closed by the stop) */
+	for (int pass = 0; pass < SERVER_STOP_PASSES && (pass == 0 || s->pending); pass++)
+		MHD_run(s->daemon);
 	MHD_stop_daemon(s->daemon);
 	conn_guard__free(s->guard);
 	free(s);

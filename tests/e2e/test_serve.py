@@ -6,6 +6,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -131,6 +132,29 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(status, 0, err)
         fetcher.join(harness.TIMEOUT)
         self.assertEqual(result, {"status": 503})
+
+    def test_a_delta_read_at_the_stop_is_answered(self):
+        """A ?seconds= request that arrives with the stop (memsnoop stopped by SIGSTOP while
+        it comes, SIGINT queued before it runs again) is read by the last pass: it is
+        answered 503, not suspended (libmicrohttpd aborts at a stop with a suspended
+        connection, and the outputs were lost)."""
+        self.start()
+        os.kill(self.ms.proc.pid, signal.SIGSTOP)
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=harness.TIMEOUT) as c:
+                c.sendall(b"GET /debug/pprof/allocs?seconds=60 HTTP/1.1\r\nHost: x\r\n"
+                          b"Connection: close\r\n\r\n")
+                self.ms.proc.send_signal(signal.SIGINT)
+                os.kill(self.ms.proc.pid, signal.SIGCONT)
+                answer = b""
+                while chunk := c.recv(65536):
+                    answer += chunk
+        finally:
+            os.kill(self.ms.proc.pid, signal.SIGCONT)
+        status, out, err = self.ms.finish()
+        self.assertEqual(status, 0, err)
+        self.assertRegex(answer.decode(errors="replace"), r"^HTTP/1.1 503 ")
+        self.assertIn("memsnoop:", out)
 
     def test_seconds_is_a_delta_of_its_window(self):
         self.start()
